@@ -1,0 +1,276 @@
+//! Response objects, field for field as DocSpace sends them. Optional fields
+//! are `Option` and omitted when `None` (DocSpace's `WhenWritingNull`);
+//! the official Python SDK is strict about every type used here.
+
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+use crate::FileShare;
+
+/// An ordered `{name: bool}` map, e.g. `security` and `viewAccessibility`.
+/// DocSpace writes these keys as PascalCase enum names.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Flags(pub Vec<(&'static str, bool)>);
+
+impl Flags {
+    pub fn get(&self, name: &str) -> Option<bool> {
+        self.0.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
+    }
+}
+
+impl Serialize for Flags {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// `availableShareRights`: `{SubjectType name: [FileShare name]}`.
+#[derive(Debug, Clone, Default)]
+pub struct ShareRights(pub Vec<(&'static str, Vec<&'static str>)>);
+
+impl Serialize for ShareRights {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmployeeDto {
+    pub id: String,
+    pub display_name: String,
+    pub avatar: String,
+    pub avatar_original: String,
+    pub avatar_max: String,
+    pub avatar_medium: String,
+    pub avatar_small: String,
+    pub profile_url: String,
+    pub has_avatar: bool,
+    pub is_anonim: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmployeeFullDto {
+    #[serde(flatten)]
+    pub base: EmployeeDto,
+    pub first_name: String,
+    pub last_name: String,
+    pub user_name: String,
+    pub email: String,
+    pub status: i64,
+    pub activation_status: i64,
+    pub department: String,
+    pub is_admin: bool,
+    pub is_room_admin: bool,
+    #[serde(rename = "isLDAP")]
+    pub is_ldap: bool,
+    pub is_owner: bool,
+    pub is_visitor: bool,
+    pub is_collaborator: bool,
+    #[serde(rename = "isSSO")]
+    pub is_sso: bool,
+    pub mobile_phone_activation_status: i64,
+    pub registration_date: String,
+    pub has_personal_folder: bool,
+    pub login_event_id: i64,
+    pub theme: &'static str,
+}
+
+/// Fields shared by files and folders (`FileEntryBaseDto` + `FileEntryDto`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryDto {
+    pub file_entry_type: i64,
+    pub id: i64,
+    pub root_folder_id: i64,
+    pub can_share: bool,
+    pub security: Flags,
+    pub available_share_rights: ShareRights,
+    pub title: String,
+    pub access: FileShare,
+    pub shared: bool,
+    pub shared_for_user: bool,
+    pub shared_external: bool,
+    pub parent_shared: bool,
+    pub short_web_url: String,
+    pub created: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<EmployeeDto>,
+    pub updated: String,
+    pub root_folder_type: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<EmployeeDto>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiration_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_link_expired: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileDto {
+    pub folder_id: i64,
+    pub version: i64,
+    pub version_group: i64,
+    /// Human-readable size; the SDK types it as a string.
+    pub content_length: String,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub pure_content_length: i64,
+    pub file_status: i64,
+    pub mute: bool,
+    pub view_url: String,
+    pub web_url: String,
+    pub file_type: i64,
+    pub file_exst: String,
+    pub thumbnail_status: i64,
+    pub form_filling_status: i64,
+    pub view_accessibility: Flags,
+    #[serde(flatten)]
+    pub entry: EntryDto,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FolderDto {
+    pub parent_id: i64,
+    pub files_count: i64,
+    pub folders_count: i64,
+    pub new: i64,
+    pub mute: bool,
+    pub pinned: bool,
+    pub private: bool,
+    pub indexing: bool,
+    pub deny_download: bool,
+    #[serde(flatten)]
+    pub entry: EntryDto,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PathPart {
+    pub id: i64,
+    pub title: String,
+    pub folder_type: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FolderContentDto {
+    pub files: Vec<FileDto>,
+    pub folders: Vec<FolderDto>,
+    pub current: FolderDto,
+    pub path_parts: Vec<PathPart>,
+    pub start_index: i64,
+    pub count: i64,
+    pub total: i64,
+    pub new: i64,
+}
+
+/// `sharedLink` (and its obsolete twin `sharedTo`) of a `FileShareDto`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileShareLinkDto {
+    pub id: String,
+    pub title: String,
+    pub share_link: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiration_date: Option<String>,
+    pub link_type: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    pub deny_download: bool,
+    pub is_expired: bool,
+    pub primary: bool,
+    pub internal: bool,
+    pub request_token: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileShareDto {
+    pub access: FileShare,
+    /// Obsolete in DocSpace but still sent, and read by older clients.
+    pub shared_to: FileShareLinkDto,
+    pub shared_link: FileShareLinkDto,
+    pub is_locked: bool,
+    pub is_owner: bool,
+    pub can_edit_access: bool,
+    pub can_edit_internal: bool,
+    pub can_edit_deny_download: bool,
+    pub can_edit_expiration_date: bool,
+    pub can_revoke: bool,
+    pub subject_type: i64,
+}
+
+/// `GET files/share/{key}`: the recipient's view of a link.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalShareDto {
+    pub status: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<i64>,
+    pub tenant_id: i64,
+    pub shared: bool,
+    pub link_id: String,
+    pub is_authenticated: bool,
+    pub is_room_member: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyDto {
+    pub id: String,
+    pub name: String,
+    pub key: String,
+    pub key_postfix: String,
+    pub permissions: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<String>,
+    pub create_on: String,
+    pub create_by: EmployeeDto,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    pub is_active: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuthTokenDto {
+    pub token: String,
+    pub expires: String,
+    pub sms: bool,
+    pub tfa: bool,
+}
+
+/// The finished operation a synchronous delete reports. The capital `O` of
+/// `Operation` is what the SDK requires.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileOperationDto {
+    pub id: String,
+    #[serde(rename = "Operation")]
+    pub operation: i64,
+    pub progress: i64,
+    pub processed: String,
+    pub finished: bool,
+    pub status: i64,
+}

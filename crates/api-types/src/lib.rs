@@ -1,0 +1,14 @@
+//! The DocSpace wire format: envelopes, error bodies, enum numbers, the
+//! `ApiDateTime` string, lenient request parsing and the response DTOs.
+//! No HTTP framework, no database, no domain rules live here.
+
+pub mod date;
+pub mod dto;
+pub mod enums;
+pub mod envelope;
+pub mod lenient;
+
+pub use date::{format_api_date, parse_api_date};
+pub use enums::{FileShare, FileType, UserType};
+pub use envelope::{ErrorBody, Envelope};
+pub use lenient::{Fields, FieldError};

@@ -1,0 +1,14 @@
+//! The domain of spacelinks: users, files, external links, what a link
+//! grants and the policies around it, and the `Store` trait the database
+//! implements. No HTTP and no SQL here, so every rule is unit-testable.
+
+pub mod crypto;
+pub mod error;
+pub mod links;
+pub mod model;
+pub mod rights;
+pub mod store;
+
+pub use error::{Error, Result};
+pub use model::*;
+pub use store::{LinkInsert, Store};

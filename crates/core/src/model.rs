@@ -1,0 +1,172 @@
+//! Domain records. Instants are microseconds since the Unix epoch.
+
+use spacelinks_api_types::{FileShare, FileType, UserType};
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub password_hash: String,
+    pub user_type: UserType,
+    pub is_owner: bool,
+    pub my_folder_id: i64,
+    pub created: i64,
+}
+
+impl User {
+    pub fn display_name(&self) -> String {
+        let name = format!("{} {}", self.first_name, self.last_name);
+        let name = name.trim();
+        if name.is_empty() {
+            self.email.clone()
+        } else {
+            name.to_string()
+        }
+    }
+    pub fn is_admin(&self) -> bool {
+        self.is_owner || self.user_type == UserType::DocSpaceAdmin
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub password_hash: String,
+    pub user_type: UserType,
+    pub is_owner: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiKey {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub key_hash: String,
+    pub postfix: String,
+    pub permissions: Vec<String>,
+    pub created: i64,
+    pub expires: Option<i64>,
+    pub last_used: Option<i64>,
+    pub is_active: bool,
+}
+
+/// The owner's name as shown in `createdBy`, read with the file in one query.
+#[derive(Debug, Clone)]
+pub struct Owner {
+    pub id: String,
+    pub display_name: String,
+    pub my_folder_id: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Folder {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub owner: Owner,
+    pub title: String,
+    pub created: i64,
+    pub updated: i64,
+}
+
+impl Folder {
+    pub fn is_root(&self) -> bool {
+        self.parent_id.is_none()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct File {
+    pub id: i64,
+    pub folder_id: i64,
+    pub owner: Owner,
+    pub title: String,
+    pub size: i64,
+    pub version: i64,
+    pub blob_key: String,
+    pub created: i64,
+    pub updated: i64,
+    /// The file has at least one external link.
+    pub has_links: bool,
+    /// The file has at least one link that is not internal.
+    pub has_public_links: bool,
+}
+
+impl File {
+    pub fn extension(&self) -> String {
+        extension_of(&self.title)
+    }
+    pub fn file_type(&self) -> FileType {
+        FileType::from_extension(&self.extension())
+    }
+}
+
+/// `.docx` for `Report.docx`, empty for a name without a dot.
+pub fn extension_of(title: &str) -> String {
+    match title.rfind('.') {
+        Some(i) if i > 0 && i + 1 < title.len() => title[i..].to_ascii_lowercase(),
+        _ => String::new(),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewFile {
+    pub folder_id: i64,
+    pub owner_id: String,
+    pub title: String,
+    pub size: i64,
+    pub blob_key: String,
+    pub now: i64,
+}
+
+/// An external link of a file, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Link {
+    pub id: String,
+    pub file_id: i64,
+    pub primary: bool,
+    pub access: FileShare,
+    pub title: String,
+    pub expires: Option<i64>,
+    /// AEAD ciphertext of the password (see `crypto`); never the plain text.
+    pub password_enc: Option<String>,
+    pub deny_download: bool,
+    pub internal: bool,
+    pub short_code: String,
+    pub created_by: String,
+    pub created: i64,
+}
+
+impl Link {
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expires.is_some_and(|t| t <= now)
+    }
+}
+
+/// One row of the audit trail of link changes.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub at: i64,
+    pub actor_id: String,
+    pub file_id: i64,
+    pub link_id: String,
+    /// `link.created`, `link.updated` or `link.deleted`.
+    pub action: &'static str,
+    /// JSON describing what changed; never contains a password.
+    pub details: String,
+}
+
+/// One recipient-side event for the per-link access log.
+#[derive(Debug, Clone)]
+pub struct LinkEvent {
+    pub at: i64,
+    pub link_id: String,
+    pub file_id: i64,
+    /// `opened`, `password_failed`, `password_ok`, `downloaded`, `uploaded`.
+    pub kind: &'static str,
+    pub ip: String,
+    pub user_agent: String,
+}

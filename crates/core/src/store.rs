@@ -1,0 +1,77 @@
+//! The persistence boundary. The `store` crate implements it once over
+//! SQLite and PostgreSQL; the conformance suite there checks both.
+
+use async_trait::async_trait;
+
+use crate::{ApiKey, AuditEntry, File, Folder, Link, LinkEvent, NewFile, NewUser, Result, User};
+
+/// The outcome of inserting a link under the per-file limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkInsert {
+    Inserted,
+    /// The file already has `max` links of this kind.
+    LimitReached { max: i64 },
+    /// The file was deleted meanwhile.
+    FileGone,
+    /// The link id is taken (by a link on another file).
+    IdTaken,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `postgres` or `sqlite`, for logs and the health check.
+    fn backend(&self) -> &'static str;
+
+    async fn count_users(&self) -> Result<i64>;
+    /// Creates the user and their My Documents folder in one transaction.
+    async fn create_user(&self, user: &NewUser, now: i64) -> Result<User>;
+    async fn user_by_id(&self, id: &str) -> Result<Option<User>>;
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>>;
+
+    async fn create_session(&self, token_hash: &str, user_id: &str, expires: i64) -> Result<()>;
+    /// The user behind an unexpired session.
+    async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<User>>;
+
+    async fn create_api_key(&self, key: &ApiKey) -> Result<()>;
+    async fn api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>>;
+    async fn touch_api_key(&self, id: &str, now: i64) -> Result<()>;
+    /// All keys, or one user's, newest first.
+    async fn list_api_keys(&self, user_id: Option<&str>) -> Result<Vec<ApiKey>>;
+    async fn api_key(&self, id: &str) -> Result<Option<ApiKey>>;
+    async fn delete_api_key(&self, id: &str) -> Result<bool>;
+
+    async fn folder(&self, id: i64) -> Result<Option<Folder>>;
+    async fn create_folder(&self, parent: &Folder, title: &str, now: i64) -> Result<Folder>;
+    /// One page of a folder: subfolders first, then files, both by title;
+    /// returns the page and the total number of entries.
+    async fn folder_page(&self, id: i64, offset: i64, limit: i64) -> Result<(Vec<Folder>, Vec<File>, i64)>;
+    /// Number of direct child files and folders.
+    async fn folder_counts(&self, id: i64) -> Result<(i64, i64)>;
+
+    async fn create_file(&self, file: &NewFile) -> Result<File>;
+    async fn file(&self, id: i64) -> Result<Option<File>>;
+    /// Deletes the file with its links; returns the blob key to remove.
+    async fn delete_file(&self, id: i64) -> Result<Option<String>>;
+    /// Points the file at a new blob and bumps its version; returns the old
+    /// blob key.
+    async fn replace_file_content(&self, id: i64, size: i64, blob_key: &str, now: i64) -> Result<Option<String>>;
+
+    /// Links of a file, primary first, then by creation; and the total.
+    async fn file_links(&self, file_id: i64, offset: i64, limit: i64) -> Result<(Vec<Link>, i64)>;
+    async fn primary_link(&self, file_id: i64) -> Result<Option<Link>>;
+    async fn link(&self, id: &str) -> Result<Option<Link>>;
+    async fn link_by_code(&self, code: &str) -> Result<Option<Link>>;
+    /// Inserts under the limits, atomically on both backends, and writes the
+    /// audit row in the same transaction.
+    async fn insert_link(&self, link: &Link, max: i64, audit: &AuditEntry) -> Result<LinkInsert>;
+    async fn update_link(&self, link: &Link, audit: &AuditEntry) -> Result<bool>;
+    async fn delete_link(&self, file_id: i64, link_id: &str, audit: &AuditEntry) -> Result<bool>;
+    async fn audit_entries(&self, file_id: i64) -> Result<Vec<AuditEntry>>;
+
+    async fn record_link_events(&self, events: &[LinkEvent]) -> Result<()>;
+    async fn link_events(&self, link_id: &str) -> Result<Vec<LinkEvent>>;
+    /// Wrong passwords since `since`: (for this link and IP, for this link).
+    async fn password_failures(&self, link_id: &str, ip: &str, since: i64) -> Result<(i64, i64)>;
+    /// Records a wrong password and forgets failures older than `forget_before`.
+    async fn add_password_failure(&self, link_id: &str, ip: &str, now: i64, forget_before: i64) -> Result<()>;
+}

@@ -1,0 +1,13 @@
+//! SQLite and PostgreSQL behind one `Store`, chosen from the database URL at
+//! run time, and the blob store over `object_store`.
+//!
+//! Queries are written once in the SQL both backends understand (`$n`
+//! placeholders, `RETURNING`, partial indexes) and run through sqlx's `Any`
+//! driver; only the migrations differ per backend.
+
+mod blobs;
+mod db;
+mod rows;
+
+pub use blobs::{BlobRange, Blobs};
+pub use db::Db;

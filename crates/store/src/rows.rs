@@ -1,0 +1,157 @@
+//! Row → domain mapping, kept apart from the queries.
+
+use spacelinks_api_types::{FileShare, UserType};
+use spacelinks_core::{ApiKey, AuditEntry, Error, File, Folder, Link, LinkEvent, Owner, Result, User};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+pub const USER_COLS: &str =
+    "id, email, first_name, last_name, password_hash, user_type, is_owner, my_folder_id, created";
+
+pub fn user(r: &AnyRow) -> Result<User> {
+    let user_type: String = r.try_get("user_type").map_err(Error::internal)?;
+    Ok(User {
+        id: r.try_get("id").map_err(Error::internal)?,
+        email: r.try_get("email").map_err(Error::internal)?,
+        first_name: r.try_get("first_name").map_err(Error::internal)?,
+        last_name: r.try_get("last_name").map_err(Error::internal)?,
+        password_hash: r.try_get("password_hash").map_err(Error::internal)?,
+        user_type: UserType::parse(&user_type).unwrap_or(UserType::User),
+        is_owner: r.try_get::<i64, _>("is_owner").map_err(Error::internal)? != 0,
+        my_folder_id: r.try_get("my_folder_id").map_err(Error::internal)?,
+        created: r.try_get("created").map_err(Error::internal)?,
+    })
+}
+
+pub const API_KEY_COLS: &str =
+    "id, user_id, name, key_hash, postfix, permissions, created, expires, last_used, is_active";
+
+pub fn api_key(r: &AnyRow) -> Result<ApiKey> {
+    let perms: String = r.try_get("permissions").map_err(Error::internal)?;
+    Ok(ApiKey {
+        id: r.try_get("id").map_err(Error::internal)?,
+        user_id: r.try_get("user_id").map_err(Error::internal)?,
+        name: r.try_get("name").map_err(Error::internal)?,
+        key_hash: r.try_get("key_hash").map_err(Error::internal)?,
+        postfix: r.try_get("postfix").map_err(Error::internal)?,
+        permissions: serde_json::from_str(&perms).unwrap_or_default(),
+        created: r.try_get("created").map_err(Error::internal)?,
+        expires: r.try_get("expires").map_err(Error::internal)?,
+        last_used: r.try_get("last_used").map_err(Error::internal)?,
+        is_active: r.try_get::<i64, _>("is_active").map_err(Error::internal)? != 0,
+    })
+}
+
+fn owner(r: &AnyRow) -> Result<Owner> {
+    let first: String = r.try_get("u_first").map_err(Error::internal)?;
+    let last: String = r.try_get("u_last").map_err(Error::internal)?;
+    let email: String = r.try_get("u_email").map_err(Error::internal)?;
+    let name = format!("{first} {last}").trim().to_string();
+    Ok(Owner {
+        id: r.try_get("owner_id").map_err(Error::internal)?,
+        display_name: if name.is_empty() { email } else { name },
+        my_folder_id: r.try_get("u_my_folder").map_err(Error::internal)?,
+    })
+}
+
+const OWNER_COLS: &str = "u.first_name AS u_first, u.last_name AS u_last, u.email AS u_email, u.my_folder_id AS u_my_folder";
+
+pub fn folder_select() -> String {
+    format!(
+        "SELECT d.id, d.parent_id, d.owner_id, d.title, d.created, d.updated, {OWNER_COLS} \
+         FROM folders d JOIN users u ON u.id = d.owner_id"
+    )
+}
+
+pub fn folder(r: &AnyRow) -> Result<Folder> {
+    Ok(Folder {
+        id: r.try_get("id").map_err(Error::internal)?,
+        parent_id: r.try_get("parent_id").map_err(Error::internal)?,
+        owner: owner(r)?,
+        title: r.try_get("title").map_err(Error::internal)?,
+        created: r.try_get("created").map_err(Error::internal)?,
+        updated: r.try_get("updated").map_err(Error::internal)?,
+    })
+}
+
+/// Files with their owner and whether they carry (public) links, so that a
+/// FileDto needs one query.
+pub fn file_select() -> String {
+    format!(
+        "SELECT f.id, f.folder_id, f.owner_id, f.title, f.size, f.version, f.blob_key, f.created, f.updated, {OWNER_COLS}, \
+         CAST((SELECT COUNT(*) FROM links l WHERE l.file_id = f.id) AS BIGINT) AS link_count, \
+         CAST((SELECT COUNT(*) FROM links l WHERE l.file_id = f.id AND l.internal = 0) AS BIGINT) AS public_link_count \
+         FROM files f JOIN users u ON u.id = f.owner_id"
+    )
+}
+
+pub fn file(r: &AnyRow) -> Result<File> {
+    Ok(File {
+        id: r.try_get("id").map_err(Error::internal)?,
+        folder_id: r.try_get("folder_id").map_err(Error::internal)?,
+        owner: owner(r)?,
+        title: r.try_get("title").map_err(Error::internal)?,
+        size: r.try_get("size").map_err(Error::internal)?,
+        version: r.try_get("version").map_err(Error::internal)?,
+        blob_key: r.try_get("blob_key").map_err(Error::internal)?,
+        created: r.try_get("created").map_err(Error::internal)?,
+        updated: r.try_get("updated").map_err(Error::internal)?,
+        has_links: r.try_get::<i64, _>("link_count").map_err(Error::internal)? > 0,
+        has_public_links: r.try_get::<i64, _>("public_link_count").map_err(Error::internal)? > 0,
+    })
+}
+
+pub const LINK_COLS: &str = "id, file_id, is_primary, access, title, expires, password_enc, deny_download, internal, short_code, created_by, created";
+
+pub fn link(r: &AnyRow) -> Result<Link> {
+    let access: i64 = r.try_get("access").map_err(Error::internal)?;
+    Ok(Link {
+        id: r.try_get("id").map_err(Error::internal)?,
+        file_id: r.try_get("file_id").map_err(Error::internal)?,
+        primary: r.try_get::<i64, _>("is_primary").map_err(Error::internal)? != 0,
+        access: FileShare::from_i64(access).unwrap_or(FileShare::Read),
+        title: r.try_get("title").map_err(Error::internal)?,
+        expires: r.try_get("expires").map_err(Error::internal)?,
+        password_enc: r.try_get("password_enc").map_err(Error::internal)?,
+        deny_download: r.try_get::<i64, _>("deny_download").map_err(Error::internal)? != 0,
+        internal: r.try_get::<i64, _>("internal").map_err(Error::internal)? != 0,
+        short_code: r.try_get("short_code").map_err(Error::internal)?,
+        created_by: r.try_get("created_by").map_err(Error::internal)?,
+        created: r.try_get("created").map_err(Error::internal)?,
+    })
+}
+
+pub fn audit(r: &AnyRow) -> Result<AuditEntry> {
+    let action: String = r.try_get("action").map_err(Error::internal)?;
+    Ok(AuditEntry {
+        at: r.try_get("at").map_err(Error::internal)?,
+        actor_id: r.try_get("actor_id").map_err(Error::internal)?,
+        file_id: r.try_get("file_id").map_err(Error::internal)?,
+        link_id: r.try_get("link_id").map_err(Error::internal)?,
+        action: match action.as_str() {
+            "link.created" => "link.created",
+            "link.deleted" => "link.deleted",
+            _ => "link.updated",
+        },
+        details: r.try_get("details").map_err(Error::internal)?,
+    })
+}
+
+pub fn event(r: &AnyRow) -> Result<LinkEvent> {
+    let kind: String = r.try_get("kind").map_err(Error::internal)?;
+    Ok(LinkEvent {
+        at: r.try_get("at").map_err(Error::internal)?,
+        link_id: r.try_get("link_id").map_err(Error::internal)?,
+        file_id: r.try_get("file_id").map_err(Error::internal)?,
+        kind: static_kind(&kind),
+        ip: r.try_get("ip").map_err(Error::internal)?,
+        user_agent: r.try_get("user_agent").map_err(Error::internal)?,
+    })
+}
+
+fn static_kind(k: &str) -> &'static str {
+    ["opened", "password_failed", "password_ok", "downloaded", "uploaded"]
+        .into_iter()
+        .find(|s| *s == k)
+        .unwrap_or("other")
+}
