@@ -7,6 +7,7 @@ pub mod error;
 pub mod links;
 pub mod model;
 pub mod rights;
+pub mod service;
 pub mod store;
 
 pub use error::{Error, Result};

@@ -1,1 +1,16 @@
+//! The HTTP side of spacelinks: the DocSpace-compatible API, the share page
+//! and downloads, over axum. `serve` takes a bound listener so tests start
+//! the real server on port 0.
 
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod ctx;
+pub mod download;
+pub mod dto;
+pub mod error;
+pub mod events;
+pub mod routes;
+
+pub use app::{build, serve, App};
+pub use config::Config;

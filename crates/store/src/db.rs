@@ -309,12 +309,19 @@ impl Store for Db {
 
     async fn replace_file_content(&self, id: i64, size: i64, blob_key: &str, now: i64) -> Result<Option<String>> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let old = sqlx::query("SELECT blob_key FROM files WHERE id = $1")
+        // Take the row's lock before reading, as in `insert_link`: concurrent
+        // replacements then queue (instead of failing with "database is
+        // locked" on SQLite) and each reads the blob its predecessor wrote
+        // (instead of two handing back the same one on PostgreSQL).
+        let touched = sqlx::query("UPDATE files SET updated = updated WHERE id = $1")
             .bind(id)
-            .fetch_optional(&mut *tx)
+            .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        let Some(old) = old else { return Ok(None) };
+        if touched.rows_affected() == 0 {
+            return Ok(None);
+        }
+        let old = sqlx::query("SELECT blob_key FROM files WHERE id = $1").bind(id).fetch_one(&mut *tx).await.map_err(db_err)?;
         sqlx::query("UPDATE files SET size = $1, blob_key = $2, version = version + 1, updated = $3 WHERE id = $4")
             .bind(size)
             .bind(blob_key)
@@ -383,8 +390,10 @@ impl Store for Db {
         if n >= max {
             return Ok(LinkInsert::LimitReached { max });
         }
-        sqlx::query(&format!(
-            "INSERT INTO links ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        // The file lock does not cover the same id claimed on another file at
+        // once; on PostgreSQL that would surface here as a unique violation.
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO links ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING",
             rows::LINK_COLS
         ))
         .bind(&l.id)
@@ -402,6 +411,9 @@ impl Store for Db {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+        if inserted.rows_affected() == 0 {
+            return Ok(LinkInsert::IdTaken);
+        }
         audit_query(audit).execute(&mut *tx).await.map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         Ok(LinkInsert::Inserted)

@@ -1,0 +1,92 @@
+//! `spacelinks serve`: flags and `SPACELINKS_*` variables → `Config` → server.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use spacelinks_server::Config;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SPACELINKS_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Data directory: SQLite database, blobs and the server secret.
+    #[arg(long, env = "SPACELINKS_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+    /// `postgres://...` for PostgreSQL; default: SQLite in the data directory.
+    #[arg(long, env = "SPACELINKS_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// `file:///path` for blobs; default: `blobs/` in the data directory.
+    #[arg(long, env = "SPACELINKS_BLOB_URL")]
+    blob_url: Option<String>,
+    /// Base URL in share links; default: `http://<listen>`.
+    #[arg(long, env = "SPACELINKS_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Proxies (IP or CIDR) whose X-Forwarded-For and X-Forwarded-Proto are believed.
+    #[arg(long = "trusted-proxy", env = "SPACELINKS_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<String>,
+    /// Largest upload, in MiB.
+    #[arg(long, env = "SPACELINKS_MAX_UPLOAD_MB", default_value_t = 100)]
+    max_upload_mb: u64,
+    /// Shortest link password allowed (DocSpace's default is 8).
+    #[arg(long, env = "SPACELINKS_LINK_PASSWORD_MIN", default_value_t = 8)]
+    link_password_min: usize,
+}
+
+pub fn run(args: ServeArgs) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    match runtime.block_on(serve(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+fn fail(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("spacelinks: {e:#}");
+    ExitCode::FAILURE
+}
+
+fn parse_proxies(values: &[String]) -> anyhow::Result<Vec<ipnet::IpNet>> {
+    values
+        .iter()
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| {
+            let v = v.trim();
+            v.parse::<ipnet::IpNet>()
+                .or_else(|_| v.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| anyhow::anyhow!("--trusted-proxy {v:?} is not an IP address or CIDR"))
+        })
+        .collect()
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = Config::with_data_dir(args.data_dir);
+    config.listen = args.listen;
+    config.database_url = args.database_url.filter(|s| !s.is_empty());
+    config.blob_url = args.blob_url.filter(|s| !s.is_empty());
+    config.public_url = args.public_url.filter(|s| !s.is_empty());
+    config.trusted_proxies = parse_proxies(&args.trusted_proxies)?;
+    config.max_upload_bytes = args.max_upload_mb * 1024 * 1024;
+    config.link_password_min_len = args.link_password_min;
+    config.owner_email = std::env::var("SPACELINKS_OWNER_EMAIL").unwrap_or_else(|_| "admin@localhost".into());
+    config.owner_password = std::env::var("SPACELINKS_OWNER_PASSWORD").ok().filter(|s| !s.is_empty());
+    config.secret_key = std::env::var("SPACELINKS_SECRET_KEY").ok().filter(|s| !s.is_empty());
+
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let bound = listener.local_addr()?;
+    let owner = config.owner_email.clone();
+    let app = spacelinks_server::build(config, bound).await?;
+    println!("spacelinks listening on {} (sign in as {owner})", app.state.public_url);
+    tracing::info!(addr = %bound, backend = app.state.svc.store.backend(), "listening");
+    spacelinks_server::serve(listener, app).await
+}

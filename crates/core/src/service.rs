@@ -1,0 +1,264 @@
+//! The link operations behind the HTTP routes: owner side (list, create,
+//! update, delete, primary) and recipient side (token → link → status,
+//! password attempts with lockout).
+
+use std::sync::Arc;
+
+use serde_json::json;
+use spacelinks_api_types::date::now_micros;
+
+use crate::crypto::{new_short_code, Secrets};
+use crate::links::{
+    link_status, LinkRequest, LinkStatus, NewLinkContext, PasswordChange, PasswordEvidence, PasswordPolicy,
+    MAX_ADDITIONAL_LINKS, MAX_PRIMARY_LINKS,
+};
+use crate::{AuditEntry, Error, File, Link, LinkInsert, Result, Store, User};
+
+/// Wrong passwords allowed per (link, client IP) and per link within
+/// `LOCKOUT_WINDOW_SECS`, before answers become 429.
+#[derive(Debug, Clone, Copy)]
+pub struct LockoutPolicy {
+    pub per_ip: i64,
+    pub per_link: i64,
+    pub window_secs: i64,
+}
+
+impl Default for LockoutPolicy {
+    fn default() -> Self {
+        LockoutPolicy { per_ip: 5, per_link: 30, window_secs: 60 }
+    }
+}
+
+#[derive(Clone)]
+pub struct Services {
+    pub store: Arc<dyn Store>,
+    pub secrets: Secrets,
+    pub passwords: PasswordPolicy,
+    pub lockout: LockoutPolicy,
+}
+
+/// A link as its manager sees it: with the password in plain text.
+pub struct ManagedLink {
+    pub link: Link,
+    pub password: Option<String>,
+}
+
+/// A link reached through its token, with the file it shares.
+pub struct SharedFile {
+    pub link: Link,
+    pub file: File,
+    pub password: Option<String>,
+}
+
+impl Services {
+    /// The file, if `user` may manage its links: 404 "Item not found" for a
+    /// missing file, 403 "Access denied" for anyone but its owner.
+    pub async fn managed_file(&self, user: Option<&User>, file_id: i64) -> Result<File> {
+        let file = self.store.file(file_id).await?.ok_or_else(Error::item_not_found)?;
+        match user {
+            Some(u) if u.id == file.owner.id && u.user_type != spacelinks_api_types::UserType::Guest => Ok(file),
+            _ => Err(Error::access_denied()),
+        }
+    }
+
+    pub fn manage(&self, link: Link) -> Result<ManagedLink> {
+        let password = self.decrypt(&link)?;
+        Ok(ManagedLink { link, password })
+    }
+
+    fn decrypt(&self, link: &Link) -> Result<Option<String>> {
+        link.password_enc.as_deref().map(|p| self.secrets.decrypt_password(&link.id, p)).transpose()
+    }
+
+    /// `GET .../links`: someone who may not manage the file's links gets an
+    /// empty list, as in DocSpace; a missing file is 404.
+    pub async fn list_links(&self, user: &User, file_id: i64, offset: i64, count: i64) -> Result<(Vec<ManagedLink>, i64)> {
+        match self.managed_file(Some(user), file_id).await {
+            Ok(_) => {}
+            Err(Error::Forbidden(_)) => return Ok((Vec::new(), 0)),
+            Err(e) => return Err(e),
+        }
+        let (links, total) = self.store.file_links(file_id, offset.max(0), count).await?;
+        let links = links.into_iter().map(|l| self.manage(l)).collect::<Result<_>>()?;
+        Ok((links, total))
+    }
+
+    /// `PUT .../links`: create, merge-update or delete one link.
+    pub async fn set_link(&self, user: &User, file_id: i64, req: &LinkRequest) -> Result<Option<ManagedLink>> {
+        let file = self.managed_file(Some(user), file_id).await?;
+        let ctx = NewLinkContext { file_type: file.file_type(), policy: &self.passwords };
+        let existing = match &req.link_id {
+            Some(id) => self.store.link(id).await?.filter(|l| l.file_id == file_id),
+            None => None,
+        };
+        let Some(existing) = existing else {
+            return self.create_link(user, &file, req, &ctx, req.primary).await;
+        };
+        let now = now_micros();
+        let Some(change) = req.merge_into(&existing, &ctx)? else {
+            let audit = self.audit(user, &existing, "link.deleted", json!({ "title": existing.title }), now);
+            self.store.delete_link(file_id, &existing.id, &audit).await?;
+            return Ok(None);
+        };
+        let mut next = change.link;
+        match &change.password {
+            PasswordChange::Keep => {}
+            PasswordChange::Clear => next.password_enc = None,
+            PasswordChange::Set(p) => next.password_enc = Some(self.secrets.encrypt_password(&next.id, p)),
+        }
+        let details = json!({
+            "changed": changed_fields(&existing, &next, &change.password),
+            "access": next.access,
+            "title": next.title,
+        });
+        let audit = self.audit(user, &next, "link.updated", details, now);
+        if !self.store.update_link(&next, &audit).await? {
+            return Err(Error::item_not_found());
+        }
+        self.manage(next).map(Some)
+    }
+
+    async fn create_link(
+        &self,
+        user: &User,
+        file: &File,
+        req: &LinkRequest,
+        ctx: &NewLinkContext<'_>,
+        primary: bool,
+    ) -> Result<Option<ManagedLink>> {
+        let Some(fields) = req.new_link(ctx)? else { return Ok(None) };
+        let now = now_micros();
+        let id = req.link_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let link = Link {
+            password_enc: fields.password.as_deref().map(|p| self.secrets.encrypt_password(&id, p)),
+            id,
+            file_id: file.id,
+            primary,
+            access: fields.access,
+            title: fields.title,
+            expires: fields.expires,
+            deny_download: fields.deny_download,
+            internal: fields.internal,
+            short_code: new_short_code(),
+            created_by: user.id.clone(),
+            created: now,
+        };
+        let details = json!({
+            "access": link.access, "title": link.title, "primary": link.primary, "expires": link.expires,
+            "hasPassword": link.password_enc.is_some(), "denyDownload": link.deny_download, "internal": link.internal,
+        });
+        let audit = self.audit(user, &link, "link.created", details, now);
+        let max = if primary { MAX_PRIMARY_LINKS } else { MAX_ADDITIONAL_LINKS };
+        match self.store.insert_link(&link, max, &audit).await? {
+            LinkInsert::Inserted => self.manage(link).map(Some),
+            LinkInsert::LimitReached { .. } if primary => {
+                Err(Error::Forbidden("A file can have only one primary link; update or delete the existing one".into()))
+            }
+            LinkInsert::LimitReached { max } => {
+                Err(Error::Forbidden(format!("The maximum number of links may not exceed {max}")))
+            }
+            LinkInsert::FileGone => Err(Error::item_not_found()),
+            LinkInsert::IdTaken => Err(Error::BadRequest("linkId is already used by another link".into())),
+        }
+    }
+
+    /// `GET .../link` (no body) and `POST .../link` (with a body): the
+    /// primary link, created when missing. POST ignores `title`, `linkId`
+    /// and `primary`; GET creates a default Read link.
+    pub async fn primary_link(&self, user: Option<&User>, file_id: i64, body: Option<&LinkRequest>) -> Result<Option<ManagedLink>> {
+        let file = self.managed_file(user, file_id).await?;
+        let user = user.ok_or_else(Error::access_denied)?;
+        if let Some(link) = self.store.primary_link(file_id).await? {
+            return self.manage(link).map(Some);
+        }
+        let ctx = NewLinkContext { file_type: file.file_type(), policy: &self.passwords };
+        let req = match body {
+            Some(b) => LinkRequest { link_id: None, title: spacelinks_api_types::lenient::Patch::Absent, ..b.clone() },
+            None => LinkRequest {
+                link_id: None,
+                access: spacelinks_api_types::lenient::Patch::Value(spacelinks_api_types::FileShare::Read),
+                title: spacelinks_api_types::lenient::Patch::Absent,
+                expires: spacelinks_api_types::lenient::Patch::Absent,
+                password: spacelinks_api_types::lenient::Patch::Absent,
+                deny_download: spacelinks_api_types::lenient::Patch::Absent,
+                internal: spacelinks_api_types::lenient::Patch::Absent,
+                primary: true,
+            },
+        };
+        match self.create_link(user, &file, &req, &ctx, true).await {
+            // Two first visitors raced; the other one created it.
+            Err(Error::Forbidden(_)) => self.store.primary_link(file_id).await?.map(|l| self.manage(l)).transpose(),
+            other => other,
+        }
+    }
+
+    fn audit(&self, user: &User, link: &Link, action: &'static str, details: serde_json::Value, now: i64) -> AuditEntry {
+        AuditEntry {
+            at: now,
+            actor_id: user.id.clone(),
+            file_id: link.file_id,
+            link_id: link.id.clone(),
+            action,
+            details: details.to_string(),
+        }
+    }
+
+    /// The link and file behind a share token; `None` for a forged token, a
+    /// deleted link or a deleted file — all of which the visitor sees as
+    /// Invalid.
+    pub async fn shared_file(&self, token: &str) -> Result<Option<SharedFile>> {
+        let Some(link_id) = self.secrets.verify_share_token(token) else { return Ok(None) };
+        let Some(link) = self.store.link(&link_id).await? else { return Ok(None) };
+        let Some(file) = self.store.file(link.file_id).await? else { return Ok(None) };
+        let password = self.decrypt(&link)?;
+        Ok(Some(SharedFile { link, file, password }))
+    }
+
+    /// The status of a shared file for a visitor who brings `evidence`.
+    pub fn status(&self, shared: &SharedFile, evidence: &PasswordEvidence<'_>, authenticated: bool) -> LinkStatus {
+        let id = &shared.link.id;
+        link_status(&shared.link, shared.password.as_deref(), evidence, authenticated, now_micros(), |pw, proof| {
+            self.secrets.check_password_proof(id, pw, proof)
+        })
+    }
+
+    /// A typed password, under the lockout: 429 once the (link, IP) or the
+    /// link has seen too many wrong passwords in the window. Only wrong
+    /// passwords count.
+    pub async fn try_password(&self, shared: &SharedFile, password: &str, ip: &str, authenticated: bool) -> Result<LinkStatus> {
+        let now = now_micros();
+        let window = self.lockout.window_secs * 1_000_000;
+        let (per_ip, per_link) = self.store.password_failures(&shared.link.id, ip, now - window).await?;
+        if per_ip >= self.lockout.per_ip || per_link >= self.lockout.per_link {
+            return Err(Error::TooManyAttempts { retry_after_secs: self.lockout.window_secs });
+        }
+        let status = self.status(shared, &PasswordEvidence::Typed(password), authenticated);
+        if status == LinkStatus::InvalidPassword {
+            self.store.add_password_failure(&shared.link.id, ip, now, now - window).await?;
+        }
+        Ok(status)
+    }
+}
+
+fn changed_fields(old: &Link, new: &Link, password: &PasswordChange) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if old.access != new.access {
+        out.push("access");
+    }
+    if old.title != new.title {
+        out.push("title");
+    }
+    if old.expires != new.expires {
+        out.push("expirationDate");
+    }
+    if *password != PasswordChange::Keep {
+        out.push("password");
+    }
+    if old.deny_download != new.deny_download {
+        out.push("denyDownload");
+    }
+    if old.internal != new.internal {
+        out.push("internal");
+    }
+    out
+}

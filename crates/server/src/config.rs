@@ -1,0 +1,80 @@
+//! Server settings. The command line (flags and `SPACELINKS_*` variables)
+//! fills this struct; it travels in the app state, never as a global.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use ipnet::IpNet;
+
+#[derive(Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `sqlite://...` or `postgres://...`; `None` means SQLite in the data dir.
+    pub database_url: Option<String>,
+    /// `file:///...`; `None` means `blobs/` in the data dir.
+    pub blob_url: Option<String>,
+    /// Base of every absolute URL we hand out; `None` means `http://<listen>`.
+    pub public_url: Option<String>,
+    pub owner_email: String,
+    pub owner_password: Option<String>,
+    /// Master secret for tokens and link-password encryption. `None` means
+    /// `secret.key` in the data dir, generated on first start. Several nodes
+    /// must share it.
+    pub secret_key: Option<String>,
+    /// Peers whose `X-Forwarded-For` / `X-Forwarded-Proto` we believe.
+    pub trusted_proxies: Vec<IpNet>,
+    pub max_upload_bytes: u64,
+    pub link_password_min_len: usize,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database", &self.database_url.as_ref().map(|u| u.split('@').next_back().unwrap_or("").to_string()))
+            .field("blob_url", &self.blob_url)
+            .field("public_url", &self.public_url)
+            .field("owner_email", &self.owner_email)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Defaults of the command-line contract, for tests and embedding.
+    pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        Config {
+            listen: "127.0.0.1:8080".parse().expect("valid address"),
+            data_dir: data_dir.into(),
+            database_url: None,
+            blob_url: None,
+            public_url: None,
+            owner_email: "admin@localhost".into(),
+            owner_password: None,
+            secret_key: None,
+            trusted_proxies: Vec::new(),
+            max_upload_bytes: 100 * 1024 * 1024,
+            link_password_min_len: 8,
+        }
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", self.data_dir.join("spacelinks.db").display()))
+    }
+
+    pub fn blob_url(&self) -> String {
+        self.blob_url.clone().unwrap_or_else(|| {
+            let dir = self.data_dir.join("blobs");
+            let dir = std::path::absolute(&dir).unwrap_or(dir);
+            format!("file://{}", dir.display())
+        })
+    }
+
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{bound}")).trim_end_matches('/').to_string()
+    }
+}

@@ -1,0 +1,179 @@
+//! Per-request context (who is calling, from where, which URL) and the
+//! lenient body and query extractors. Success replies are built here and
+//! only here, so every one goes through the same envelope.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use spacelinks_api_types::{Envelope, Fields};
+use spacelinks_core::{ApiKey, Error, User};
+
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
+
+/// Who is calling. Set once per request by the auth middleware.
+#[derive(Clone, Default)]
+pub struct Caller {
+    pub user: Option<User>,
+    /// The API key this request authenticated with, if any.
+    pub api_key: Option<ApiKey>,
+}
+
+#[derive(Clone)]
+pub struct Ctx {
+    pub caller: Caller,
+    /// The full public URL of this request, for the envelope's `links`.
+    pub href: String,
+    pub method: String,
+    pub ip: IpAddr,
+    pub user_agent: String,
+    /// The request came over https (directly or via a trusted proxy).
+    pub secure: bool,
+    pub headers: HeaderMap,
+}
+
+impl Ctx {
+    pub fn user(&self) -> Result<&User, ApiError> {
+        self.caller.user.as_ref().ok_or(ApiError(Error::Unauthorized))
+    }
+
+    pub fn ok(&self, value: impl Serialize) -> ApiResult {
+        let v = serde_json::to_value(value).map_err(Error::internal)?;
+        Ok(self.reply(Envelope::new(Some(v), self.href.clone(), &self.method, 200)))
+    }
+
+    /// A paged list: `count` is the page length and `total` the whole.
+    pub fn ok_page(&self, value: impl Serialize, total: i64) -> ApiResult {
+        let v = serde_json::to_value(value).map_err(Error::internal)?;
+        let mut e = Envelope::new(Some(v), self.href.clone(), &self.method, 200);
+        e.total = Some(total);
+        Ok(self.reply(e))
+    }
+
+    /// 200 with no `response` key (a delete, or a no-op).
+    pub fn ok_empty(&self) -> ApiResult {
+        Ok(self.reply(Envelope::new(None, self.href.clone(), &self.method, 200)))
+    }
+
+    fn reply(&self, e: Envelope) -> Response {
+        let body = serde_json::to_vec(&e).unwrap_or_default();
+        let mut res = (StatusCode::OK, body).into_response();
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+        res
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        cookie_value(&self.headers, name)
+    }
+}
+
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        (k.trim() == name).then(|| v.trim().to_string())
+    })
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        let trusted = state.config.trusted_proxies.iter().any(|n| n.contains(&peer));
+        let ip = if trusted { forwarded_client(&parts.headers, &state.config.trusted_proxies).unwrap_or(peer) } else { peer };
+        let forwarded_https = trusted
+            && parts.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|p| p.eq_ignore_ascii_case("https"));
+        let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        Ok(Ctx {
+            caller: parts.extensions.get::<Caller>().cloned().unwrap_or_default(),
+            href: format!("{}{}", state.public_url, path),
+            method: parts.method.to_string(),
+            ip,
+            user_agent: header_str(&parts.headers, header::USER_AGENT.as_str()).unwrap_or_default().chars().take(512).collect(),
+            secure: state.public_url.starts_with("https://") || forwarded_https,
+            headers: parts.headers.clone(),
+        })
+    }
+}
+
+/// The right-most `X-Forwarded-For` hop that is not itself a trusted proxy.
+fn forwarded_client(headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> Option<IpAddr> {
+    let chain = header_str(headers, "x-forwarded-for")?;
+    chain
+        .split(',')
+        .rev()
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .find(|ip| !trusted.iter().any(|n| n.contains(ip)))
+}
+
+pub fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+/// A JSON body read the ASP.NET way (see `Fields`). Malformed JSON is a 400
+/// in the error envelope; an empty body counts as `{}`.
+pub struct Body(pub Fields);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            let status = e.status();
+            crate::error::json_error(status, if status == StatusCode::PAYLOAD_TOO_LARGE { "The request body is too large".to_string() } else { e.body_text() })
+        })?;
+        Fields::from_slice(&bytes).map(Body).map_err(|e| ApiError(e.into()).into_response())
+    }
+}
+
+/// Query parameters with lower-cased names; the last value of a name wins.
+pub struct QueryMap(pub HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryMap {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
+        let q = parts.uri.query().unwrap_or("");
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q)
+            .map_err(|_| ApiError(Error::BadRequest("The query string is malformed".into())).into_response())?;
+        Ok(QueryMap(pairs.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect()))
+    }
+}
+
+impl QueryMap {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+
+    pub fn int(&self, key: &str) -> Result<Option<i64>, Error> {
+        match self.get(key) {
+            None | Some("") => Ok(None),
+            Some(v) => v.trim().parse().map(Some).map_err(|_| Error::BadRequest(format!("{key} must be an integer"))),
+        }
+    }
+
+    /// `count` (1..=100, default 100) and `startIndex` (default 0), as DocSpace.
+    pub fn paging(&self) -> Result<(i64, i64), Error> {
+        let count = self.int("count")?.unwrap_or(100);
+        if !(1..=100).contains(&count) {
+            return Err(Error::BadRequest("The field Count must be between 1 and 100.".into()));
+        }
+        Ok((self.int("startindex")?.unwrap_or(0).max(0), count))
+    }
+}
+
+/// Numeric ids in paths: anything else is 404, as DocSpace's int-constrained
+/// routes do.
+pub fn parse_id(raw: &str, not_found: fn() -> Error) -> Result<i64, Error> {
+    raw.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(not_found)
+}

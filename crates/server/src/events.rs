@@ -1,0 +1,64 @@
+//! The per-link access log is written off the request path: handlers queue
+//! events, one task writes them in batches.
+
+use std::sync::Arc;
+
+use spacelinks_core::{LinkEvent, Store};
+use tokio::sync::{mpsc, oneshot};
+
+enum Msg {
+    Event(LinkEvent),
+    Flush(oneshot::Sender<()>),
+}
+
+#[derive(Clone)]
+pub struct EventSink {
+    tx: mpsc::Sender<Msg>,
+}
+
+impl EventSink {
+    pub fn start(store: Arc<dyn Store>) -> Self {
+        let (tx, mut rx) = mpsc::channel::<Msg>(8192);
+        tokio::spawn(async move {
+            let mut batch = Vec::new();
+            while let Some(first) = rx.recv().await {
+                let mut waiters = Vec::new();
+                let mut next = Some(first);
+                while let Some(msg) = next.take() {
+                    match msg {
+                        Msg::Event(e) => batch.push(e),
+                        Msg::Flush(done) => waiters.push(done),
+                    }
+                    if batch.len() < 512 {
+                        next = rx.try_recv().ok();
+                    }
+                }
+                if !batch.is_empty() {
+                    if let Err(e) = store.record_link_events(&batch).await {
+                        tracing::error!(error = %e, lost = batch.len(), "cannot write link events");
+                    }
+                    batch.clear();
+                }
+                for w in waiters {
+                    let _ = w.send(());
+                }
+            }
+        });
+        EventSink { tx }
+    }
+
+    /// Queues an event; under overload the event is dropped, not the request.
+    pub fn record(&self, event: LinkEvent) {
+        if self.tx.try_send(Msg::Event(event)).is_err() {
+            tracing::warn!("link event queue full; event dropped");
+        }
+    }
+
+    /// Waits until every event queued so far is written.
+    pub async fn flush(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.tx.send(Msg::Flush(tx)).await.is_ok() {
+            let _ = rx.await;
+        }
+    }
+}

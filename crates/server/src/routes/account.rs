@@ -1,0 +1,214 @@
+//! Login, API keys and people.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use spacelinks_api_types::date::{format_plain_date, now_micros};
+use spacelinks_api_types::dto::{ApiKeyDto, AuthTokenDto, EmployeeFullDto};
+use spacelinks_api_types::{format_api_date, UserType};
+use spacelinks_core::crypto::{hash_account_password, new_api_key, new_password, new_session_token, token_hash};
+use spacelinks_core::{ApiKey, Error, NewUser, User};
+
+use crate::app::AppState;
+use crate::auth::{check_password, PERMISSIONS};
+use crate::ctx::{Body, Ctx};
+use crate::dto::employee;
+use crate::error::{json_error, ApiResult};
+
+const SESSION_DAYS: i64 = 30;
+const DAY_MICROS: i64 = 86_400_000_000;
+
+/// `POST /api/2.0/authentication`: `{userName, password}` → `{token, expires}`,
+/// plus the `asc_auth_key` cookie. Wrong credentials are throttled per
+/// e-mail and client IP like link passwords.
+pub async fn login(State(state): State<AppState>, ctx: Ctx, Body(body): Body) -> ApiResult {
+    let email = body.string("username")?.value().unwrap_or_default();
+    let password = body.string("password")?.value().unwrap_or_default();
+    let throttle_key = format!("login:{}", email.to_ascii_lowercase());
+    let now = now_micros();
+    let window = state.svc.lockout.window_secs * 1_000_000;
+    let (per_ip, _) = state.svc.store.password_failures(&throttle_key, &ctx.ip.to_string(), now - window).await?;
+    if per_ip >= state.svc.lockout.per_ip {
+        return Err(Error::TooManyAttempts { retry_after_secs: state.svc.lockout.window_secs }.into());
+    }
+    let Some(user) = check_password(&state, &email, password).await? else {
+        state.svc.store.add_password_failure(&throttle_key, &ctx.ip.to_string(), now, now - window).await?;
+        // DocSpace's login failure is a 401 with a message, unlike other 401s.
+        return Ok(json_error(StatusCode::UNAUTHORIZED, "User authentication failed"));
+    };
+    let token = new_session_token();
+    let expires = now + SESSION_DAYS * DAY_MICROS;
+    state.svc.store.create_session(&token_hash(&token), &user.id, expires).await?;
+    let mut res = ctx.ok(AuthTokenDto { token: token.clone(), expires: format_plain_date(expires), sms: false, tfa: false })?;
+    let secure = if ctx.secure { "; Secure" } else { "" };
+    let cookie = format!("asc_auth_key={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", SESSION_DAYS * 86_400);
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+pub async fn is_authenticated(ctx: Ctx) -> ApiResult {
+    ctx.ok(ctx.caller.user.is_some())
+}
+
+fn key_dto(state: &AppState, k: &ApiKey, owner: &User, full_key: Option<String>) -> ApiKeyDto {
+    ApiKeyDto {
+        id: k.id.clone(),
+        name: k.name.clone(),
+        key: full_key.unwrap_or_else(|| format!("sk-***{}", k.postfix)),
+        key_postfix: k.postfix.clone(),
+        permissions: k.permissions.clone(),
+        last_used: k.last_used.map(format_api_date),
+        create_on: format_api_date(k.created),
+        create_by: employee(state, &owner.id, &owner.display_name()),
+        expires_at: k.expires.map(format_api_date),
+        is_active: k.is_active,
+    }
+}
+
+/// `POST /api/2.0/keys`: the full key is in this response and nowhere else.
+pub async fn create_key(State(state): State<AppState>, ctx: Ctx, Body(body): Body) -> ApiResult {
+    let user = ctx.user()?;
+    if user.user_type == UserType::Guest {
+        return Err(Error::access_denied().into());
+    }
+    let name = body.required_string("name")?;
+    if name.chars().count() > 30 {
+        return Err(Error::BadRequest("name must be at most 30 characters".into()).into());
+    }
+    let permissions = match body.raw("permissions") {
+        None | Some(serde_json::Value::Null) => Vec::new(),
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().filter(|p| PERMISSIONS.contains(p)).map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| Error::BadRequest("Permissions are not valid.".into()))?,
+        Some(_) => return Err(Error::BadRequest("permissions must be a list of strings".into()).into()),
+    };
+    // "*" is stored as the empty list, which means full access.
+    let permissions = if permissions.iter().any(|p| p == "*") { Vec::new() } else { permissions };
+    let expires_days = body.int("expiresindays")?.value();
+    if let Some(d) = expires_days {
+        if !(1..=365).contains(&d) {
+            return Err(Error::BadRequest("expiresInDays must be between 1 and 365".into()).into());
+        }
+    }
+    let full = new_api_key();
+    let now = now_micros();
+    let key = ApiKey {
+        id: uuid::Uuid::new_v4().to_string(),
+        user_id: user.id.clone(),
+        name,
+        key_hash: token_hash(&full),
+        postfix: full[full.len() - 4..].to_string(),
+        permissions,
+        created: now,
+        expires: expires_days.map(|d| now + d * DAY_MICROS),
+        last_used: None,
+        is_active: true,
+    };
+    state.svc.store.create_api_key(&key).await?;
+    ctx.ok(key_dto(&state, &key, user, Some(full)))
+}
+
+/// `GET /api/2.0/keys`: admins see every key, others their own.
+pub async fn list_keys(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
+    let user = ctx.user()?;
+    let keys = state.svc.store.list_api_keys((!user.is_admin()).then_some(user.id.as_str())).await?;
+    let mut out = Vec::with_capacity(keys.len());
+    for k in &keys {
+        let owner = if k.user_id == user.id { Some(user.clone()) } else { state.svc.store.user_by_id(&k.user_id).await? };
+        if let Some(owner) = owner {
+            out.push(key_dto(&state, k, &owner, None));
+        }
+    }
+    ctx.ok(out)
+}
+
+pub async fn key_permissions(ctx: Ctx) -> ApiResult {
+    ctx.user()?;
+    ctx.ok(PERMISSIONS)
+}
+
+/// `GET /api/2.0/keys/@self`: the key this request came with.
+pub async fn current_key(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
+    let user = ctx.user()?;
+    let key = ctx.caller.api_key.as_ref().ok_or_else(|| Error::NotFound("This request was not made with an API key".into()))?;
+    ctx.ok(key_dto(&state, key, user, None))
+}
+
+/// `DELETE /api/2.0/keys/{id}`: `true` when deleted, `false` when the key
+/// is not the caller's (DocSpace's answer), 404 when there is no such key.
+pub async fn delete_key(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
+    let user = ctx.user()?;
+    let key = state.svc.store.api_key(&id).await?.ok_or_else(|| Error::NotFound("The API key was not found".into()))?;
+    if key.user_id != user.id && !user.is_admin() {
+        return ctx.ok(false);
+    }
+    ctx.ok(state.svc.store.delete_api_key(&id).await?)
+}
+
+pub fn full_dto(state: &AppState, u: &User) -> EmployeeFullDto {
+    EmployeeFullDto {
+        base: employee(state, &u.id, &u.display_name()),
+        first_name: u.first_name.clone(),
+        last_name: u.last_name.clone(),
+        user_name: u.email.clone(),
+        email: u.email.clone(),
+        status: 1,
+        activation_status: 1,
+        department: String::new(),
+        is_admin: !u.is_owner && u.user_type == UserType::DocSpaceAdmin,
+        is_room_admin: u.user_type == UserType::RoomAdmin,
+        is_ldap: false,
+        is_owner: u.is_owner,
+        is_visitor: u.user_type == UserType::Guest,
+        is_collaborator: u.user_type == UserType::User,
+        is_sso: false,
+        mobile_phone_activation_status: 0,
+        registration_date: format_api_date(u.created),
+        has_personal_folder: true,
+        login_event_id: 0,
+        theme: "Base",
+    }
+}
+
+pub async fn me(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
+    let user = ctx.user()?;
+    ctx.ok(full_dto(&state, user))
+}
+
+/// `POST /api/2.0/people`: the owner creates any type; a DocSpace admin
+/// creates everything but admins; nobody else creates users.
+pub async fn create_user(State(state): State<AppState>, ctx: Ctx, Body(body): Body) -> ApiResult {
+    let caller = ctx.user()?;
+    let email = body.required_string("email")?.trim().to_string();
+    if email.len() > 255 || !email.contains('@') {
+        return Err(Error::BadRequest("email must be a valid e-mail address".into()).into());
+    }
+    let user_type = match body.string("type")?.value() {
+        None => UserType::User,
+        Some(t) => UserType::parse(&t).ok_or_else(|| {
+            Error::BadRequest("type must be one of DocSpaceAdmin, RoomAdmin, User, Guest".into())
+        })?,
+    };
+    let allowed = caller.is_owner || (caller.user_type == UserType::DocSpaceAdmin && user_type != UserType::DocSpaceAdmin);
+    if !allowed {
+        return Err(Error::access_denied().into());
+    }
+    let password = body.string("password")?.value().filter(|p| !p.is_empty()).unwrap_or_else(|| new_password(16));
+    if password.chars().count() < 8 {
+        return Err(Error::BadRequest("password must be at least 8 characters".into()).into());
+    }
+    let hash = tokio::task::spawn_blocking(move || hash_account_password(&password)).await.map_err(Error::internal)??;
+    let new = NewUser {
+        email,
+        first_name: body.string("firstname")?.value().unwrap_or_default(),
+        last_name: body.string("lastname")?.value().unwrap_or_default(),
+        password_hash: hash,
+        user_type,
+        is_owner: false,
+    };
+    let user = state.svc.store.create_user(&new, now_micros()).await?;
+    ctx.ok(full_dto(&state, &user))
+}

@@ -1,0 +1,272 @@
+//! Folders, files, uploads and downloads.
+
+use axum::extract::{Multipart, Path, State};
+use futures::TryStreamExt;
+use spacelinks_api_types::date::now_micros;
+use spacelinks_api_types::dto::{FileOperationDto, FolderContentDto, PathPart};
+use spacelinks_core::rights::Viewer;
+use spacelinks_core::{extension_of, Error, File, Folder, LinkEvent, NewFile, User};
+
+use crate::app::AppState;
+use crate::ctx::{parse_id, Body, Ctx, QueryMap};
+use crate::download::{inline_safe, mime_of, stream_file};
+use crate::dto::{file_dto, folder_dto, Seen};
+use crate::error::ApiResult;
+use crate::routes::share::{file_access, FileAccess};
+
+const MAX_TITLE: usize = 165;
+
+async fn own_folder(state: &AppState, user: &User, id: i64) -> Result<Folder, Error> {
+    let folder = state.svc.store.folder(id).await?.ok_or_else(Error::folder_not_found)?;
+    if folder.owner.id != user.id {
+        return Err(Error::Forbidden("You don't have enough permission to view the folder content".into()));
+    }
+    Ok(folder)
+}
+
+async fn own_file(state: &AppState, user: &User, id: i64) -> Result<File, Error> {
+    let file = state.svc.store.file(id).await?.ok_or_else(Error::file_not_found)?;
+    if file.owner.id != user.id {
+        return Err(Error::cannot_read_file());
+    }
+    Ok(file)
+}
+
+pub fn owner_dto(state: &AppState, f: &File) -> spacelinks_api_types::dto::FileDto {
+    file_dto(state, f, &Seen { viewer: Viewer::Owner, link: None, show_people: true })
+}
+
+pub async fn my_documents(State(state): State<AppState>, ctx: Ctx, q: QueryMap) -> ApiResult {
+    let id = ctx.user()?.my_folder_id;
+    contents(&state, &ctx, id, &q).await
+}
+
+pub async fn folder_contents(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, q: QueryMap) -> ApiResult {
+    let id = parse_id(&id, Error::folder_not_found)?;
+    contents(&state, &ctx, id, &q).await
+}
+
+async fn contents(state: &AppState, ctx: &Ctx, id: i64, q: &QueryMap) -> ApiResult {
+    let user = ctx.user()?;
+    let (start, count) = q.paging()?;
+    let folder = own_folder(state, user, id).await?;
+    let (folders, files, total) = state.svc.store.folder_page(id, start, count).await?;
+    let mut folder_dtos = Vec::with_capacity(folders.len());
+    for f in &folders {
+        folder_dtos.push(folder_dto(state, f, state.svc.store.folder_counts(f.id).await?));
+    }
+    let content = FolderContentDto {
+        files: files.iter().map(|f| owner_dto(state, f)).collect(),
+        count: (folders.len() + files.len()) as i64,
+        folders: folder_dtos,
+        current: folder_dto(state, &folder, state.svc.store.folder_counts(id).await?),
+        path_parts: path_parts(state, &folder).await?,
+        start_index: start,
+        total,
+        new: 0,
+    };
+    ctx.ok(content)
+}
+
+/// Breadcrumbs from My Documents down to `folder`.
+async fn path_parts(state: &AppState, folder: &Folder) -> Result<Vec<PathPart>, Error> {
+    let mut parts = vec![PathPart { id: folder.id, title: folder.title.clone(), folder_type: 5 }];
+    let mut parent = folder.parent_id;
+    while let Some(id) = parent {
+        let Some(f) = state.svc.store.folder(id).await? else { break };
+        parts.push(PathPart { id: f.id, title: f.title.clone(), folder_type: 5 });
+        parent = f.parent_id;
+    }
+    parts.reverse();
+    Ok(parts)
+}
+
+pub async fn folder_info(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
+    let user = ctx.user()?;
+    let folder = own_folder(&state, user, parse_id(&id, Error::folder_not_found)?).await?;
+    ctx.ok(folder_dto(&state, &folder, state.svc.store.folder_counts(folder.id).await?))
+}
+
+fn checked_title(title: String) -> Result<String, Error> {
+    let t = title.trim().to_string();
+    if t.chars().count() > MAX_TITLE || t.contains('/') || t.contains('\\') {
+        return Err(Error::BadRequest(format!("title must be at most {MAX_TITLE} characters and contain no slashes")));
+    }
+    Ok(t)
+}
+
+pub async fn create_folder(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Body(body): Body) -> ApiResult {
+    let user = ctx.user()?;
+    let title = checked_title(body.required_string("title")?)?;
+    let parent = own_folder(&state, user, parse_id(&id, Error::folder_not_found)?).await?;
+    let folder = state.svc.store.create_folder(&parent, &title, now_micros()).await?;
+    ctx.ok(folder_dto(&state, &folder, (0, 0)))
+}
+
+pub async fn create_file_in_my(State(state): State<AppState>, ctx: Ctx, Body(body): Body) -> ApiResult {
+    let id = ctx.user()?.my_folder_id;
+    new_empty_file(&state, &ctx, id, body).await
+}
+
+pub async fn create_file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Body(body): Body) -> ApiResult {
+    new_empty_file(&state, &ctx, parse_id(&id, Error::folder_not_found)?, body).await
+}
+
+/// A new empty file; a title without an extension gets `.docx`, as DocSpace.
+async fn new_empty_file(state: &AppState, ctx: &Ctx, folder_id: i64, body: spacelinks_api_types::Fields) -> ApiResult {
+    let user = ctx.user()?;
+    let mut title = checked_title(body.required_string("title")?)?;
+    if extension_of(&title).is_empty() {
+        title.push_str(".docx");
+    }
+    let folder = own_folder(state, user, folder_id).await?;
+    let key = new_blob_key();
+    state.blobs.put_bytes(&key, Default::default()).await?;
+    let file = state
+        .svc
+        .store
+        .create_file(&NewFile { folder_id: folder.id, owner_id: user.id.clone(), title, size: 0, blob_key: key, now: now_micros() })
+        .await?;
+    ctx.ok(owner_dto(state, &file))
+}
+
+fn new_blob_key() -> String {
+    format!("files/{}", uuid::Uuid::new_v4().simple())
+}
+
+pub async fn upload_to_my(State(state): State<AppState>, ctx: Ctx, multipart: Multipart) -> ApiResult {
+    let id = ctx.user()?.my_folder_id;
+    upload_into(&state, &ctx, id, multipart).await
+}
+
+pub async fn upload(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, multipart: Multipart) -> ApiResult {
+    upload_into(&state, &ctx, parse_id(&id, Error::folder_not_found)?, multipart).await
+}
+
+/// `POST {folderId}/upload`: the multipart part `File` (any case), streamed
+/// to the blob store. Answers a one-element list, as DocSpace.
+async fn upload_into(state: &AppState, ctx: &Ctx, folder_id: i64, multipart: Multipart) -> ApiResult {
+    let user = ctx.user()?;
+    let folder = own_folder(state, user, folder_id).await?;
+    let (title, key, size) = receive_file(state, multipart).await?;
+    let file = state
+        .svc
+        .store
+        .create_file(&NewFile { folder_id: folder.id, owner_id: user.id.clone(), title, size, blob_key: key, now: now_micros() })
+        .await?;
+    ctx.ok(vec![owner_dto(state, &file)])
+}
+
+/// Streams the first part named `file` (case-insensitively) into a new blob.
+/// Returns its sanitised file name, blob key and size.
+pub async fn receive_file(state: &AppState, mut multipart: Multipart) -> Result<(String, String, i64), Error> {
+    let bad = |e: axum::extract::multipart::MultipartError| Error::BadRequest(format!("The multipart body is malformed: {}", e.body_text()));
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        if !field.name().is_some_and(|n| n.eq_ignore_ascii_case("file")) {
+            continue;
+        }
+        let name = field.file_name().map(base_name).filter(|n| !n.is_empty());
+        let title = checked_title(name.ok_or_else(|| Error::BadRequest("The file part has no file name".into()))?)?;
+        let key = new_blob_key();
+        let stream = field.map_err(|e| e.body_text());
+        let size = state.blobs.put_stream(&key, Box::pin(stream), state.config.max_upload_bytes).await?;
+        return Ok((title, key, size as i64));
+    }
+    Err(Error::BadRequest("The request has no multipart part named \"file\"".into()))
+}
+
+/// Browsers may send a full path as the file name.
+fn base_name(name: &str) -> String {
+    name.rsplit(['/', '\\']).next().unwrap_or("").trim().to_string()
+}
+
+/// `GET file/{id}`: the owner, or a visitor whose link (`Request-Token`
+/// header or `share` query) validates. Anyone else: 403.
+pub async fn file_info(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, q: QueryMap) -> ApiResult {
+    let id = parse_id(&id, Error::file_not_found)?;
+    let access = file_access(&state, &ctx, &q, id).await?;
+    ctx.ok(access.dto(&state, &ctx))
+}
+
+pub async fn delete_file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
+    let user = ctx.user()?;
+    let file = own_file(&state, user, parse_id(&id, Error::file_not_found)?).await?;
+    if let Some(key) = state.svc.store.delete_file(file.id).await? {
+        state.blobs.delete(&key).await?;
+    }
+    ctx.ok(vec![FileOperationDto {
+        id: uuid::Uuid::new_v4().to_string(),
+        operation: 2,
+        progress: 100,
+        processed: "1".into(),
+        finished: true,
+        status: 2,
+    }])
+}
+
+/// `PUT {fileId}/update`: a new version, by the owner or through a link
+/// with Editing access. Later visitors get the new content.
+pub async fn update_content(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    q: QueryMap,
+    multipart: Multipart,
+) -> ApiResult {
+    let id = parse_id(&id, Error::file_not_found)?;
+    let access = file_access(&state, &ctx, &q, id).await?;
+    if !access.viewer().can("Edit") {
+        return Err(Error::Forbidden("You don't have enough permission to edit the file".into()).into());
+    }
+    let (_, key, size) = receive_file(&state, multipart).await?;
+    let old = state.svc.store.replace_file_content(id, size, &key, now_micros()).await?;
+    match old {
+        Some(old) => state.blobs.delete(&old).await?,
+        None => {
+            state.blobs.delete(&key).await?;
+            return Err(Error::file_not_found().into());
+        }
+    }
+    access.record(&state, &ctx, "uploaded");
+    let file = state.svc.store.file(id).await?.ok_or_else(Error::file_not_found)?;
+    ctx.ok(access.with_file(file).dto(&state, &ctx))
+}
+
+/// `GET /filehandler.ashx?action=download|view&fileid=ID[&share=TOKEN]`.
+/// `view` streams inline for previewable types and is allowed under
+/// denyDownload (the share page must show the file); `download` is not.
+pub async fn file_handler(State(state): State<AppState>, ctx: Ctx, q: QueryMap) -> ApiResult {
+    let inline = match q.get("action").map(str::to_ascii_lowercase).as_deref() {
+        Some("download") => false,
+        Some("view") | Some("preview") => true,
+        _ => return Err(Error::BadRequest("action must be download or view".into()).into()),
+    };
+    let id = parse_id(q.get("fileid").unwrap_or(""), Error::file_not_found)?;
+    let access = file_access(&state, &ctx, &q, id).await?;
+    // What the share page previews must load even under denyDownload.
+    let preview_ok = inline && inline_safe(&mime_of(&access.file().title));
+    if !access.viewer().can("Download") && !preview_ok {
+        return Err(Error::Forbidden("You don't have enough permission to download the file".into()).into());
+    }
+    let res = stream_file(&state, access.file(), inline, &ctx.headers).await?;
+    let from_start = ctx.headers.get(axum::http::header::RANGE).is_none_or(|r| r.to_str().is_ok_and(|r| r.starts_with("bytes=0-")));
+    if res.status().is_success() && from_start {
+        access.record(&state, &ctx, if inline { "opened" } else { "downloaded" });
+    }
+    Ok(res)
+}
+
+impl FileAccess {
+    pub fn record(&self, state: &AppState, ctx: &Ctx, kind: &'static str) {
+        if let FileAccess::Link { shared, .. } = self {
+            state.events.record(LinkEvent {
+                at: now_micros(),
+                link_id: shared.link.id.clone(),
+                file_id: shared.file.id,
+                kind,
+                ip: ctx.ip.to_string(),
+                user_agent: ctx.user_agent.clone(),
+            });
+        }
+    }
+}

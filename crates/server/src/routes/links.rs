@@ -1,0 +1,57 @@
+//! The owner side of external links: the four routes of the seed document.
+
+use axum::extract::{Path, State};
+use spacelinks_api_types::date::now_micros;
+use spacelinks_core::links::LinkRequest;
+use spacelinks_core::service::ManagedLink;
+use spacelinks_core::Error;
+
+use crate::app::AppState;
+use crate::ctx::{parse_id, Body, Ctx, QueryMap};
+use crate::dto::link_dto;
+use crate::error::ApiResult;
+
+fn file_id(raw: &str) -> Result<i64, Error> {
+    parse_id(raw, Error::item_not_found)
+}
+
+fn reply(state: &AppState, ctx: &Ctx, link: Option<ManagedLink>) -> ApiResult {
+    match link {
+        Some(l) => ctx.ok(link_dto(state, &l)),
+        None => ctx.ok_empty(),
+    }
+}
+
+/// `GET file/{id}/links?count&startIndex`: primary first; `total` in the envelope.
+pub async fn list_file_links(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, q: QueryMap) -> ApiResult {
+    let user = ctx.user()?;
+    let (start, count) = q.paging()?;
+    let (links, total) = state.svc.list_links(user, file_id(&id)?, start, count).await?;
+    let dtos: Vec<_> = links.iter().map(|l| link_dto(&state, l)).collect();
+    ctx.ok_page(dtos, total)
+}
+
+/// `PUT file/{id}/links`: create, update (merging) or delete one link.
+pub async fn set_file_link(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Body(body): Body) -> ApiResult {
+    let user = ctx.user()?;
+    let id = file_id(&id)?;
+    let req = LinkRequest::parse(&body, now_micros())?;
+    let link = state.svc.set_link(user, id, &req).await?;
+    reply(&state, &ctx, link)
+}
+
+/// `GET file/{id}/link`: the primary link, created with Read if missing.
+pub async fn get_primary_link(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, q: QueryMap) -> ApiResult {
+    q.paging()?;
+    let link = state.svc.primary_link(ctx.caller.user.as_ref(), file_id(&id)?, None).await?;
+    reply(&state, &ctx, link)
+}
+
+/// `POST file/{id}/link`: creates the primary link from the body if missing.
+pub async fn create_primary_link(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Body(body): Body) -> ApiResult {
+    let user = ctx.user()?;
+    let id = file_id(&id)?;
+    let req = LinkRequest::parse(&body, now_micros())?;
+    let link = state.svc.primary_link(Some(user), id, Some(&req)).await?;
+    reply(&state, &ctx, link)
+}

@@ -1,0 +1,1334 @@
+//! Store conformance suite: every method of `spacelinks_core::Store`, checked
+//! once and run against SQLite always and against PostgreSQL when
+//! `SPACELINKS_TEST_DATABASE_URL` is set (for example
+//! `postgres://postgres@127.0.0.1:5432/test`). Each PostgreSQL test runs in
+//! a fresh schema of its own, dropped afterwards.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use spacelinks_api_types::{FileShare, UserType};
+use spacelinks_core::{
+    ApiKey, AuditEntry, Error, File, Folder, Link, LinkEvent, LinkInsert, NewFile, NewUser, Store,
+    User,
+};
+use spacelinks_store::Db;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use tempfile::TempDir;
+
+// ---------------------------------------------------------------------------
+// Backends
+// ---------------------------------------------------------------------------
+
+const PG_URL_VAR: &str = "SPACELINKS_TEST_DATABASE_URL";
+
+/// A fresh SQLite database in a temporary directory (kept alive by the guard).
+async fn open_sqlite() -> (Db, TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/db.sqlite?mode=rwc", dir.path().display());
+    let db = Db::open(&url).await.expect("open sqlite");
+    assert_eq!(db.backend(), "sqlite");
+    (db, dir)
+}
+
+/// A PostgreSQL database confined to a schema of its own.
+struct PgTest {
+    db: Db,
+    admin: PgPool,
+    schema: String,
+}
+
+impl PgTest {
+    /// `None` (after saying so) when no PostgreSQL URL is configured.
+    async fn open(test: &str) -> Option<PgTest> {
+        let url = match std::env::var(PG_URL_VAR) {
+            Ok(url) if !url.trim().is_empty() => url,
+            _ => {
+                println!("skipped postgres::{test}: {PG_URL_VAR} is unset");
+                return None;
+            }
+        };
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .expect("connect to postgres");
+        let schema = format!("spacelinks_test_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&admin)
+            .await
+            .expect("create schema");
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let db = Db::open(&format!("{url}{sep}options=-c%20search_path%3D{schema}"))
+            .await
+            .expect("open postgres");
+        assert_eq!(db.backend(), "postgres");
+        // The migrations must have landed in the test schema, not elsewhere.
+        let (tables,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'links'")
+                .bind(&schema)
+                .fetch_one(&admin)
+                .await
+                .expect("inspect schema");
+        assert_eq!(tables, 1, "migrations did not run in schema {schema}");
+        Some(PgTest { db, admin, schema })
+    }
+
+    /// Drops the schema, then re-raises a failure of the check, if any.
+    async fn finish(self, outcome: std::thread::Result<()>) {
+        self.db.pool().close().await;
+        let dropped = sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.schema))
+            .execute(&self.admin)
+            .await;
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
+        dropped.expect("drop schema");
+    }
+}
+
+/// Generates `sqlite::<check>` and `postgres::<check>` tests for each check.
+macro_rules! conformance_tests {
+    ($($check:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $check() {
+                    let (db, _dir) = super::open_sqlite().await;
+                    super::$check(&db).await;
+                }
+            )+
+        }
+
+        mod postgres {
+            use futures::FutureExt;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $check() {
+                    let Some(pg) = super::PgTest::open(stringify!($check)).await else { return };
+                    let outcome = super::AssertUnwindSafe(super::$check(&pg.db)).catch_unwind().await;
+                    pg.finish(outcome).await;
+                }
+            )+
+        }
+    };
+}
+
+conformance_tests!(
+    users,
+    sessions,
+    api_keys,
+    folders,
+    folder_paging,
+    files,
+    link_flags_on_files,
+    links,
+    link_limits,
+    link_events,
+    password_failures,
+    concurrent_link_inserts,
+    concurrent_content_replacements,
+    concurrent_link_id_claims,
+);
+
+// ---------------------------------------------------------------------------
+// Fixtures
+// ---------------------------------------------------------------------------
+
+/// An arbitrary "now", in microseconds since the epoch.
+const T0: i64 = 1_700_000_000_000_000;
+
+fn new_user(email: &str, first: &str, last: &str) -> NewUser {
+    NewUser {
+        email: email.into(),
+        first_name: first.into(),
+        last_name: last.into(),
+        password_hash: format!("hash-of-{email}"),
+        user_type: UserType::User,
+        is_owner: false,
+    }
+}
+
+async fn create_user(store: &dyn Store, email: &str) -> User {
+    store
+        .create_user(&new_user(email, "Test", "User"), T0)
+        .await
+        .expect("create user")
+}
+
+/// A user and their My Documents folder.
+async fn owner_and_root(store: &dyn Store) -> (User, Folder) {
+    let user = create_user(store, "owner@example.com").await;
+    let root = store
+        .folder(user.my_folder_id)
+        .await
+        .expect("folder")
+        .expect("My Documents exists");
+    (user, root)
+}
+
+async fn create_file(store: &dyn Store, folder_id: i64, owner: &User, title: &str) -> File {
+    let new = NewFile {
+        folder_id,
+        owner_id: owner.id.clone(),
+        title: title.into(),
+        size: 10,
+        blob_key: format!("blob-{title}"),
+        now: T0,
+    };
+    store.create_file(&new).await.expect("create file")
+}
+
+/// A plain read-only, non-internal link with a code derived from its id.
+fn link(id: &str, file_id: i64, primary: bool, created: i64) -> Link {
+    Link {
+        id: id.into(),
+        file_id,
+        primary,
+        access: FileShare::Read,
+        title: format!("Link {id}"),
+        expires: None,
+        password_enc: None,
+        deny_download: false,
+        internal: false,
+        short_code: format!("code-{id}"),
+        created_by: "creator".into(),
+        created,
+    }
+}
+
+fn audit(action: &'static str, l: &Link, at: i64) -> AuditEntry {
+    AuditEntry {
+        at,
+        actor_id: l.created_by.clone(),
+        file_id: l.file_id,
+        link_id: l.id.clone(),
+        action,
+        details: format!(r#"{{"link":"{}","action":"{action}"}}"#, l.id),
+    }
+}
+
+/// Inserts with a `link.created` audit row at the link's creation time.
+async fn insert(store: &dyn Store, l: &Link, max: i64) -> LinkInsert {
+    store
+        .insert_link(l, max, &audit("link.created", l, l.created))
+        .await
+        .expect("insert link")
+}
+
+fn audit_key(a: &AuditEntry) -> (i64, String, i64, String, &'static str, String) {
+    (
+        a.at,
+        a.actor_id.clone(),
+        a.file_id,
+        a.link_id.clone(),
+        a.action,
+        a.details.clone(),
+    )
+}
+
+fn event_key(e: &LinkEvent) -> (i64, String, i64, &'static str, String, String) {
+    (
+        e.at,
+        e.link_id.clone(),
+        e.file_id,
+        e.kind,
+        e.ip.clone(),
+        e.user_agent.clone(),
+    )
+}
+
+fn link_ids(links: &[Link]) -> Vec<&str> {
+    links.iter().map(|l| l.id.as_str()).collect()
+}
+
+fn key_ids(keys: &[ApiKey]) -> Vec<&str> {
+    keys.iter().map(|k| k.id.as_str()).collect()
+}
+
+/// Titles of one folder page, folders first.
+fn page_titles((folders, files, _): &(Vec<Folder>, Vec<File>, i64)) -> Vec<String> {
+    folders
+        .iter()
+        .map(|d| d.title.clone())
+        .chain(files.iter().map(|f| f.title.clone()))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Checks
+// ---------------------------------------------------------------------------
+
+async fn users(store: &dyn Store) {
+    assert_eq!(store.count_users().await.unwrap(), 0);
+
+    let mut new = new_user("Alice@Example.com", "Alice", "Smith");
+    new.user_type = UserType::DocSpaceAdmin;
+    new.is_owner = true;
+    let alice = store.create_user(&new, T0).await.expect("create alice");
+    assert!(!alice.id.is_empty());
+    assert_eq!(alice.email, "Alice@Example.com");
+    assert_eq!(
+        (alice.first_name.as_str(), alice.last_name.as_str()),
+        ("Alice", "Smith")
+    );
+    assert_eq!(alice.password_hash, "hash-of-Alice@Example.com");
+    assert_eq!(alice.user_type, UserType::DocSpaceAdmin);
+    assert!(alice.is_owner);
+    assert_eq!(alice.created, T0);
+
+    // My Documents is created with the user and recorded on them.
+    assert_ne!(alice.my_folder_id, 0);
+    let my = store
+        .folder(alice.my_folder_id)
+        .await
+        .unwrap()
+        .expect("My Documents");
+    assert_eq!(my.parent_id, None);
+    assert!(my.is_root());
+    assert_eq!(my.owner.id, alice.id);
+    assert_eq!(my.owner.display_name, "Alice Smith");
+    assert_eq!(my.owner.my_folder_id, alice.my_folder_id);
+    assert_eq!((my.created, my.updated), (T0, T0));
+
+    // A second user gets their own folder; without a name, the email shows.
+    let bob = store
+        .create_user(&new_user("bob@example.com", "", ""), T0 + 1)
+        .await
+        .expect("create bob");
+    assert_ne!(bob.id, alice.id);
+    assert_ne!(bob.my_folder_id, alice.my_folder_id);
+    assert!(!bob.is_owner);
+    assert_eq!(bob.user_type, UserType::User);
+    let bobs = store
+        .folder(bob.my_folder_id)
+        .await
+        .unwrap()
+        .expect("bob's folder");
+    assert_eq!(bobs.owner.id, bob.id);
+    assert_eq!(bobs.owner.display_name, "bob@example.com");
+
+    // Lookups.
+    let by_id = store.user_by_id(&alice.id).await.unwrap().expect("by id");
+    assert_eq!(
+        (by_id.email.as_str(), by_id.my_folder_id),
+        ("Alice@Example.com", alice.my_folder_id)
+    );
+    assert!(store.user_by_id("no-such-user").await.unwrap().is_none());
+    for spelling in [
+        "Alice@Example.com",
+        "alice@example.com",
+        "ALICE@EXAMPLE.COM",
+    ] {
+        let found = store.user_by_email(spelling).await.unwrap();
+        assert_eq!(
+            found.map(|u| u.id),
+            Some(alice.id.clone()),
+            "lookup of {spelling}"
+        );
+    }
+    assert_eq!(
+        store
+            .user_by_email("BOB@example.COM")
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(bob.id.clone())
+    );
+    assert!(store
+        .user_by_email("carol@example.com")
+        .await
+        .unwrap()
+        .is_none());
+
+    // Duplicates are refused, whatever the case, and leave nothing behind.
+    for dup in ["Alice@Example.com", "alice@example.com"] {
+        match store
+            .create_user(&new_user(dup, "Other", "Alice"), T0 + 2)
+            .await
+        {
+            Err(Error::BadRequest(_)) => {}
+            other => panic!("duplicate {dup}: expected BadRequest, got {other:?}"),
+        }
+    }
+    assert_eq!(store.count_users().await.unwrap(), 2);
+    let still = store
+        .user_by_email("alice@example.com")
+        .await
+        .unwrap()
+        .expect("alice");
+    assert_eq!(
+        (still.id, still.first_name),
+        (alice.id, "Alice".to_string())
+    );
+}
+
+async fn sessions(store: &dyn Store) {
+    let alice = create_user(store, "alice@example.com").await;
+    let bob = create_user(store, "bob@example.com").await;
+    store
+        .create_session("token-a", &alice.id, T0 + 100)
+        .await
+        .unwrap();
+    store
+        .create_session("token-b", &bob.id, T0 + 1_000)
+        .await
+        .unwrap();
+
+    let user = store
+        .session_user("token-a", T0)
+        .await
+        .unwrap()
+        .expect("live session");
+    assert_eq!(
+        (user.id.as_str(), user.email.as_str()),
+        (alice.id.as_str(), "alice@example.com")
+    );
+    assert_eq!(user.my_folder_id, alice.my_folder_id);
+    assert_eq!(
+        store
+            .session_user("token-a", T0 + 99)
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(alice.id.clone())
+    );
+    // Expired at its expiry instant and after.
+    assert!(store
+        .session_user("token-a", T0 + 100)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .session_user("token-a", T0 + 500)
+        .await
+        .unwrap()
+        .is_none());
+    // Other sessions are unaffected; unknown tokens find nobody.
+    assert_eq!(
+        store
+            .session_user("token-b", T0 + 500)
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(bob.id)
+    );
+    assert!(store.session_user("token-c", T0).await.unwrap().is_none());
+}
+
+async fn api_keys(store: &dyn Store) {
+    let alice = create_user(store, "alice@example.com").await;
+    let bob = create_user(store, "bob@example.com").await;
+    let key = |id: &str, user: &User, created: i64| ApiKey {
+        id: id.into(),
+        user_id: user.id.clone(),
+        name: format!("key {id}"),
+        key_hash: format!("hash-{id}"),
+        postfix: format!("…{id}"),
+        permissions: vec!["files:read".into(), "links:write".into()],
+        created,
+        expires: Some(created + 1_000_000),
+        last_used: None,
+        is_active: true,
+    };
+    let k1 = key("k1", &alice, T0);
+    let k2 = ApiKey {
+        permissions: vec![],
+        expires: None,
+        is_active: false,
+        ..key("k2", &bob, T0 + 10)
+    };
+    let k3 = key("k3", &alice, T0 + 20);
+    // Inserted out of creation order, so the listing order must come from `created`.
+    for k in [&k3, &k1, &k2] {
+        store.create_api_key(k).await.expect("create api key");
+    }
+
+    let found = store
+        .api_key_by_hash("hash-k1")
+        .await
+        .unwrap()
+        .expect("k1 by hash");
+    assert_eq!(format!("{found:?}"), format!("{k1:?}"), "k1 round-trips");
+    let found = store.api_key("k2").await.unwrap().expect("k2 by id");
+    assert_eq!(format!("{found:?}"), format!("{k2:?}"), "k2 round-trips");
+    assert!(store.api_key_by_hash("hash-none").await.unwrap().is_none());
+    assert!(store.api_key("none").await.unwrap().is_none());
+
+    // A second key with the same hash would make lookups ambiguous.
+    let dup = ApiKey {
+        id: "k4".into(),
+        ..k1.clone()
+    };
+    assert!(
+        store.create_api_key(&dup).await.is_err(),
+        "duplicate key hash accepted"
+    );
+
+    store.touch_api_key("k1", T0 + 500).await.unwrap();
+    assert_eq!(
+        store.api_key("k1").await.unwrap().unwrap().last_used,
+        Some(T0 + 500)
+    );
+    store.touch_api_key("k1", T0 + 600).await.unwrap();
+    assert_eq!(
+        store
+            .api_key_by_hash("hash-k1")
+            .await
+            .unwrap()
+            .unwrap()
+            .last_used,
+        Some(T0 + 600)
+    );
+    assert_eq!(
+        store.api_key("k3").await.unwrap().unwrap().last_used,
+        None,
+        "touch hit another key"
+    );
+
+    assert_eq!(
+        key_ids(&store.list_api_keys(None).await.unwrap()),
+        ["k3", "k2", "k1"]
+    );
+    assert_eq!(
+        key_ids(&store.list_api_keys(Some(&alice.id)).await.unwrap()),
+        ["k3", "k1"]
+    );
+    assert_eq!(
+        key_ids(&store.list_api_keys(Some(&bob.id)).await.unwrap()),
+        ["k2"]
+    );
+    assert!(store
+        .list_api_keys(Some("nobody"))
+        .await
+        .unwrap()
+        .is_empty());
+
+    assert!(store.delete_api_key("k3").await.unwrap());
+    assert!(!store.delete_api_key("k3").await.unwrap());
+    assert!(!store.delete_api_key("none").await.unwrap());
+    assert!(store.api_key("k3").await.unwrap().is_none());
+    assert!(store.api_key_by_hash("hash-k3").await.unwrap().is_none());
+    assert_eq!(
+        key_ids(&store.list_api_keys(Some(&alice.id)).await.unwrap()),
+        ["k1"]
+    );
+    assert_eq!(
+        key_ids(&store.list_api_keys(None).await.unwrap()),
+        ["k2", "k1"]
+    );
+}
+
+async fn folders(store: &dyn Store) {
+    let (alice, root) = owner_and_root(store).await;
+    assert_eq!(store.folder_counts(root.id).await.unwrap(), (0, 0));
+    assert!(store.folder(i64::MAX).await.unwrap().is_none());
+
+    let projects = store
+        .create_folder(&root, "Projects", T0 + 5)
+        .await
+        .expect("create folder");
+    assert_ne!(projects.id, root.id);
+    assert_eq!(projects.parent_id, Some(root.id));
+    assert!(!projects.is_root());
+    assert_eq!(projects.title, "Projects");
+    assert_eq!((projects.created, projects.updated), (T0 + 5, T0 + 5));
+    assert_eq!(projects.owner.id, alice.id);
+    assert_eq!(projects.owner.my_folder_id, root.id);
+    let again = store.folder(projects.id).await.unwrap().expect("read back");
+    assert_eq!(format!("{again:?}"), format!("{projects:?}"));
+
+    let deep = store
+        .create_folder(&projects, "Deep", T0 + 6)
+        .await
+        .unwrap();
+    assert_eq!(deep.parent_id, Some(projects.id));
+    create_file(store, root.id, &alice, "top.txt").await;
+    create_file(store, projects.id, &alice, "inner-1.txt").await;
+    create_file(store, projects.id, &alice, "inner-2.txt").await;
+    create_file(store, deep.id, &alice, "deepest.txt").await;
+
+    // Only direct children count: (files, folders).
+    assert_eq!(store.folder_counts(root.id).await.unwrap(), (1, 1));
+    assert_eq!(store.folder_counts(projects.id).await.unwrap(), (2, 1));
+    assert_eq!(store.folder_counts(deep.id).await.unwrap(), (1, 0));
+    assert_eq!(store.folder_counts(i64::MAX).await.unwrap(), (0, 0));
+}
+
+async fn folder_paging(store: &dyn Store) {
+    let (alice, root) = owner_and_root(store).await;
+    let dir = store.create_folder(&root, "Paging", T0).await.unwrap();
+    // Created out of order: the page order must come from the titles.
+    let mut children = Vec::new();
+    for title in ["Charlie", "Alpha", "Bravo"] {
+        children.push(store.create_folder(&dir, title, T0).await.unwrap());
+    }
+    for title in ["delta.txt", "alpha.txt", "charlie.txt", "bravo.txt"] {
+        create_file(store, dir.id, &alice, title).await;
+    }
+    // Grandchildren and siblings must not leak into the page.
+    store
+        .create_folder(&children[1], "Nested", T0)
+        .await
+        .unwrap();
+    create_file(store, children[1].id, &alice, "nested.txt").await;
+    create_file(store, root.id, &alice, "elsewhere.txt").await;
+
+    assert_eq!(store.folder_counts(dir.id).await.unwrap(), (4, 3));
+    let all = [
+        "Alpha",
+        "Bravo",
+        "Charlie",
+        "alpha.txt",
+        "bravo.txt",
+        "charlie.txt",
+        "delta.txt",
+    ];
+
+    let page = store.folder_page(dir.id, 0, 100).await.unwrap();
+    assert_eq!(page_titles(&page), all);
+    assert_eq!(page.2, 7);
+    assert!(page
+        .0
+        .iter()
+        .all(|d| d.parent_id == Some(dir.id) && d.owner.id == alice.id));
+    assert!(page
+        .1
+        .iter()
+        .all(|f| f.folder_id == dir.id && f.owner.id == alice.id));
+
+    // (offset, limit) → (folders on the page, files on the page)
+    let cases: [(i64, i64, &[&str], &[&str]); 8] = [
+        (0, 2, &["Alpha", "Bravo"], &[]),
+        (0, 3, &["Alpha", "Bravo", "Charlie"], &[]),
+        (2, 3, &["Charlie"], &["alpha.txt", "bravo.txt"]),
+        (1, 4, &["Bravo", "Charlie"], &["alpha.txt", "bravo.txt"]),
+        (3, 2, &[], &["alpha.txt", "bravo.txt"]),
+        (5, 10, &[], &["charlie.txt", "delta.txt"]),
+        (6, 1, &[], &["delta.txt"]),
+        (7, 10, &[], &[]),
+    ];
+    for (offset, limit, folders, files) in cases {
+        let (d, f, total) = store.folder_page(dir.id, offset, limit).await.unwrap();
+        let got_folders: Vec<&str> = d.iter().map(|x| x.title.as_str()).collect();
+        let got_files: Vec<&str> = f.iter().map(|x| x.title.as_str()).collect();
+        assert_eq!(
+            (got_folders.as_slice(), got_files.as_slice()),
+            (folders, files),
+            "offset {offset}, limit {limit}"
+        );
+        assert_eq!(total, 7, "total at offset {offset}, limit {limit}");
+    }
+
+    // Walking with any page size visits every entry once, in order.
+    for size in 1..=8 {
+        let mut seen = Vec::new();
+        let mut offset = 0;
+        while offset < 7 {
+            let page = store.folder_page(dir.id, offset, size).await.unwrap();
+            let titles = page_titles(&page);
+            assert!(
+                !titles.is_empty() && titles.len() as i64 <= size,
+                "page size {size} at {offset}: {titles:?}"
+            );
+            offset += titles.len() as i64;
+            seen.extend(titles);
+        }
+        assert_eq!(seen, all, "walk with page size {size}");
+    }
+
+    let empty = store.create_folder(&root, "Empty", T0).await.unwrap();
+    let (d, f, total) = store.folder_page(empty.id, 0, 10).await.unwrap();
+    assert!(d.is_empty() && f.is_empty());
+    assert_eq!(total, 0);
+    assert_eq!(store.folder_counts(empty.id).await.unwrap(), (0, 0));
+}
+
+async fn files(store: &dyn Store) {
+    let (alice, root) = owner_and_root(store).await;
+    let new = NewFile {
+        folder_id: root.id,
+        owner_id: alice.id.clone(),
+        title: "Report.docx".into(),
+        size: 1234,
+        blob_key: "blob-1".into(),
+        now: T0 + 7,
+    };
+    let file = store.create_file(&new).await.expect("create file");
+    assert_eq!(file.folder_id, root.id);
+    assert_eq!(file.owner.id, alice.id);
+    assert_eq!(file.owner.display_name, "Test User");
+    assert_eq!(file.owner.my_folder_id, root.id);
+    assert_eq!(file.title, "Report.docx");
+    assert_eq!(
+        (file.size, file.version, file.blob_key.as_str()),
+        (1234, 1, "blob-1")
+    );
+    assert_eq!((file.created, file.updated), (T0 + 7, T0 + 7));
+    assert!(!file.has_links && !file.has_public_links);
+    let read = store.file(file.id).await.unwrap().expect("read back");
+    assert_eq!(format!("{read:?}"), format!("{file:?}"));
+    assert!(store.file(i64::MAX).await.unwrap().is_none());
+    let other = create_file(store, root.id, &alice, "other.txt").await;
+    assert_ne!(other.id, file.id);
+
+    // New content: new blob, next version, old blob key handed back.
+    assert_eq!(
+        store
+            .replace_file_content(file.id, 99, "blob-2", T0 + 50)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("blob-1")
+    );
+    let v2 = store.file(file.id).await.unwrap().unwrap();
+    assert_eq!(
+        (v2.size, v2.version, v2.blob_key.as_str()),
+        (99, 2, "blob-2")
+    );
+    assert_eq!((v2.created, v2.updated), (T0 + 7, T0 + 50));
+    assert_eq!(
+        store
+            .replace_file_content(file.id, 5, "blob-3", T0 + 60)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("blob-2")
+    );
+    let v3 = store.file(file.id).await.unwrap().unwrap();
+    assert_eq!(
+        (v3.size, v3.version, v3.blob_key.as_str(), v3.updated),
+        (5, 3, "blob-3", T0 + 60)
+    );
+    assert_eq!(
+        store
+            .replace_file_content(i64::MAX, 1, "blob-x", T0)
+            .await
+            .unwrap(),
+        None
+    );
+    let untouched = store.file(other.id).await.unwrap().unwrap();
+    assert_eq!(
+        (untouched.version, untouched.blob_key.as_str()),
+        (1, "blob-other.txt")
+    );
+
+    // Deleting hands back the current blob and takes the links along.
+    for (id, f) in [("f1", &file), ("f2", &file), ("o1", &other)] {
+        assert_eq!(
+            insert(store, &link(id, f.id, false, T0), 10).await,
+            LinkInsert::Inserted
+        );
+    }
+    assert_eq!(
+        store.delete_file(file.id).await.unwrap().as_deref(),
+        Some("blob-3")
+    );
+    assert!(store.file(file.id).await.unwrap().is_none());
+    assert!(store.link("f1").await.unwrap().is_none());
+    assert!(store.link_by_code("code-f2").await.unwrap().is_none());
+    assert!(store.primary_link(file.id).await.unwrap().is_none());
+    assert_eq!(store.file_links(file.id, 0, 10).await.unwrap().1, 0);
+    assert_eq!(store.delete_file(file.id).await.unwrap(), None);
+    assert_eq!(
+        store
+            .replace_file_content(file.id, 1, "blob-4", T0)
+            .await
+            .unwrap(),
+        None
+    );
+    // The other file and its link are untouched.
+    assert!(store.file(other.id).await.unwrap().is_some());
+    assert_eq!(
+        store.link("o1").await.unwrap().map(|l| l.file_id),
+        Some(other.id)
+    );
+    assert_eq!(store.folder_counts(root.id).await.unwrap(), (1, 0));
+}
+
+async fn link_flags_on_files(store: &dyn Store) {
+    let (alice, root) = owner_and_root(store).await;
+    let file = create_file(store, root.id, &alice, "a.txt").await;
+    let flags = |f: File| (f.has_links, f.has_public_links);
+    let file_flags = || async { flags(store.file(file.id).await.unwrap().unwrap()) };
+
+    let internal = Link {
+        internal: true,
+        ..link("internal", file.id, false, T0)
+    };
+    assert_eq!(insert(store, &internal, 10).await, LinkInsert::Inserted);
+    assert_eq!(file_flags().await, (true, false));
+    let public = link("public", file.id, false, T0 + 1);
+    assert_eq!(insert(store, &public, 10).await, LinkInsert::Inserted);
+    assert_eq!(file_flags().await, (true, true));
+
+    // The flags also come with folder pages.
+    let (_, page_files, _) = store.folder_page(root.id, 0, 10).await.unwrap();
+    assert_eq!(
+        page_files.into_iter().map(flags).collect::<Vec<_>>(),
+        [(true, true)]
+    );
+
+    // Turning the public link internal, then deleting links, clears the flags.
+    let now_internal = Link {
+        internal: true,
+        ..public.clone()
+    };
+    assert!(store
+        .update_link(&now_internal, &audit("link.updated", &public, T0 + 2))
+        .await
+        .unwrap());
+    assert_eq!(file_flags().await, (true, false));
+    assert!(store
+        .delete_link(file.id, "public", &audit("link.deleted", &public, T0 + 3))
+        .await
+        .unwrap());
+    assert!(store
+        .delete_link(
+            file.id,
+            "internal",
+            &audit("link.deleted", &internal, T0 + 4)
+        )
+        .await
+        .unwrap());
+    assert_eq!(file_flags().await, (false, false));
+}
+
+async fn links(store: &dyn Store) {
+    let (alice, root) = owner_and_root(store).await;
+    let file = create_file(store, root.id, &alice, "a.txt").await;
+    let other = create_file(store, root.id, &alice, "b.txt").await;
+
+    let first = Link {
+        access: FileShare::ReadWrite,
+        expires: Some(T0 + 1_000),
+        password_enc: Some("ciphertext".into()),
+        deny_download: true,
+        ..link("first", file.id, false, T0 + 20)
+    };
+    let primary = Link {
+        created_by: alice.id.clone(),
+        ..link("primary", file.id, true, T0 + 30)
+    };
+    let second = Link {
+        internal: true,
+        ..link("second", file.id, false, T0 + 10)
+    };
+    let elsewhere = link("elsewhere", other.id, false, T0 + 5);
+    for l in [&first, &primary, &second, &elsewhere] {
+        assert_eq!(
+            insert(store, l, 10).await,
+            LinkInsert::Inserted,
+            "insert {}",
+            l.id
+        );
+    }
+
+    // Every field round-trips, by id and by short code.
+    for l in [&first, &primary, &second] {
+        assert_eq!(store.link(&l.id).await.unwrap().as_ref(), Some(l));
+        assert_eq!(
+            store.link_by_code(&l.short_code).await.unwrap().as_ref(),
+            Some(l)
+        );
+    }
+    assert!(store.link("nope").await.unwrap().is_none());
+    assert!(store.link_by_code("nope").await.unwrap().is_none());
+    assert_eq!(
+        store.primary_link(file.id).await.unwrap().as_ref(),
+        Some(&primary)
+    );
+    assert!(store.primary_link(other.id).await.unwrap().is_none());
+
+    // Primary first, then by creation (not insertion) order; totals per file.
+    let (page, total) = store.file_links(file.id, 0, 10).await.unwrap();
+    assert_eq!(link_ids(&page), ["primary", "second", "first"]);
+    assert_eq!(page[0], primary);
+    assert_eq!(total, 3);
+    let (page, total) = store.file_links(file.id, 1, 1).await.unwrap();
+    assert_eq!((link_ids(&page), total), (vec!["second"], 3));
+    let (page, total) = store.file_links(file.id, 2, 10).await.unwrap();
+    assert_eq!((link_ids(&page), total), (vec!["first"], 3));
+    let (page, total) = store.file_links(file.id, 3, 10).await.unwrap();
+    assert_eq!((page.len(), total), (0, 3));
+    let (page, total) = store.file_links(other.id, 0, 10).await.unwrap();
+    assert_eq!((link_ids(&page), total), (vec!["elsewhere"], 1));
+    assert_eq!(store.file_links(i64::MAX, 0, 10).await.unwrap().1, 0);
+
+    // Update: the editable fields change, on the right file only.
+    let edited = Link {
+        access: FileShare::Comment,
+        title: "Renamed".into(),
+        expires: None,
+        password_enc: None,
+        deny_download: false,
+        internal: true,
+        ..first.clone()
+    };
+    assert!(store
+        .update_link(&edited, &audit("link.updated", &edited, T0 + 40))
+        .await
+        .unwrap());
+    assert_eq!(store.link("first").await.unwrap().as_ref(), Some(&edited));
+    let edited_back = Link {
+        expires: Some(T0 + 9),
+        password_enc: Some("other".into()),
+        ..edited.clone()
+    };
+    let wrong_file = Link {
+        file_id: other.id,
+        ..edited_back.clone()
+    };
+    assert!(!store
+        .update_link(&wrong_file, &audit("link.updated", &wrong_file, T0 + 41))
+        .await
+        .unwrap());
+    let missing = link("missing", file.id, false, T0);
+    assert!(!store
+        .update_link(&missing, &audit("link.updated", &missing, T0 + 42))
+        .await
+        .unwrap());
+    assert_eq!(
+        store.link("first").await.unwrap().as_ref(),
+        Some(&edited),
+        "refused update changed the link"
+    );
+    assert!(store
+        .update_link(&edited_back, &audit("link.updated", &edited_back, T0 + 43))
+        .await
+        .unwrap());
+    assert_eq!(
+        store.link("first").await.unwrap().as_ref(),
+        Some(&edited_back)
+    );
+
+    // Delete: only on the right file, only once.
+    assert!(!store
+        .delete_link(other.id, "second", &audit("link.deleted", &second, T0 + 50))
+        .await
+        .unwrap());
+    assert!(store.link("second").await.unwrap().is_some());
+    assert!(store
+        .delete_link(file.id, "second", &audit("link.deleted", &second, T0 + 51))
+        .await
+        .unwrap());
+    assert!(!store
+        .delete_link(file.id, "second", &audit("link.deleted", &second, T0 + 52))
+        .await
+        .unwrap());
+    assert!(store.link("second").await.unwrap().is_none());
+    assert!(store.link_by_code("code-second").await.unwrap().is_none());
+    let (page, total) = store.file_links(file.id, 0, 10).await.unwrap();
+    assert_eq!((link_ids(&page), total), (vec!["primary", "first"], 2));
+    assert!(store
+        .delete_link(
+            file.id,
+            "primary",
+            &audit("link.deleted", &primary, T0 + 53)
+        )
+        .await
+        .unwrap());
+    assert!(store.primary_link(file.id).await.unwrap().is_none());
+
+    // The audit trail holds exactly the successful changes, in order.
+    let expected = [
+        audit("link.created", &first, T0 + 20),
+        audit("link.created", &primary, T0 + 30),
+        audit("link.created", &second, T0 + 10),
+        audit("link.updated", &edited, T0 + 40),
+        audit("link.updated", &edited_back, T0 + 43),
+        audit("link.deleted", &second, T0 + 51),
+        audit("link.deleted", &primary, T0 + 53),
+    ];
+    let got = store.audit_entries(file.id).await.unwrap();
+    assert_eq!(
+        got.iter().map(audit_key).collect::<Vec<_>>(),
+        expected.iter().map(audit_key).collect::<Vec<_>>()
+    );
+    let got = store.audit_entries(other.id).await.unwrap();
+    assert_eq!(
+        got.iter().map(audit_key).collect::<Vec<_>>(),
+        [audit_key(&audit("link.created", &elsewhere, T0 + 5))]
+    );
+    assert!(store.audit_entries(i64::MAX).await.unwrap().is_empty());
+}
+
+async fn link_limits(store: &dyn Store) {
+    let (alice, root) = owner_and_root(store).await;
+    let file = create_file(store, root.id, &alice, "a.txt").await;
+    let other = create_file(store, root.id, &alice, "b.txt").await;
+
+    // Up to `max` links of a kind, then LimitReached with nothing written.
+    for i in 0..3 {
+        assert_eq!(
+            insert(store, &link(&format!("l{i}"), file.id, false, T0 + i), 3).await,
+            LinkInsert::Inserted
+        );
+    }
+    let over = link("l3", file.id, false, T0 + 3);
+    assert_eq!(
+        insert(store, &over, 3).await,
+        LinkInsert::LimitReached { max: 3 }
+    );
+    assert!(store.link("l3").await.unwrap().is_none());
+    // A larger limit lets it in; a smaller one refuses even the first extra.
+    assert_eq!(
+        insert(store, &link("l4", file.id, false, T0 + 4), 2).await,
+        LinkInsert::LimitReached { max: 2 }
+    );
+    assert_eq!(insert(store, &over, 4).await, LinkInsert::Inserted);
+
+    // Primary links are counted on their own: one is allowed beside four
+    // others, and a second primary is refused by the limit of 1.
+    assert_eq!(
+        insert(store, &link("p1", file.id, true, T0 + 10), 1).await,
+        LinkInsert::Inserted
+    );
+    assert_eq!(
+        insert(store, &link("p2", file.id, true, T0 + 11), 1).await,
+        LinkInsert::LimitReached { max: 1 }
+    );
+    assert_eq!(
+        store.primary_link(file.id).await.unwrap().map(|l| l.id),
+        Some("p1".to_string())
+    );
+    assert!(store.link("p2").await.unwrap().is_none());
+
+    // Limits are per file.
+    assert_eq!(
+        insert(store, &link("o1", other.id, false, T0), 1).await,
+        LinkInsert::Inserted
+    );
+    assert_eq!(
+        insert(store, &link("o2", other.id, false, T0 + 1), 1).await,
+        LinkInsert::LimitReached { max: 1 }
+    );
+    assert_eq!(
+        insert(store, &link("op", other.id, true, T0 + 2), 1).await,
+        LinkInsert::Inserted
+    );
+
+    // Deleting a link frees a slot.
+    let l5 = link("l5", file.id, false, T0 + 21);
+    assert_eq!(
+        insert(store, &l5, 4).await,
+        LinkInsert::LimitReached { max: 4 }
+    );
+    let l0 = link("l0", file.id, false, T0);
+    assert!(store
+        .delete_link(file.id, "l0", &audit("link.deleted", &l0, T0 + 20))
+        .await
+        .unwrap());
+    assert_eq!(insert(store, &l5, 4).await, LinkInsert::Inserted);
+
+    // An id already used on another file is refused and the original kept.
+    let stolen = Link {
+        short_code: "fresh-code".into(),
+        ..link("l1", other.id, false, T0 + 30)
+    };
+    assert_eq!(insert(store, &stolen, 10).await, LinkInsert::IdTaken);
+    assert_eq!(
+        store
+            .link("l1")
+            .await
+            .unwrap()
+            .map(|l| (l.file_id, l.short_code)),
+        Some((file.id, "code-l1".into()))
+    );
+    assert!(store.link_by_code("fresh-code").await.unwrap().is_none());
+    assert_eq!(store.file_links(other.id, 0, 10).await.unwrap().1, 2);
+
+    // A missing or deleted file.
+    assert_eq!(
+        insert(store, &link("ghost", i64::MAX, false, T0), 10).await,
+        LinkInsert::FileGone
+    );
+    assert!(store.link("ghost").await.unwrap().is_none());
+    let doomed = create_file(store, root.id, &alice, "c.txt").await;
+    assert!(store.delete_file(doomed.id).await.unwrap().is_some());
+    assert_eq!(
+        insert(store, &link("late", doomed.id, true, T0), 10).await,
+        LinkInsert::FileGone
+    );
+    assert!(store.link("late").await.unwrap().is_none());
+
+    // Refused inserts leave no audit rows.
+    let (page, total) = store.file_links(file.id, 0, 10).await.unwrap();
+    assert_eq!(
+        (link_ids(&page), total),
+        (vec!["p1", "l1", "l2", "l3", "l5"], 5)
+    );
+    let created: Vec<String> = store
+        .audit_entries(file.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.action == "link.created")
+        .map(|a| a.link_id)
+        .collect();
+    assert_eq!(created, ["l0", "l1", "l2", "l3", "p1", "l5"]);
+    assert!(store.audit_entries(doomed.id).await.unwrap().is_empty());
+    assert!(store.audit_entries(i64::MAX).await.unwrap().is_empty());
+}
+
+async fn link_events(store: &dyn Store) {
+    let event = |at: i64, link_id: &str, kind: &'static str, ip: &str| LinkEvent {
+        at,
+        link_id: link_id.into(),
+        file_id: 7,
+        kind,
+        ip: ip.into(),
+        user_agent: format!("agent/{at}"),
+    };
+    let first_batch = [
+        event(T0, "a", "opened", "10.0.0.1"),
+        event(T0 + 1, "b", "opened", "10.0.0.2"),
+        event(T0 + 2, "a", "password_failed", "10.0.0.1"),
+        event(T0 + 3, "a", "password_ok", "10.0.0.1"),
+    ];
+    store.record_link_events(&first_batch).await.unwrap();
+    store.record_link_events(&[]).await.unwrap();
+    // Listed in recording order, even when `at` runs backwards.
+    let second_batch = [
+        event(T0 - 5, "a", "downloaded", "::1"),
+        event(T0 + 4, "a", "uploaded", "10.0.0.3"),
+    ];
+    store.record_link_events(&second_batch).await.unwrap();
+
+    let keys = |events: Vec<LinkEvent>| events.iter().map(event_key).collect::<Vec<_>>();
+    let expected_a = [
+        &first_batch[0],
+        &first_batch[2],
+        &first_batch[3],
+        &second_batch[0],
+        &second_batch[1],
+    ];
+    assert_eq!(
+        keys(store.link_events("a").await.unwrap()),
+        expected_a.map(event_key)
+    );
+    assert_eq!(
+        keys(store.link_events("b").await.unwrap()),
+        [event_key(&first_batch[1])]
+    );
+    assert!(store.link_events("c").await.unwrap().is_empty());
+}
+
+async fn password_failures(store: &dyn Store) {
+    let ip1 = "203.0.113.1";
+    let ip2 = "2001:db8::2";
+    for (link_id, ip, at) in [
+        ("L", ip1, T0 + 10),
+        ("L", ip1, T0 + 20),
+        ("L", ip2, T0 + 30),
+        ("M", ip1, T0 + 40),
+    ] {
+        store
+            .add_password_failure(link_id, ip, at, T0)
+            .await
+            .unwrap();
+    }
+    // (this link and IP, this link)
+    assert_eq!(store.password_failures("L", ip1, T0).await.unwrap(), (2, 3));
+    assert_eq!(store.password_failures("L", ip2, T0).await.unwrap(), (1, 3));
+    assert_eq!(
+        store
+            .password_failures("L", "198.51.100.9", T0)
+            .await
+            .unwrap(),
+        (0, 3)
+    );
+    assert_eq!(store.password_failures("M", ip1, T0).await.unwrap(), (1, 1));
+    assert_eq!(store.password_failures("N", ip1, T0).await.unwrap(), (0, 0));
+    // Only failures after `since` count.
+    assert_eq!(
+        store.password_failures("L", ip1, T0 + 15).await.unwrap(),
+        (1, 2)
+    );
+    assert_eq!(
+        store.password_failures("L", ip2, T0 + 15).await.unwrap(),
+        (1, 2)
+    );
+    assert_eq!(
+        store.password_failures("L", ip1, T0 + 35).await.unwrap(),
+        (0, 0)
+    );
+
+    // Recording a failure forgets those before `forget_before`, even when
+    // asked about from the beginning of time.
+    store
+        .add_password_failure("L", ip2, T0 + 100, T0 + 25)
+        .await
+        .unwrap();
+    assert_eq!(store.password_failures("L", ip1, 0).await.unwrap(), (0, 2));
+    assert_eq!(store.password_failures("L", ip2, 0).await.unwrap(), (2, 2));
+    assert_eq!(store.password_failures("M", ip1, 0).await.unwrap(), (1, 1));
+}
+
+/// Twenty simultaneous inserts under a limit of six must leave exactly six
+/// links (and six audit rows); ten simultaneous primaries leave one, with
+/// the rest told the limit was reached rather than failing.
+async fn concurrent_link_inserts(db: &Db) {
+    let store: &dyn Store = db;
+    let (alice, root) = owner_and_root(store).await;
+    let file = create_file(store, root.id, &alice, "busy.txt").await;
+
+    let race = |n: usize, primary: bool, max: i64| {
+        let barrier = Arc::new(tokio::sync::Barrier::new(n));
+        let tasks: Vec<_> = (0..n)
+            .map(|i| {
+                let (db, barrier) = (db.clone(), barrier.clone());
+                let l = link(
+                    &format!("{}-{i}", if primary { "p" } else { "n" }),
+                    file.id,
+                    primary,
+                    T0 + i as i64,
+                );
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    db.insert_link(&l, max, &audit("link.created", &l, l.created))
+                        .await
+                })
+            })
+            .collect();
+        async move {
+            let mut outcomes = Vec::new();
+            for task in tasks {
+                outcomes.push(
+                    task.await
+                        .expect("task panicked")
+                        .expect("insert_link failed"),
+                );
+            }
+            outcomes
+        }
+    };
+
+    let outcomes = race(20, false, 6).await;
+    let inserted = outcomes
+        .iter()
+        .filter(|o| **o == LinkInsert::Inserted)
+        .count();
+    let refused = outcomes
+        .iter()
+        .filter(|o| **o == LinkInsert::LimitReached { max: 6 })
+        .count();
+    assert_eq!((inserted, refused), (6, 14), "outcomes: {outcomes:?}");
+    assert_eq!(store.file_links(file.id, 0, 100).await.unwrap().1, 6);
+    assert_eq!(store.audit_entries(file.id).await.unwrap().len(), 6);
+
+    let outcomes = race(10, true, 1).await;
+    let inserted = outcomes
+        .iter()
+        .filter(|o| **o == LinkInsert::Inserted)
+        .count();
+    let refused = outcomes
+        .iter()
+        .filter(|o| **o == LinkInsert::LimitReached { max: 1 })
+        .count();
+    assert_eq!((inserted, refused), (1, 9), "outcomes: {outcomes:?}");
+    let (page, total) = store.file_links(file.id, 0, 100).await.unwrap();
+    assert_eq!(total, 7);
+    assert!(page[0].primary && page[1..].iter().all(|l| !l.primary));
+    assert_eq!(
+        store.primary_link(file.id).await.unwrap().map(|l| l.id),
+        Some(page[0].id.clone())
+    );
+    assert_eq!(store.audit_entries(file.id).await.unwrap().len(), 7);
+}
+
+/// Simultaneous content replacements are serialised: each one succeeds, the
+/// version counts every one, and every superseded blob is handed back exactly
+/// once (otherwise it would never be deleted).
+async fn concurrent_content_replacements(db: &Db) {
+    let store: &dyn Store = db;
+    let (alice, root) = owner_and_root(store).await;
+    let file = create_file(store, root.id, &alice, "hot.txt").await;
+    let n = 10;
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let (db, barrier) = (db.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                db.replace_file_content(file.id, i as i64, &format!("blob-new-{i}"), T0 + i as i64)
+                    .await
+            })
+        })
+        .collect();
+    let mut handed_back = Vec::new();
+    for task in tasks {
+        let old = task
+            .await
+            .expect("task panicked")
+            .expect("replace_file_content failed");
+        handed_back.push(old.expect("file exists"));
+    }
+    let after = store.file(file.id).await.unwrap().unwrap();
+    assert_eq!(after.version, 1 + n as i64);
+    handed_back.push(after.blob_key);
+    handed_back.sort();
+    let mut every_blob: Vec<String> = (0..n).map(|i| format!("blob-new-{i}")).collect();
+    every_blob.push(file.blob_key.clone());
+    every_blob.sort();
+    assert_eq!(handed_back, every_blob);
+}
+
+/// The same link id requested on several files at once: one file gets it,
+/// the others are told it is taken (not an internal error).
+async fn concurrent_link_id_claims(db: &Db) {
+    let store: &dyn Store = db;
+    let (alice, root) = owner_and_root(store).await;
+    let n = 8;
+    let mut files = Vec::new();
+    for i in 0..n {
+        files.push(create_file(store, root.id, &alice, &format!("f{i}.txt")).await);
+    }
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let tasks: Vec<_> = files
+        .iter()
+        .map(|f| {
+            let (db, barrier) = (db.clone(), barrier.clone());
+            let l = Link {
+                short_code: format!("code-{}", f.id),
+                ..link("wanted", f.id, false, T0)
+            };
+            tokio::spawn(async move {
+                barrier.wait().await;
+                db.insert_link(&l, 10, &audit("link.created", &l, l.created))
+                    .await
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(
+            task.await
+                .expect("task panicked")
+                .expect("insert_link failed"),
+        );
+    }
+    let inserted = outcomes
+        .iter()
+        .filter(|o| **o == LinkInsert::Inserted)
+        .count();
+    let taken = outcomes
+        .iter()
+        .filter(|o| **o == LinkInsert::IdTaken)
+        .count();
+    assert_eq!((inserted, taken), (1, n - 1), "outcomes: {outcomes:?}");
+    let owner = store
+        .link("wanted")
+        .await
+        .unwrap()
+        .expect("the winner's link")
+        .file_id;
+    for f in &files {
+        let expected = if f.id == owner { 1 } else { 0 };
+        assert_eq!(store.file_links(f.id, 0, 10).await.unwrap().1, expected);
+        assert_eq!(
+            store.audit_entries(f.id).await.unwrap().len(),
+            expected as usize
+        );
+    }
+}
