@@ -310,7 +310,7 @@ pub fn link_status(
         PasswordEvidence::None => LinkStatus::RequiredPassword,
         PasswordEvidence::Proof(p) if proof_ok(stored, p) => LinkStatus::Ok,
         PasswordEvidence::Proof(_) => LinkStatus::RequiredPassword,
-        PasswordEvidence::Typed(t) if t.is_empty() => LinkStatus::RequiredPassword,
+        PasswordEvidence::Typed("") => LinkStatus::RequiredPassword,
         PasswordEvidence::Typed(t) if crate::crypto::secret_eq(t, stored) => LinkStatus::Ok,
         PasswordEvidence::Typed(_) => LinkStatus::InvalidPassword,
     }

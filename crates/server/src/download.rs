@@ -11,30 +11,34 @@ use spacelinks_store::BlobRange;
 use crate::app::AppState;
 use crate::error::{json_error, ApiResult};
 
+/// A `Range` header we cannot serve: answered with 416.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Unsatisfiable;
+
 /// Parses `Range: bytes=a-b`, `bytes=a-` and `bytes=-n` against `size`.
-/// `Ok(None)` means "send it all"; `Err(())` means unsatisfiable (416).
-pub fn parse_range(value: Option<&str>, size: u64) -> Result<Option<BlobRange>, ()> {
+/// `Ok(None)` means "send it all".
+pub fn parse_range(value: Option<&str>, size: u64) -> Result<Option<BlobRange>, Unsatisfiable> {
     let Some(v) = value else { return Ok(None) };
-    let Some(spec) = v.trim().strip_prefix("bytes=") else { return Err(()) };
+    let Some(spec) = v.trim().strip_prefix("bytes=") else { return Err(Unsatisfiable) };
     if spec.contains(',') {
         // Multi-range responses are not worth their complexity here.
-        return Err(());
+        return Err(Unsatisfiable);
     }
-    let (a, b) = spec.split_once('-').ok_or(())?;
+    let (a, b) = spec.split_once('-').ok_or(Unsatisfiable)?;
     let (a, b) = (a.trim(), b.trim());
     let range = if a.is_empty() {
-        let n: u64 = b.parse().map_err(|_| ())?;
+        let n: u64 = b.parse().map_err(|_| Unsatisfiable)?;
         if n == 0 {
-            return Err(());
+            return Err(Unsatisfiable);
         }
         BlobRange { start: size.saturating_sub(n), end: size }
     } else {
-        let start: u64 = a.parse().map_err(|_| ())?;
-        let end = if b.is_empty() { size } else { b.parse::<u64>().map_err(|_| ())?.saturating_add(1).min(size) };
+        let start: u64 = a.parse().map_err(|_| Unsatisfiable)?;
+        let end = if b.is_empty() { size } else { b.parse::<u64>().map_err(|_| Unsatisfiable)?.saturating_add(1).min(size) };
         BlobRange { start, end }
     };
     if range.start >= size || range.start >= range.end {
-        return Err(());
+        return Err(Unsatisfiable);
     }
     Ok(Some(range))
 }
@@ -72,7 +76,7 @@ pub async fn stream_file(state: &AppState, file: &File, inline: bool, headers: &
     let range_header = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
     let range = match parse_range(range_header, size) {
         Ok(r) => r,
-        Err(()) => {
+        Err(Unsatisfiable) => {
             let mut res = json_error(StatusCode::RANGE_NOT_SATISFIABLE, "The requested range is not satisfiable");
             res.headers_mut().insert(header::CONTENT_RANGE, hv(&format!("bytes */{size}")));
             return Ok(res);
@@ -124,10 +128,10 @@ mod tests {
         assert_eq!(r("bytes=90-"), Ok(Some(BlobRange { start: 90, end: 100 })));
         assert_eq!(r("bytes=-10"), Ok(Some(BlobRange { start: 90, end: 100 })));
         assert_eq!(r("bytes=95-200"), Ok(Some(BlobRange { start: 95, end: 100 })));
-        assert_eq!(r("bytes=100-"), Err(()));
-        assert_eq!(r("bytes=5-1"), Err(()));
-        assert_eq!(r("bytes=0-1,3-4"), Err(()));
-        assert_eq!(r("items=0-1"), Err(()));
+        assert_eq!(r("bytes=100-"), Err(Unsatisfiable));
+        assert_eq!(r("bytes=5-1"), Err(Unsatisfiable));
+        assert_eq!(r("bytes=0-1,3-4"), Err(Unsatisfiable));
+        assert_eq!(r("items=0-1"), Err(Unsatisfiable));
         assert_eq!(parse_range(None, 100), Ok(None));
     }
 

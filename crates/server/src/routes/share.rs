@@ -20,7 +20,7 @@ const NIL_GUID: &str = "00000000-0000-0000-0000-000000000000";
 /// How the caller reached a file.
 pub enum FileAccess {
     Owner(File),
-    Link { shared: SharedFile, token: String, authenticated: bool },
+    Link { shared: Box<SharedFile>, token: String, authenticated: bool },
 }
 
 impl FileAccess {
@@ -101,7 +101,7 @@ pub async fn file_access(state: &AppState, ctx: &Ctx, q: &QueryMap, file_id: i64
     if state.svc.status(&shared, &evidence, authenticated) != LinkStatus::Ok {
         return Err(Error::cannot_read_file());
     }
-    Ok(FileAccess::Link { shared, token: token.unwrap_or_default(), authenticated })
+    Ok(FileAccess::Link { shared: Box::new(shared), token: token.unwrap_or_default(), authenticated })
 }
 
 fn share_dto(status: LinkStatus, shared: Option<&SharedFile>, authenticated: bool) -> ExternalShareDto {
