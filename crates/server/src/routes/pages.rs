@@ -46,6 +46,8 @@ struct SharePage {
     file: Option<FileInfo>,
     file_id: i64,
     token: String,
+    /// The share page itself (`/doceditor?fileid=&share=`), for "Try again".
+    page_url: String,
     preview: Preview,
     view_url: String,
     download_url: String,
@@ -64,6 +66,7 @@ impl SharePage {
             file: None,
             file_id: 0,
             token: String::new(),
+            page_url: String::new(),
             preview: Preview::None,
             view_url: String::new(),
             download_url: String::new(),
@@ -79,6 +82,7 @@ impl SharePage {
         page.file = Some(FileInfo { title: file.title.clone(), size: human_size(file.size), kind: kind_label(file) });
         page.file_id = file.id;
         page.token = token.into();
+        page.page_url = format!("/doceditor?fileid={}&share={}", file.id, urlencode(token));
         page
     }
 

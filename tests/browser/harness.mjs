@@ -1,0 +1,195 @@
+// Test harness for the browser tests: starts the real spacelinks binary on a
+// free port with a throw-away data directory, talks to its DocSpace API, and
+// launches Debian's Chromium through playwright-core (no downloaded browsers).
+//
+// Environment:
+//   SPACELINKS_BIN          the spacelinks binary (required; scripts/test sets it
+//                           to the release build)
+//   SPACELINKS_CHROMIUM     the browser (default /usr/bin/chromium)
+//   SPACELINKS_SCREENSHOTS  where screenshots go (default: a new temp folder)
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { chromium } from 'playwright-core';
+
+export const OWNER_EMAIL = 'owner@example.com';
+export const OWNER_PASSWORD = 'owner-password-1';
+
+export const CHROMIUM = process.env.SPACELINKS_CHROMIUM || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** A port nobody listens on right now. */
+export async function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+/**
+ * Starts `spacelinks serve` and resolves once GET /healthz answers 200.
+ * Returns { baseUrl, dataDir, logPath, stop() }.
+ */
+export async function startServer({ timeoutMs = 30_000 } = {}) {
+  const bin = process.env.SPACELINKS_BIN;
+  if (!bin) {
+    throw new Error('SPACELINKS_BIN must point at the spacelinks binary, e.g. '
+      + 'SPACELINKS_BIN=$CARGO_TARGET_DIR/debug/spacelinks node --test tests/browser/');
+  }
+  if (!existsSync(bin)) throw new Error(`SPACELINKS_BIN=${bin} does not exist; build it first`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'spacelinks-browser-'));
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const logPath = join(dataDir, 'server.log');
+  const logFd = openSync(logPath, 'w');
+  const env = {
+    ...process.env,
+    SPACELINKS_LISTEN: `127.0.0.1:${port}`,
+    SPACELINKS_DATA_DIR: dataDir,
+    SPACELINKS_OWNER_EMAIL: OWNER_EMAIL,
+    SPACELINKS_OWNER_PASSWORD: OWNER_PASSWORD,
+    RUST_LOG: process.env.RUST_LOG || 'warn',
+  };
+  delete env.SPACELINKS_DATABASE_URL;
+  delete env.SPACELINKS_BLOB_URL;
+  delete env.SPACELINKS_PUBLIC_URL;
+  const proc = spawn(resolve(bin), ['serve'], { env, stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  let exited = null;
+  const exitPromise = new Promise((ok) => proc.once('exit', (code, signal) => { exited = { code, signal }; ok(exited); }));
+  proc.once('error', (e) => { exited = { error: e }; });
+
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exited) throw new Error(`spacelinks exited early (${JSON.stringify(exited)}); see ${logPath}`);
+    try {
+      const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(1000) });
+      if (res.status === 200) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`spacelinks did not become healthy within ${timeoutMs} ms; see ${logPath}`);
+    }
+    await delay(50);
+  }
+
+  async function stop() {
+    if (!exited) {
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      await exitPromise;
+      clearTimeout(timer);
+    }
+    if (!process.env.SPACELINKS_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true });
+  }
+  return { baseUrl, dataDir, logPath, stop };
+}
+
+/** The owner's side of the DocSpace API, authenticated with an sk- API key. */
+export class Api {
+  constructor(baseUrl, apiKey) {
+    this.baseUrl = baseUrl;
+    this.apiKey = apiKey;
+  }
+
+  static async asOwner(baseUrl) {
+    const login = await jsonCall(`${baseUrl}/api/2.0/authentication`, {
+      method: 'POST',
+      body: { userName: OWNER_EMAIL, password: OWNER_PASSWORD },
+    });
+    const token = login.response.token;
+    const key = await jsonCall(`${baseUrl}/api/2.0/keys`, {
+      method: 'POST',
+      headers: { Authorization: token },
+      body: { name: 'browser-tests' },
+    });
+    return new Api(baseUrl, key.response.key);
+  }
+
+  async call(method, path, body) {
+    return jsonCall(`${this.baseUrl}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${this.apiKey}` },
+      body,
+    });
+  }
+
+  /** Uploads bytes into My Documents; returns the new file's id. */
+  async upload(name, bytes, type = 'application/octet-stream') {
+    const form = new FormData();
+    form.append('File', new Blob([bytes], { type }), name);
+    const res = await fetch(`${this.baseUrl}/api/2.0/files/@my/upload`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${this.apiKey}` },
+      body: form,
+    });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`upload ${name}: HTTP ${res.status} ${JSON.stringify(json)}`);
+    return json.response[0].id;
+  }
+
+  /** Creates an external link on a file; returns the link DTO (sharedTo). */
+  async createLink(fileId, options) {
+    const json = await this.call('PUT', `/api/2.0/files/file/${fileId}/links`, options);
+    const link = json.response?.sharedLink ?? json.response?.sharedTo;
+    if (!link?.shareLink) throw new Error(`no shareLink in ${JSON.stringify(json)}`);
+    return link;
+  }
+
+  async revokeLink(fileId, linkId) {
+    return this.call('PUT', `/api/2.0/files/file/${fileId}/links`, { linkId, access: 0 });
+  }
+}
+
+async function jsonCall(url, { method = 'GET', headers = {}, body } = {}) {
+  const res = await fetch(url, {
+    method,
+    headers: { Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  let json;
+  try { json = text ? JSON.parse(text) : {}; } catch { json = { raw: text }; }
+  if (!res.ok) throw new Error(`${method} ${url}: HTTP ${res.status} ${text}`);
+  return json;
+}
+
+/** Debian's Chromium, headless, driven over CDP by playwright-core. */
+export async function launchBrowser() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium); `
+      + 'these tests never download a browser');
+  }
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+/** The folder screenshots go to: $SPACELINKS_SCREENSHOTS, or a new temp folder. */
+export function screenshotDir() {
+  const dir = process.env.SPACELINKS_SCREENSHOTS
+    ? resolve(process.env.SPACELINKS_SCREENSHOTS)
+    : mkdtempSync(join(tmpdir(), 'spacelinks-screenshots-'));
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** A 48x32 RGB PNG (blue with a white stripe), valid for any decoder. */
+export const PNG_BASE64 =
+  'iVBORw0KGgoAAAANSUhEUgAAADAAAAAgCAIAAADbtmxLAAAAOklEQVR42u3UQREAMAgDQRxVGo6xQjXwo9PNnIB9JU7WqgIICAgICGgI6mUDAgL6D+SpgYCAgIAeB10EJSomdMUXGwAAAABJRU5ErkJggg==';
