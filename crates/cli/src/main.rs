@@ -1,12 +1,43 @@
 //! `spacelinks`: the server (`serve`) and a command-line client for any
-//! DocSpace-compatible portal.
+//! DocSpace-compatible portal (`files`, `links`, `share`). The client speaks
+//! HTTP only and depends on `spacelinks-api-types`, never on server code.
 
+mod client;
+mod error;
+mod files;
+mod links;
+mod output;
 mod serve;
+mod share;
 
-use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+use clap_complete::Shell;
+
+use crate::error::{CliResult, EXIT_CODES_HELP};
+
+const AFTER_HELP: &str = "\
+Client configuration (files, links, share):
+  --url      or SPACELINKS_URL, DOCSPACE_URL          the portal, e.g. https://docs.example.com
+  --api-key  or SPACELINKS_API_KEY, DOCSPACE_API_KEY  an API key (sk-...); it is never printed
+
+Examples:
+  spacelinks serve --data-dir /var/lib/spacelinks
+  export SPACELINKS_URL=http://127.0.0.1:8080 SPACELINKS_API_KEY=sk-...
+  spacelinks share report.pdf --expires 7d --password-prompt --qr
+  spacelinks links ls 42
+  spacelinks links set 42 LINK_ID --deny-download
+  spacelinks completions bash > ~/.local/share/bash-completion/completions/spacelinks
+";
 
 #[derive(Parser)]
-#[command(name = "spacelinks", version, about = "Self-hosted file sharing with DocSpace-compatible external links")]
+#[command(
+    name = "spacelinks",
+    version,
+    about = "Self-hosted file sharing with DocSpace-compatible external links",
+    after_help = format!("{AFTER_HELP}\n{EXIT_CODES_HELP}"),
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -16,11 +47,59 @@ struct Cli {
 enum Command {
     /// Run the server.
     Serve(serve::ServeArgs),
+    /// Upload, list and download files.
+    Files(files::FilesCmd),
+    /// List, create, change and revoke a file's external links.
+    Links(links::LinksCmd),
+    /// Upload a file and create a link to it in one step; prints the URL.
+    Share(share::ShareArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  spacelinks completions bash > ~/.local/share/bash-completion/completions/spacelinks\n  \
+        spacelinks completions zsh > ~/.zfunc/_spacelinks\n  \
+        spacelinks completions fish > ~/.config/fish/completions/spacelinks.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
 }
 
-fn main() -> std::process::ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Serve(args) => serve::run(args),
+    let result: CliResult = match cli.command {
+        Command::Serve(args) => return serve::run(args),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "spacelinks", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Files(cmd) => block_on(files::run(cmd)),
+        Command::Links(cmd) => block_on(links::run(cmd)),
+        Command::Share(args) => block_on(share::run(args)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("spacelinks: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn block_on(fut: impl std::future::Future<Output = CliResult>) -> CliResult {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| error::CliError::other(format!("cannot start: {e}")))?;
+    runtime.block_on(fut)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
     }
 }
