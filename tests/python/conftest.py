@@ -66,7 +66,9 @@ def start_server(extra_env=None):
         try:
             if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            # The port is bound before the server is ready (the first start
+            # hashes the owner password): a read timeout means "not yet".
             pass
         if time.monotonic() > deadline:
             proc.kill()

@@ -186,8 +186,12 @@ impl Services {
             },
         };
         match self.create_link(user, &file, &req, &ctx, true).await {
-            // Two first visitors raced; the other one created it.
-            Err(Error::Forbidden(_)) => self.store.primary_link(file_id).await?.map(|l| self.manage(l)).transpose(),
+            // Two first visitors raced and the other one created it. Any
+            // other refusal (an access level links may not carry) stands.
+            Err(Error::Forbidden(message)) => match self.store.primary_link(file_id).await? {
+                Some(link) => self.manage(link).map(Some),
+                None => Err(Error::Forbidden(message)),
+            },
             other => other,
         }
     }
