@@ -85,13 +85,15 @@ pub async fn check_password(state: &AppState, email: &str, password: String) -> 
 async fn api_key_caller(state: &AppState, key: &str) -> Result<Caller> {
     let now = now_micros();
     let found = state.svc.store.api_key_by_hash(&token_hash(key)).await?;
-    let Some(api_key) = found.filter(|k| k.is_active && k.expires.is_none_or(|e| e > now)) else {
+    let Some(mut api_key) = found.filter(|k| k.is_active && k.expires.is_none_or(|e| e > now)) else {
         return Ok(Caller::default());
     };
     let Some(user) = state.svc.store.user_by_id(&api_key.user_id).await? else { return Ok(Caller::default()) };
     // `lastUsed` at minute precision: one write per key per minute at most.
     if api_key.last_used.is_none_or(|t| now - t > 60_000_000) {
         state.svc.store.touch_api_key(&api_key.id, now).await?;
+        // This request is a use too (`keys/@self` reports it).
+        api_key.last_used = Some(now);
     }
     Ok(Caller { user: Some(user), api_key: Some(api_key) })
 }
@@ -108,8 +110,14 @@ pub fn scope_allows(permissions: &[String], method: &Method, path: &str) -> bool
     if read && has("*:read") {
         return true;
     }
-    let rest = path.strip_prefix("/api/2.0/").unwrap_or("");
-    if rest == "keys/@self" || rest.is_empty() {
+    let Some(rest) = path.strip_prefix("/api/2.0/") else {
+        // Outside the API (downloads, the share page and its forms) reading
+        // needs no scope, as in DocSpace; but the share page's upload form
+        // replaces a file's content, which takes `files:write` like
+        // `PUT files/{id}/update`.
+        return read || has("files:write");
+    };
+    if rest == "keys/@self" {
         return true;
     }
     let area = if rest.starts_with("files") {
@@ -125,8 +133,17 @@ pub fn scope_allows(permissions: &[String], method: &Method, path: &str) -> bool
 }
 
 pub const PERMISSIONS: [&str; 11] = [
-    "*", "*:read", "*:write", "accounts.self:read", "accounts.self:write", "accounts:read", "accounts:write",
-    "files:read", "files:write", "rooms:read", "rooms:write",
+    "*",
+    "*:read",
+    "*:write",
+    "accounts.self:read",
+    "accounts.self:write",
+    "accounts:read",
+    "accounts:write",
+    "files:read",
+    "files:write",
+    "rooms:read",
+    "rooms:write",
 ];
 
 #[cfg(test)]
@@ -145,5 +162,8 @@ mod tests {
         assert!(scope_allows(&p(&["*:read"]), &Method::GET, "/api/2.0/keys"));
         assert!(!scope_allows(&p(&["*:read"]), &Method::PUT, "/api/2.0/files/file/1/links"));
         assert!(scope_allows(&p(&["files:write"]), &Method::PUT, "/api/2.0/files/file/1/links"));
+        assert!(scope_allows(&p(&["accounts:read"]), &Method::GET, "/filehandler.ashx"));
+        assert!(!scope_allows(&p(&["files:read"]), &Method::POST, "/share/upload"));
+        assert!(scope_allows(&p(&["files:write"]), &Method::POST, "/share/upload"));
     }
 }

@@ -41,7 +41,12 @@ pub async fn my_documents(State(state): State<AppState>, ctx: Ctx, q: QueryMap) 
     contents(&state, &ctx, id, &q).await
 }
 
-pub async fn folder_contents(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, q: QueryMap) -> ApiResult {
+pub async fn folder_contents(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    q: QueryMap,
+) -> ApiResult {
     let id = parse_id(&id, Error::folder_not_found)?;
     contents(&state, &ctx, id, &q).await
 }
@@ -95,7 +100,12 @@ fn checked_title(title: String) -> Result<String, Error> {
     Ok(t)
 }
 
-pub async fn create_folder(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Body(body): Body) -> ApiResult {
+pub async fn create_folder(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult {
     let user = ctx.user()?;
     let title = checked_title(body.required_string("title")?)?;
     let parent = own_folder(&state, user, parse_id(&id, Error::folder_not_found)?).await?;
@@ -108,7 +118,12 @@ pub async fn create_file_in_my(State(state): State<AppState>, ctx: Ctx, Body(bod
     new_empty_file(&state, &ctx, id, body).await
 }
 
-pub async fn create_file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Body(body): Body) -> ApiResult {
+pub async fn create_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult {
     new_empty_file(&state, &ctx, parse_id(&id, Error::folder_not_found)?, body).await
 }
 
@@ -125,7 +140,14 @@ async fn new_empty_file(state: &AppState, ctx: &Ctx, folder_id: i64, body: space
     let file = state
         .svc
         .store
-        .create_file(&NewFile { folder_id: folder.id, owner_id: user.id.clone(), title, size: 0, blob_key: key, now: now_micros() })
+        .create_file(&NewFile {
+            folder_id: folder.id,
+            owner_id: user.id.clone(),
+            title,
+            size: 0,
+            blob_key: key,
+            now: now_micros(),
+        })
         .await?;
     ctx.ok(owner_dto(state, &file))
 }
@@ -139,7 +161,12 @@ pub async fn upload_to_my(State(state): State<AppState>, ctx: Ctx, multipart: Mu
     upload_into(&state, &ctx, id, multipart).await
 }
 
-pub async fn upload(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, multipart: Multipart) -> ApiResult {
+pub async fn upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> ApiResult {
     upload_into(&state, &ctx, parse_id(&id, Error::folder_not_found)?, multipart).await
 }
 
@@ -152,7 +179,14 @@ async fn upload_into(state: &AppState, ctx: &Ctx, folder_id: i64, multipart: Mul
     let file = state
         .svc
         .store
-        .create_file(&NewFile { folder_id: folder.id, owner_id: user.id.clone(), title, size, blob_key: key, now: now_micros() })
+        .create_file(&NewFile {
+            folder_id: folder.id,
+            owner_id: user.id.clone(),
+            title,
+            size,
+            blob_key: key,
+            now: now_micros(),
+        })
         .await?;
     ctx.ok(vec![owner_dto(state, &file)])
 }
@@ -160,7 +194,17 @@ async fn upload_into(state: &AppState, ctx: &Ctx, folder_id: i64, multipart: Mul
 /// Streams the first part named `file` (case-insensitively) into a new blob.
 /// Returns its sanitised file name, blob key and size.
 pub async fn receive_file(state: &AppState, mut multipart: Multipart) -> Result<(String, String, i64), Error> {
-    let bad = |e: axum::extract::multipart::MultipartError| Error::BadRequest(format!("The multipart body is malformed: {}", e.body_text()));
+    let limit = state.config.max_upload_bytes;
+    let too_large = || Error::TooLarge(format!("The file exceeds the upload limit of {limit} bytes"));
+    // A body cut off by the request size limit is a 413, like an oversized
+    // part, not a malformed request.
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            Error::BadRequest(format!("The multipart body is malformed: {}", e.body_text()))
+        }
+    };
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         if !field.name().is_some_and(|n| n.eq_ignore_ascii_case("file")) {
             continue;
@@ -168,8 +212,21 @@ pub async fn receive_file(state: &AppState, mut multipart: Multipart) -> Result<
         let name = field.file_name().map(base_name).filter(|n| !n.is_empty());
         let title = checked_title(name.ok_or_else(|| Error::BadRequest("The file part has no file name".into()))?)?;
         let key = new_blob_key();
-        let stream = field.map_err(|e| e.body_text());
-        let size = state.blobs.put_stream(&key, Box::pin(stream), state.config.max_upload_bytes).await?;
+        // The blob store reports any stream error as an interrupted upload;
+        // remember whether it was the size limit.
+        let cut_off = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = cut_off.clone();
+        let stream = field.map_err(move |e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                flag.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            e.body_text()
+        });
+        let size = match state.blobs.put_stream(&key, Box::pin(stream), limit).await {
+            Ok(size) => size,
+            Err(_) if cut_off.load(std::sync::atomic::Ordering::Relaxed) => return Err(too_large()),
+            Err(e) => return Err(e),
+        };
         return Ok((title, key, size as i64));
     }
     Err(Error::BadRequest("The request has no multipart part named \"file\"".into()))
@@ -249,7 +306,8 @@ pub async fn file_handler(State(state): State<AppState>, ctx: Ctx, q: QueryMap) 
         return Err(Error::Forbidden("You don't have enough permission to download the file".into()).into());
     }
     let res = stream_file(&state, access.file(), inline, &ctx.headers).await?;
-    let from_start = ctx.headers.get(axum::http::header::RANGE).is_none_or(|r| r.to_str().is_ok_and(|r| r.starts_with("bytes=0-")));
+    let from_start =
+        ctx.headers.get(axum::http::header::RANGE).is_none_or(|r| r.to_str().is_ok_and(|r| r.starts_with("bytes=0-")));
     if res.status().is_success() && from_start {
         access.record(&state, &ctx, if inline { "opened" } else { "downloaded" });
     }
