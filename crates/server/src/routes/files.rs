@@ -137,19 +137,13 @@ async fn new_empty_file(state: &AppState, ctx: &Ctx, folder_id: i64, body: space
     let folder = own_folder(state, user, folder_id).await?;
     let key = new_blob_key();
     state.blobs.put_bytes(&key, Default::default()).await?;
-    let file = state
-        .svc
-        .store
-        .create_file(&NewFile {
-            folder_id: folder.id,
-            owner_id: user.id.clone(),
-            title,
-            size: 0,
-            blob_key: key,
-            now: now_micros(),
-        })
-        .await?;
+    let file = add_file(state, user, &folder, title, key, 0).await?;
     ctx.ok(owner_dto(state, &file))
+}
+
+async fn add_file(state: &AppState, owner: &User, folder: &Folder, title: String, blob_key: String, size: i64) -> Result<File, Error> {
+    let new = NewFile { folder_id: folder.id, owner_id: owner.id.clone(), title, size, blob_key, now: now_micros() };
+    state.svc.store.create_file(&new).await
 }
 
 fn new_blob_key() -> String {
@@ -176,18 +170,7 @@ async fn upload_into(state: &AppState, ctx: &Ctx, folder_id: i64, multipart: Mul
     let user = ctx.user()?;
     let folder = own_folder(state, user, folder_id).await?;
     let (title, key, size) = receive_file(state, multipart).await?;
-    let file = state
-        .svc
-        .store
-        .create_file(&NewFile {
-            folder_id: folder.id,
-            owner_id: user.id.clone(),
-            title,
-            size,
-            blob_key: key,
-            now: now_micros(),
-        })
-        .await?;
+    let file = add_file(state, user, &folder, title, key, size).await?;
     ctx.ok(vec![owner_dto(state, &file)])
 }
 
@@ -271,22 +254,34 @@ pub async fn update_content(
     multipart: Multipart,
 ) -> ApiResult {
     let id = parse_id(&id, Error::file_not_found)?;
-    let access = file_access(&state, &ctx, &q, id).await?;
+    let access = new_version(&state, &ctx, &q, id, multipart).await?;
+    let file = state.svc.store.file(id).await?.ok_or_else(Error::file_not_found)?;
+    ctx.ok(access.with_file(file).dto(&state, &ctx))
+}
+
+/// Replaces a file's content with the uploaded part, if the caller may edit
+/// it (its owner, or a valid link with Editing access), and logs it.
+pub async fn new_version(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &QueryMap,
+    file_id: i64,
+    multipart: Multipart,
+) -> Result<FileAccess, Error> {
+    let access = file_access(state, ctx, q, file_id).await?;
     if !access.viewer().can("Edit") {
-        return Err(Error::Forbidden("You don't have enough permission to edit the file".into()).into());
+        return Err(Error::Forbidden("You don't have enough permission to edit the file".into()));
     }
-    let (_, key, size) = receive_file(&state, multipart).await?;
-    let old = state.svc.store.replace_file_content(id, size, &key, now_micros()).await?;
-    match old {
+    let (_, key, size) = receive_file(state, multipart).await?;
+    match state.svc.store.replace_file_content(file_id, size, &key, now_micros()).await? {
         Some(old) => state.blobs.delete(&old).await?,
         None => {
             state.blobs.delete(&key).await?;
-            return Err(Error::file_not_found().into());
+            return Err(Error::file_not_found());
         }
     }
-    access.record(&state, &ctx, "uploaded");
-    let file = state.svc.store.file(id).await?.ok_or_else(Error::file_not_found)?;
-    ctx.ok(access.with_file(file).dto(&state, &ctx))
+    access.record(state, ctx, "uploaded");
+    Ok(access)
 }
 
 /// `GET /filehandler.ashx?action=download|view&fileid=ID[&share=TOKEN]`.

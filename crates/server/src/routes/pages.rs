@@ -16,7 +16,7 @@ use crate::ctx::{parse_id, Ctx, QueryMap};
 use crate::download::{inline_safe, mime_of};
 use crate::dto::{human_size, urlencode};
 use crate::error::{ApiError, ApiResult};
-use crate::routes::share::{file_access, proof_cookie, request_token, FileAccess};
+use crate::routes::share::{file_access, proof_cookie, request_token, visitor_status, FileAccess};
 
 const TEXT_PREVIEW_BYTES: u64 = 64 * 1024;
 
@@ -212,9 +212,7 @@ async fn refusal_page(state: &AppState, ctx: &Ctx, token: &str, file_id: i64, me
     let Some(shared) = state.svc.shared_file(token).await?.filter(|s| s.file.id == file_id) else {
         return Ok(SharePage::invalid());
     };
-    let evidence = crate::routes::share::proof(ctx, &shared.link.id);
-    let evidence = evidence.as_deref().map_or(spacelinks_core::links::PasswordEvidence::None, spacelinks_core::links::PasswordEvidence::Proof);
-    let status = state.svc.status(&shared, &evidence, ctx.caller.user.is_some());
+    let status = visitor_status(state, ctx, &shared);
     Ok(match status {
         LinkStatus::Expired => SharePage::bare("expired", "This link has expired", "Ask the person who shared it for a new link.").respond(StatusCode::GONE),
         LinkStatus::ExternalAccessDenied => SharePage::bare(
@@ -293,15 +291,7 @@ pub async fn submit_password(State(state): State<AppState>, ctx: Ctx, Form(form)
 /// The share page's upload form for links with Editing access.
 pub async fn upload_version(State(state): State<AppState>, ctx: Ctx, q: QueryMap, multipart: Multipart) -> ApiResult {
     let file_id = parse_id(q.get("fileid").unwrap_or(""), Error::file_not_found)?;
-    let access = file_access(&state, &ctx, &q, file_id).await?;
-    if !access.viewer().can("Edit") {
-        return Err(Error::Forbidden("You don't have enough permission to edit the file".into()).into());
-    }
-    let (_, key, size) = crate::routes::files::receive_file(&state, multipart).await?;
-    if let Some(old) = state.svc.store.replace_file_content(file_id, size, &key, spacelinks_api_types::date::now_micros()).await? {
-        state.blobs.delete(&old).await?;
-    }
-    access.record(&state, &ctx, "uploaded");
+    crate::routes::files::new_version(&state, &ctx, &q, file_id, multipart).await?;
     let token = request_token(&ctx, &q).map(|t| format!("&share={}", urlencode(&t))).unwrap_or_default();
     Ok(with_page_headers(Redirect::to(&format!("/doceditor?fileid={file_id}{token}")).into_response()))
 }

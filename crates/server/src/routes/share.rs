@@ -76,6 +76,14 @@ pub fn proof(ctx: &Ctx, link_id: &str) -> Option<String> {
     ctx.cookie(&name).or_else(|| header_str(&ctx.headers, &name))
 }
 
+/// The link's status for this visitor, with whatever password proof the
+/// request carries.
+pub fn visitor_status(state: &AppState, ctx: &Ctx, shared: &SharedFile) -> LinkStatus {
+    let proof = proof(ctx, &shared.link.id);
+    let evidence = proof.as_deref().map_or(PasswordEvidence::None, PasswordEvidence::Proof);
+    state.svc.status(shared, &evidence, ctx.caller.user.is_some())
+}
+
 /// The access check of every file route: 404 for a missing file; the owner
 /// keeps full rights; otherwise a link to this file that validates right now
 /// (not expired, not deleted, password proven, signed in if internal);
@@ -96,9 +104,7 @@ pub async fn file_access(state: &AppState, ctx: &Ctx, q: &QueryMap, file_id: i64
         return Err(if state.svc.store.file(file_id).await?.is_some() { Error::cannot_read_file() } else { Error::file_not_found() });
     };
     let authenticated = ctx.caller.user.is_some();
-    let evidence = proof(ctx, &shared.link.id);
-    let evidence = evidence.as_deref().map_or(PasswordEvidence::None, PasswordEvidence::Proof);
-    if state.svc.status(&shared, &evidence, authenticated) != LinkStatus::Ok {
+    if visitor_status(state, ctx, &shared) != LinkStatus::Ok {
         return Err(Error::cannot_read_file());
     }
     Ok(FileAccess::Link { shared: Box::new(shared), token: token.unwrap_or_default(), authenticated })
@@ -139,9 +145,7 @@ pub async fn resolve_share(State(state): State<AppState>, ctx: Ctx, Path(key): P
     let Some(shared) = state.svc.shared_file(&key).await? else {
         return ctx.ok(share_dto(LinkStatus::Invalid, None, authenticated));
     };
-    let evidence = proof(&ctx, &shared.link.id);
-    let evidence = evidence.as_deref().map_or(PasswordEvidence::None, PasswordEvidence::Proof);
-    let status = state.svc.status(&shared, &evidence, authenticated);
+    let status = visitor_status(&state, &ctx, &shared);
     state.events.record(event(&shared, &ctx, "opened"));
     ctx.ok(share_dto(status, Some(&shared), authenticated))
 }
