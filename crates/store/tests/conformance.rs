@@ -1332,3 +1332,53 @@ async fn concurrent_link_id_claims(db: &Db) {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// Both backends migrate from empty to the same schema
+// ---------------------------------------------------------------------------
+
+type Schema = std::collections::BTreeMap<String, Vec<String>>;
+
+/// Tables and their columns on SQLite, after the migrations.
+async fn sqlite_schema(db: &Db) -> Schema {
+    let tables: Vec<(String,)> = sqlx::query_as(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'",
+    )
+    .fetch_all(db.pool())
+    .await
+    .expect("list sqlite tables");
+    let mut schema = Schema::new();
+    for (table,) in tables {
+        let cols: Vec<(String,)> = sqlx::query_as(&format!("SELECT name FROM pragma_table_info('{table}')"))
+            .fetch_all(db.pool())
+            .await
+            .expect("list sqlite columns");
+        let mut cols: Vec<String> = cols.into_iter().map(|(c,)| c).collect();
+        cols.sort();
+        schema.insert(table, cols);
+    }
+    schema
+}
+
+#[tokio::test]
+async fn both_backends_migrate_to_the_same_tables_and_columns() {
+    let (sqlite, _dir) = open_sqlite().await;
+    let lite = sqlite_schema(&sqlite).await;
+    assert!(lite.contains_key("links") && lite.contains_key("link_audit"), "{lite:?}");
+    let Some(pg) = PgTest::open("both_backends_migrate_to_the_same_tables_and_columns").await else { return };
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text FROM information_schema.columns \
+         WHERE table_schema = $1 AND table_name NOT LIKE '\\_sqlx%'",
+    )
+    .bind(&pg.schema)
+    .fetch_all(&pg.admin)
+    .await
+    .expect("list postgres columns");
+    let mut postgres = Schema::new();
+    for (table, col) in rows {
+        postgres.entry(table).or_default().push(col);
+    }
+    postgres.values_mut().for_each(|c| c.sort());
+    let outcome = std::panic::catch_unwind(|| assert_eq!(lite, postgres, "SQLite and PostgreSQL schemas differ"));
+    pg.finish(outcome).await;
+}
