@@ -1,14 +1,16 @@
 //! The success envelope and the error body, built in exactly one place.
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// `{"response"?, "count", "total"?, "links":[{href, action}], "status":0, "statusCode"}`.
 /// `response` is omitted when there is none (DocSpace's `WhenWritingNull`).
+/// It is a `Value`, or JSON already written (`Envelope::raw`).
 #[derive(Debug, Serialize)]
-pub struct Envelope {
+pub struct Envelope<R = Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub response: Option<Value>,
+    pub response: Option<R>,
     pub count: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
@@ -35,6 +37,28 @@ impl Envelope {
         };
         Envelope {
             response,
+            count,
+            total: None,
+            links: [Link { href, action: action.to_string() }],
+            status: 0,
+            status_code,
+        }
+    }
+}
+
+impl Envelope<Box<RawValue>> {
+    /// The envelope of a response serialised straight to JSON: the same
+    /// bytes as `new(Some(serde_json::to_value(x)?), ..)`, without building
+    /// and dropping a `Value` tree on every reply.
+    pub fn raw(response: Box<RawValue>, href: String, action: &str, status_code: u16) -> Self {
+        let json = response.get();
+        let count = if json.starts_with('[') {
+            serde_json::from_str::<Vec<&RawValue>>(json).map_or(0, |items| items.len() as i64)
+        } else {
+            1
+        };
+        Envelope {
+            response: Some(response),
             count,
             total: None,
             links: [Link { href, action: action.to_string() }],
@@ -104,6 +128,46 @@ mod tests {
             serde_json::to_string(&e).unwrap(),
             r#"{"count":0,"links":[{"href":"http://h/p","action":"PUT"}],"status":0,"statusCode":200}"#
         );
+    }
+
+    #[test]
+    fn raw_envelope_is_the_value_envelope() {
+        #[derive(Serialize)]
+        struct Dto {
+            b: i64,
+            a: Option<&'static str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            c: Option<i64>,
+        }
+        let same = |v: &dyn erased::Ser| {
+            let value = Envelope::new(Some(v.value()), "http://h/x".into(), "GET", 200);
+            let raw = Envelope::raw(v.raw(), "http://h/x".into(), "GET", 200);
+            assert_eq!(serde_json::to_string(&raw).unwrap(), serde_json::to_string(&value).unwrap());
+        };
+        same(&Dto { b: 2, a: None, c: None });
+        same(&vec![Dto { b: 1, a: Some("x\"y"), c: Some(3) }, Dto { b: 0, a: None, c: None }]);
+        same(&Vec::<Dto>::new());
+        same(&());
+        same(&"text");
+    }
+
+    mod erased {
+        use serde_json::value::RawValue;
+        use serde_json::Value;
+
+        pub trait Ser {
+            fn value(&self) -> Value;
+            fn raw(&self) -> Box<RawValue>;
+        }
+
+        impl<T: serde::Serialize> Ser for T {
+            fn value(&self) -> Value {
+                serde_json::to_value(self).unwrap()
+            }
+            fn raw(&self) -> Box<RawValue> {
+                serde_json::value::to_raw_value(self).unwrap()
+            }
+        }
     }
 
     #[test]

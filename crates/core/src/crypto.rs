@@ -19,7 +19,9 @@ type HmacSha256 = Hmac<Sha256>;
 pub struct Secrets {
     token_key: [u8; 32],
     proof_key: [u8; 32],
-    aead: Aes256Gcm,
+    /// Shared: the expanded AES key schedule is large, and the app state
+    /// holding these keys is cloned for every request.
+    aead: std::sync::Arc<Aes256Gcm>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -44,7 +46,7 @@ impl Secrets {
         Secrets {
             token_key: hmac(master, &[b"spacelinks/share-token"]),
             proof_key: hmac(master, &[b"spacelinks/password-proof"]),
-            aead: Aes256Gcm::new_from_slice(&aead_key).expect("32-byte key"),
+            aead: std::sync::Arc::new(Aes256Gcm::new_from_slice(&aead_key).expect("32-byte key")),
         }
     }
 

@@ -212,8 +212,7 @@ impl Services {
     /// Invalid.
     pub async fn shared_file(&self, token: &str) -> Result<Option<SharedFile>> {
         let Some(link_id) = self.secrets.verify_share_token(token) else { return Ok(None) };
-        let Some(link) = self.store.link(&link_id).await? else { return Ok(None) };
-        let Some(file) = self.store.file(link.file_id).await? else { return Ok(None) };
+        let Some((link, file)) = self.store.link_with_file(&link_id).await? else { return Ok(None) };
         let password = self.decrypt(&link)?;
         Ok(Some(SharedFile { link, file, password }))
     }

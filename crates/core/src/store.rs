@@ -60,6 +60,13 @@ pub trait Store: Send + Sync + 'static {
     async fn file_links(&self, file_id: i64, offset: i64, limit: i64) -> Result<(Vec<Link>, i64)>;
     async fn primary_link(&self, file_id: i64) -> Result<Option<Link>>;
     async fn link(&self, id: &str) -> Result<Option<Link>>;
+    /// The link and the file it shares, `None` when either is gone: the
+    /// lookup behind every recipient request, so a backend should answer it
+    /// in one query.
+    async fn link_with_file(&self, id: &str) -> Result<Option<(Link, File)>> {
+        let Some(link) = self.link(id).await? else { return Ok(None) };
+        Ok(self.file(link.file_id).await?.map(|file| (link, file)))
+    }
     async fn link_by_code(&self, code: &str) -> Result<Option<Link>>;
     /// Inserts under the limits, atomically on both backends, and writes the
     /// audit row in the same transaction.

@@ -33,7 +33,7 @@ pub struct AppState {
     pub events: EventSink,
     /// Verified against when the user does not exist, so that a login for an
     /// unknown e-mail costs as much as a wrong password.
-    pub dummy_hash: String,
+    pub dummy_hash: Arc<str>,
 }
 
 pub struct App {
@@ -63,7 +63,7 @@ pub async fn build(config: Config, bound: SocketAddr) -> anyhow::Result<App> {
         svc,
         blobs,
         config: Arc::new(config),
-        dummy_hash,
+        dummy_hash: dummy_hash.into(),
     };
     let router = router(state.clone());
     Ok(App { state, router })

@@ -75,7 +75,7 @@ async fn basic_user(state: &AppState, encoded: &str) -> Result<Option<User>> {
 /// thread. Unknown users cost the same time as wrong passwords.
 pub async fn check_password(state: &AppState, email: &str, password: String) -> Result<Option<User>> {
     let user = state.svc.store.user_by_email(email).await?;
-    let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| state.dummy_hash.clone());
+    let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| state.dummy_hash.to_string());
     let ok = tokio::task::spawn_blocking(move || verify_account_password(&password, &hash))
         .await
         .map_err(Error::internal)?;

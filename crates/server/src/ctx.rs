@@ -44,24 +44,24 @@ impl Ctx {
     }
 
     pub fn ok(&self, value: impl Serialize) -> ApiResult {
-        let v = serde_json::to_value(value).map_err(Error::internal)?;
-        Ok(self.reply(Envelope::new(Some(v), self.href.clone(), &self.method, 200)))
+        let v = serde_json::value::to_raw_value(&value).map_err(Error::internal)?;
+        Ok(self.reply(Envelope::raw(v, self.href.clone(), &self.method, 200)))
     }
 
     /// A paged list: `count` is the page length and `total` the whole.
     pub fn ok_page(&self, value: impl Serialize, total: i64) -> ApiResult {
-        let v = serde_json::to_value(value).map_err(Error::internal)?;
-        let mut e = Envelope::new(Some(v), self.href.clone(), &self.method, 200);
+        let v = serde_json::value::to_raw_value(&value).map_err(Error::internal)?;
+        let mut e = Envelope::raw(v, self.href.clone(), &self.method, 200);
         e.total = Some(total);
         Ok(self.reply(e))
     }
 
     /// 200 with no `response` key (a delete, or a no-op).
     pub fn ok_empty(&self) -> ApiResult {
-        Ok(self.reply(Envelope::new(None, self.href.clone(), &self.method, 200)))
+        Ok(self.reply(Envelope::<serde_json::Value>::new(None, self.href.clone(), &self.method, 200)))
     }
 
-    fn reply(&self, e: Envelope) -> Response {
+    fn reply<R: Serialize>(&self, e: Envelope<R>) -> Response {
         let body = serde_json::to_vec(&e).unwrap_or_default();
         let mut res = (StatusCode::OK, body).into_response();
         res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));

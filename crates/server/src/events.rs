@@ -11,6 +11,10 @@ enum Msg {
     Flush(oneshot::Sender<()>),
 }
 
+/// How long events may wait to be written together.
+const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(200);
+const MAX_BATCH: usize = 4096;
+
 #[derive(Clone)]
 pub struct EventSink {
     tx: mpsc::Sender<Msg>,
@@ -22,6 +26,11 @@ impl EventSink {
         tokio::spawn(async move {
             let mut batch = Vec::new();
             while let Some(first) = rx.recv().await {
+                // Gather for up to BATCH_WINDOW (or MAX_BATCH events, or until a
+                // flush): every write transaction makes SQLite's readers drop
+                // their page caches, so a busy link must not cause one per
+                // handful of requests.
+                let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
                 let mut waiters = Vec::new();
                 let mut next = Some(first);
                 while let Some(msg) = next.take() {
@@ -29,8 +38,8 @@ impl EventSink {
                         Msg::Event(e) => batch.push(e),
                         Msg::Flush(done) => waiters.push(done),
                     }
-                    if batch.len() < 512 {
-                        next = rx.try_recv().ok();
+                    if batch.len() < MAX_BATCH && waiters.is_empty() {
+                        next = tokio::time::timeout_at(deadline, rx.recv()).await.ok().flatten();
                     }
                 }
                 if !batch.is_empty() {

@@ -8,7 +8,7 @@ use futures::stream::BoxStream;
 use futures::{Stream, StreamExt, TryStreamExt};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use object_store::{GetOptions, GetRange, ObjectStore, WriteMultipart};
+use object_store::{GetOptions, GetRange, GetResultPayload, ObjectStore, WriteMultipart};
 use spacelinks_core::{Error, Result};
 
 #[derive(Clone)]
@@ -46,7 +46,7 @@ impl Blobs {
     {
         let path = Path::from(key);
         let upload = self.store.put_multipart(&path).await.map_err(Error::internal)?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, 8 * 1024 * 1024);
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, UPLOAD_PART);
         let mut body = body;
         let mut total = 0u64;
         while let Some(chunk) = body.next().await {
@@ -62,7 +62,7 @@ impl Blobs {
                 let _ = writer.abort().await;
                 return Err(Error::TooLarge(format!("The file exceeds the upload limit of {max_bytes} bytes")));
             }
-            writer.wait_for_capacity(4).await.map_err(Error::internal)?;
+            writer.wait_for_capacity(2).await.map_err(Error::internal)?;
             writer.write(&chunk);
         }
         writer.finish().await.map_err(Error::internal)?;
@@ -81,7 +81,10 @@ impl Blobs {
             object_store::Error::NotFound { .. } => Error::NotFound("The file content is missing".into()),
             e => Error::internal(e),
         })?;
-        Ok(res.into_stream().map_err(Error::internal).boxed())
+        match res.payload {
+            GetResultPayload::File(file, _) => Ok(file_stream(file, res.range)),
+            GetResultPayload::Stream(s) => Ok(s.map_err(Error::internal).boxed()),
+        }
     }
 
     /// Reads up to `limit` bytes from the start (for text previews).
@@ -100,4 +103,42 @@ impl Blobs {
             Err(e) => Err(Error::internal(e)),
         }
     }
+}
+
+/// Upload part size, and at most two parts in flight: the local file system
+/// takes parts of any size, and 8 MiB parts four deep kept some 40 MiB
+/// resident per upload (an S3 store will need parts of at least 5 MiB).
+const UPLOAD_PART: usize = 1024 * 1024;
+
+/// Bytes read from a local file per blocking task. object_store's own stream
+/// reads 8 KiB per task, and the hand-offs to the blocking pool held a
+/// download to a fraction of what the page cache and the socket can carry.
+const FILE_CHUNK: u64 = 256 * 1024;
+
+/// `range` of a local file as a stream of chunks of `FILE_CHUNK` bytes.
+fn file_stream(file: std::fs::File, range: std::ops::Range<u64>) -> BoxStream<'static, Result<Bytes>> {
+    let end = range.end;
+    futures::stream::try_unfold((file, range.start), move |(mut file, pos)| async move {
+        if pos >= end {
+            return Ok(None);
+        }
+        let len = (end - pos).min(FILE_CHUNK);
+        // Allocated here and freed here (once the socket has it), never on a
+        // blocking thread: memory freed across threads lingers in the
+        // allocator's per-thread caches of threads that may sit idle.
+        let mut buf = Vec::with_capacity(len as usize);
+        tokio::task::spawn_blocking(move || {
+            use std::io::{Read, Seek, SeekFrom};
+            file.seek(SeekFrom::Start(pos))?;
+            (&mut file).take(len).read_to_end(&mut buf)?;
+            if buf.len() as u64 != len {
+                return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the blob is shorter than its record"));
+            }
+            Ok(Some((Bytes::from(buf), (file, pos + len))))
+        })
+        .await
+        .map_err(Error::internal)?
+        .map_err(Error::internal)
+    })
+    .boxed()
 }

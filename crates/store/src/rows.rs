@@ -103,22 +103,48 @@ pub fn file(r: &AnyRow) -> Result<File> {
 
 pub const LINK_COLS: &str = "id, file_id, is_primary, access, title, expires, password_enc, deny_download, internal, short_code, created_by, created";
 
+const LINK_NAMES: [&str; 12] = [
+    "id", "file_id", "is_primary", "access", "title", "expires", "password_enc", "deny_download", "internal",
+    "short_code", "created_by", "created",
+];
+
+/// The link's columns as `l_<name>`, beside a file's in one row.
+const LINK_ALIASES: [&str; 12] = [
+    "l_id", "l_file_id", "l_is_primary", "l_access", "l_title", "l_expires", "l_password_enc", "l_deny_download",
+    "l_internal", "l_short_code", "l_created_by", "l_created",
+];
+
 pub fn link(r: &AnyRow) -> Result<Link> {
-    let access: i64 = r.try_get("access").map_err(Error::internal)?;
+    link_named(r, &LINK_NAMES)
+}
+
+fn link_named(r: &AnyRow, n: &[&str; 12]) -> Result<Link> {
+    let access: i64 = r.try_get(n[3]).map_err(Error::internal)?;
     Ok(Link {
-        id: r.try_get("id").map_err(Error::internal)?,
-        file_id: r.try_get("file_id").map_err(Error::internal)?,
-        primary: r.try_get::<i64, _>("is_primary").map_err(Error::internal)? != 0,
+        id: r.try_get(n[0]).map_err(Error::internal)?,
+        file_id: r.try_get(n[1]).map_err(Error::internal)?,
+        primary: r.try_get::<i64, _>(n[2]).map_err(Error::internal)? != 0,
         access: FileShare::from_i64(access).unwrap_or(FileShare::Read),
-        title: r.try_get("title").map_err(Error::internal)?,
-        expires: r.try_get("expires").map_err(Error::internal)?,
-        password_enc: r.try_get("password_enc").map_err(Error::internal)?,
-        deny_download: r.try_get::<i64, _>("deny_download").map_err(Error::internal)? != 0,
-        internal: r.try_get::<i64, _>("internal").map_err(Error::internal)? != 0,
-        short_code: r.try_get("short_code").map_err(Error::internal)?,
-        created_by: r.try_get("created_by").map_err(Error::internal)?,
-        created: r.try_get("created").map_err(Error::internal)?,
+        title: r.try_get(n[4]).map_err(Error::internal)?,
+        expires: r.try_get(n[5]).map_err(Error::internal)?,
+        password_enc: r.try_get(n[6]).map_err(Error::internal)?,
+        deny_download: r.try_get::<i64, _>(n[7]).map_err(Error::internal)? != 0,
+        internal: r.try_get::<i64, _>(n[8]).map_err(Error::internal)? != 0,
+        short_code: r.try_get(n[9]).map_err(Error::internal)?,
+        created_by: r.try_get(n[10]).map_err(Error::internal)?,
+        created: r.try_get(n[11]).map_err(Error::internal)?,
     })
+}
+
+/// A link and its file in one row: `file_select()` joined with the link.
+pub fn link_with_file_select() -> String {
+    let link_cols: Vec<String> = LINK_NAMES.iter().zip(LINK_ALIASES).map(|(c, a)| format!("sl.{c} AS {a}")).collect();
+    file_select().replacen("SELECT ", &format!("SELECT {}, ", link_cols.join(", ")), 1)
+        + " JOIN links sl ON sl.file_id = f.id"
+}
+
+pub fn link_with_file(r: &AnyRow) -> Result<(Link, File)> {
+    Ok((link_named(r, &LINK_ALIASES)?, file(r)?))
 }
 
 pub fn audit(r: &AnyRow) -> Result<AuditEntry> {

@@ -834,6 +834,15 @@ async fn links(store: &dyn Store) {
     }
     assert!(store.link("nope").await.unwrap().is_none());
     assert!(store.link_by_code("nope").await.unwrap().is_none());
+
+    // The recipient's lookup: the link with the file it shares, in one answer.
+    let shared = store.file(file.id).await.unwrap().unwrap();
+    for l in [&first, &primary, &second] {
+        let (got, f) = store.link_with_file(&l.id).await.unwrap().expect("link with its file");
+        assert_eq!(&got, l);
+        assert_eq!(format!("{f:?}"), format!("{shared:?}"));
+    }
+    assert!(store.link_with_file("nope").await.unwrap().is_none());
     assert_eq!(
         store.primary_link(file.id).await.unwrap().as_ref(),
         Some(&primary)
@@ -1112,6 +1121,11 @@ async fn link_events(store: &dyn Store) {
         [event_key(&first_batch[1])]
     );
     assert!(store.link_events("c").await.unwrap().is_empty());
+
+    // A large batch (several INSERT statements) keeps its order.
+    let many: Vec<LinkEvent> = (0..250).map(|i| event(T0 + 10 + i, "m", "opened", "10.0.0.9")).collect();
+    store.record_link_events(&many).await.unwrap();
+    assert_eq!(keys(store.link_events("m").await.unwrap()), many.iter().map(event_key).collect::<Vec<_>>());
 }
 
 async fn password_failures(store: &dyn Store) {
