@@ -11,8 +11,7 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime};
 /// `2026-06-30T10:13:11.1234560Z` — the seventh digit is always 0 because we
 /// store microseconds.
 pub fn format_api_date(micros: i64) -> String {
-    let t = OffsetDateTime::from_unix_timestamp_nanos(micros as i128 * 1000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let t = OffsetDateTime::from_unix_timestamp_nanos(micros as i128 * 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}Z",
         t.year(),

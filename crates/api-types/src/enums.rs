@@ -75,10 +75,7 @@ impl FileShare {
     /// The message listing what `access` accepts, used for every bad value.
     pub fn accepted_values_message() -> String {
         let names: Vec<String> = ALL_SHARES.iter().map(|s| format!("{} ({})", s.name(), *s as i64)).collect();
-        format!(
-            "access must be one of: {}; or the aliases \"view\" (Read) and \"edit\" (Editing)",
-            names.join(", ")
-        )
+        format!("access must be one of: {}; or the aliases \"view\" (Read) and \"edit\" (Editing)", names.join(", "))
     }
 }
 
@@ -141,9 +138,7 @@ impl FileType {
             "png" | "jpg" | "jpeg" | "gif" | "webp" | "bmp" | "svg" | "ico" | "avif" => Self::Image,
             "xlsx" | "xls" | "ods" | "csv" | "xlsm" => Self::Spreadsheet,
             "pptx" | "ppt" | "odp" => Self::Presentation,
-            "docx" | "doc" | "odt" | "rtf" | "txt" | "md" | "html" | "htm" | "json" | "xml" | "log" => {
-                Self::Document
-            }
+            "docx" | "doc" | "odt" | "rtf" | "txt" | "md" | "html" | "htm" | "json" | "xml" | "log" => Self::Document,
             "pdf" => Self::Pdf,
             _ => Self::Unknown,
         }

@@ -97,11 +97,7 @@ impl ErrorBody {
             404 => (Some("ASC.Common.Web.ItemNotFoundException"), -2146233088),
             _ => (None, 0),
         };
-        ErrorBody {
-            error: ErrorDetail { message: message.into(), kind, stack: None, hresult },
-            status: 1,
-            status_code,
-        }
+        ErrorBody { error: ErrorDetail { message: message.into(), kind, stack: None, hresult }, status: 1, status_code }
     }
 }
 

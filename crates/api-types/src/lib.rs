@@ -10,5 +10,5 @@ pub mod lenient;
 
 pub use date::{format_api_date, parse_api_date};
 pub use enums::{FileShare, FileType, UserType};
-pub use envelope::{ErrorBody, Envelope};
-pub use lenient::{Fields, FieldError};
+pub use envelope::{Envelope, ErrorBody};
+pub use lenient::{FieldError, Fields};

@@ -156,10 +156,7 @@ pub fn new_password(len: usize) -> String {
 pub fn hash_account_password(password: &str) -> Result<String> {
     use argon2::password_hash::{PasswordHasher, SaltString};
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-    argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(Error::internal)
+    argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(Error::internal)
 }
 
 /// Argon2id verification. Slow by design: call it from a blocking thread.

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 use spacelinks_api_types::lenient::Patch;
-use spacelinks_api_types::{parse_api_date, FileShare, FileType, Fields};
+use spacelinks_api_types::{parse_api_date, Fields, FileShare, FileType};
 
 use crate::{Error, Link, Result};
 

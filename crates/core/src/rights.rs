@@ -12,15 +12,42 @@ use crate::links::allowed_link_access;
 pub enum Viewer {
     Owner,
     /// Through an external link that validated.
-    Link { access: FileShare, deny_download: bool, authenticated: bool },
+    Link {
+        access: FileShare,
+        deny_download: bool,
+        authenticated: bool,
+    },
 }
 
 /// The 27 file actions in DocSpace's order.
 const FILE_ACTIONS: [&str; 27] = [
-    "Read", "Comment", "FillForms", "Review", "Edit", "Delete", "CustomFilter", "Rename", "ReadHistory",
-    "Lock", "EditHistory", "Copy", "Move", "Duplicate", "SubmitToFormGallery", "Download", "Convert",
-    "CreateRoomFrom", "CopyLink", "Embed", "StartFilling", "FillingStatus", "ResetFilling", "StopFilling",
-    "OpenForm", "Vectorization", "AskAi",
+    "Read",
+    "Comment",
+    "FillForms",
+    "Review",
+    "Edit",
+    "Delete",
+    "CustomFilter",
+    "Rename",
+    "ReadHistory",
+    "Lock",
+    "EditHistory",
+    "Copy",
+    "Move",
+    "Duplicate",
+    "SubmitToFormGallery",
+    "Download",
+    "Convert",
+    "CreateRoomFrom",
+    "CopyLink",
+    "Embed",
+    "StartFilling",
+    "FillingStatus",
+    "ResetFilling",
+    "StopFilling",
+    "OpenForm",
+    "Vectorization",
+    "AskAi",
 ];
 
 impl Viewer {
@@ -33,8 +60,17 @@ impl Viewer {
             // Form and AI features do not exist in spacelinks.
             Viewer::Owner => !matches!(
                 action,
-                "FillForms" | "SubmitToFormGallery" | "StartFilling" | "FillingStatus" | "ResetFilling"
-                    | "StopFilling" | "OpenForm" | "Vectorization" | "AskAi" | "Convert" | "CreateRoomFrom"
+                "FillForms"
+                    | "SubmitToFormGallery"
+                    | "StartFilling"
+                    | "FillingStatus"
+                    | "ResetFilling"
+                    | "StopFilling"
+                    | "OpenForm"
+                    | "Vectorization"
+                    | "AskAi"
+                    | "Convert"
+                    | "CreateRoomFrom"
             ),
             Viewer::Link { access, deny_download, authenticated } => {
                 use FileShare::*;

@@ -72,7 +72,13 @@ impl Services {
 
     /// `GET .../links`: someone who may not manage the file's links gets an
     /// empty list, as in DocSpace; a missing file is 404.
-    pub async fn list_links(&self, user: &User, file_id: i64, offset: i64, count: i64) -> Result<(Vec<ManagedLink>, i64)> {
+    pub async fn list_links(
+        &self,
+        user: &User,
+        file_id: i64,
+        offset: i64,
+        count: i64,
+    ) -> Result<(Vec<ManagedLink>, i64)> {
         match self.managed_file(Some(user), file_id).await {
             Ok(_) => {}
             Err(Error::Forbidden(_)) => return Ok((Vec::new(), 0)),
@@ -165,7 +171,12 @@ impl Services {
     /// `GET .../link` (no body) and `POST .../link` (with a body): the
     /// primary link, created when missing. POST ignores `title`, `linkId`
     /// and `primary`; GET creates a default Read link.
-    pub async fn primary_link(&self, user: Option<&User>, file_id: i64, body: Option<&LinkRequest>) -> Result<Option<ManagedLink>> {
+    pub async fn primary_link(
+        &self,
+        user: Option<&User>,
+        file_id: i64,
+        body: Option<&LinkRequest>,
+    ) -> Result<Option<ManagedLink>> {
         let file = self.managed_file(user, file_id).await?;
         let user = user.ok_or_else(Error::access_denied)?;
         if let Some(link) = self.store.primary_link(file_id).await? {
@@ -196,7 +207,14 @@ impl Services {
         }
     }
 
-    fn audit(&self, user: &User, link: &Link, action: &'static str, details: serde_json::Value, now: i64) -> AuditEntry {
+    fn audit(
+        &self,
+        user: &User,
+        link: &Link,
+        action: &'static str,
+        details: serde_json::Value,
+        now: i64,
+    ) -> AuditEntry {
         AuditEntry {
             at: now,
             actor_id: user.id.clone(),
@@ -228,7 +246,13 @@ impl Services {
     /// A typed password, under the lockout: 429 once the (link, IP) or the
     /// link has seen too many wrong passwords in the window. Only wrong
     /// passwords count.
-    pub async fn try_password(&self, shared: &SharedFile, password: &str, ip: &str, authenticated: bool) -> Result<LinkStatus> {
+    pub async fn try_password(
+        &self,
+        shared: &SharedFile,
+        password: &str,
+        ip: &str,
+        authenticated: bool,
+    ) -> Result<LinkStatus> {
         let now = now_micros();
         let window = self.lockout.window_secs * 1_000_000;
         let (per_ip, per_link) = self.store.password_failures(&shared.link.id, ip, now - window).await?;

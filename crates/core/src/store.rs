@@ -10,7 +10,9 @@ use crate::{ApiKey, AuditEntry, File, Folder, Link, LinkEvent, NewFile, NewUser,
 pub enum LinkInsert {
     Inserted,
     /// The file already has `max` links of this kind.
-    LimitReached { max: i64 },
+    LimitReached {
+        max: i64,
+    },
     /// The file was deleted meanwhile.
     FileGone,
     /// The link id is taken (by a link on another file).

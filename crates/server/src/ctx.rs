@@ -84,22 +84,31 @@ impl FromRequestParts<AppState> for Ctx {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
-            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        let peer =
+            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
         let trusted = state.config.trusted_proxies.iter().any(|n| n.contains(&peer));
-        let ip = if trusted { forwarded_client(&parts.headers, &state.config.trusted_proxies).unwrap_or(peer) } else { peer };
+        let ip = if trusted {
+            forwarded_client(&parts.headers, &state.config.trusted_proxies).unwrap_or(peer)
+        } else {
+            peer
+        };
         let forwarded_https = trusted
-            && parts.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|p| p.eq_ignore_ascii_case("https"));
+            && parts
+                .headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|p| p.eq_ignore_ascii_case("https"));
         let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
         Ok(Ctx {
             caller: parts.extensions.get::<Caller>().cloned().unwrap_or_default(),
             href: format!("{}{}", state.public_url, path),
             method: parts.method.to_string(),
             ip,
-            user_agent: header_str(&parts.headers, header::USER_AGENT.as_str()).unwrap_or_default().chars().take(512).collect(),
+            user_agent: header_str(&parts.headers, header::USER_AGENT.as_str())
+                .unwrap_or_default()
+                .chars()
+                .take(512)
+                .collect(),
             secure: state.public_url.starts_with("https://") || forwarded_https,
             headers: parts.headers.clone(),
         })
@@ -130,7 +139,14 @@ impl<S: Send + Sync> FromRequest<S> for Body {
     async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             let status = e.status();
-            crate::error::json_error(status, if status == StatusCode::PAYLOAD_TOO_LARGE { "The request body is too large".to_string() } else { e.body_text() })
+            crate::error::json_error(
+                status,
+                if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    "The request body is too large".to_string()
+                } else {
+                    e.body_text()
+                },
+            )
         })?;
         Fields::from_slice(&bytes).map(Body).map_err(|e| ApiError(e.into()).into_response())
     }

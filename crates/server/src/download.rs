@@ -34,7 +34,8 @@ pub fn parse_range(value: Option<&str>, size: u64) -> Result<Option<BlobRange>, 
         BlobRange { start: size.saturating_sub(n), end: size }
     } else {
         let start: u64 = a.parse().map_err(|_| Unsatisfiable)?;
-        let end = if b.is_empty() { size } else { b.parse::<u64>().map_err(|_| Unsatisfiable)?.saturating_add(1).min(size) };
+        let end =
+            if b.is_empty() { size } else { b.parse::<u64>().map_err(|_| Unsatisfiable)?.saturating_add(1).min(size) };
         BlobRange { start, end }
     };
     if range.start >= size || range.start >= range.end {
@@ -45,10 +46,8 @@ pub fn parse_range(value: Option<&str>, size: u64) -> Result<Option<BlobRange>, 
 
 /// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded`.
 pub fn content_disposition(kind: &str, name: &str) -> String {
-    let ascii: String = name
-        .chars()
-        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
-        .collect();
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
     let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
     format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
@@ -82,18 +81,17 @@ pub async fn stream_file(state: &AppState, file: &File, inline: bool, headers: &
             return Ok(res);
         }
     };
-    let body = if size == 0 {
-        Body::empty()
-    } else {
-        Body::from_stream(state.blobs.get(&file.blob_key, range).await?)
-    };
+    let body = if size == 0 { Body::empty() } else { Body::from_stream(state.blobs.get(&file.blob_key, range).await?) };
     let mime = mime_of(&file.title);
     let inline = inline && inline_safe(&mime);
     let mut res = Response::new(body);
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, hv(&mime));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    h.insert(header::CONTENT_DISPOSITION, hv(&content_disposition(if inline { "inline" } else { "attachment" }, &file.title)));
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        hv(&content_disposition(if inline { "inline" } else { "attachment" }, &file.title)),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     // A file is data, never a page of ours: no scripts, no plugins.
@@ -116,7 +114,6 @@ fn hv(s: &str) -> HeaderValue {
     HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,7 +134,10 @@ mod tests {
 
     #[test]
     fn dispositions_survive_any_name() {
-        assert_eq!(content_disposition("attachment", "a b.txt"), "attachment; filename=\"a b.txt\"; filename*=UTF-8''a%20b%2Etxt");
+        assert_eq!(
+            content_disposition("attachment", "a b.txt"),
+            "attachment; filename=\"a b.txt\"; filename*=UTF-8''a%20b%2Etxt"
+        );
         let d = content_disposition("attachment", "отчёт \"q\".pdf");
         assert!(d.starts_with("attachment; filename=\"_____ _q_.pdf\"; filename*=UTF-8''%D0%BE"));
         assert!(HeaderValue::from_str(&d).is_ok());

@@ -110,16 +110,43 @@ pub fn file_dto(state: &AppState, f: &File, seen: &Seen<'_>) -> FileDto {
 }
 
 const FOLDER_ACTIONS: [&str; 24] = [
-    "Read", "Create", "Delete", "EditRoom", "Rename", "CopyTo", "MoveTo", "Copy", "Move", "Pin", "Mute",
-    "EditAccess", "Duplicate", "Download", "CopySharedLink", "Reconnect", "CreateRoomFrom", "CopyLink", "Embed",
-    "ChangeOwner", "IndexExport", "UseChat", "UpdateXlsx", "AnalyzeResponses",
+    "Read",
+    "Create",
+    "Delete",
+    "EditRoom",
+    "Rename",
+    "CopyTo",
+    "MoveTo",
+    "Copy",
+    "Move",
+    "Pin",
+    "Mute",
+    "EditAccess",
+    "Duplicate",
+    "Download",
+    "CopySharedLink",
+    "Reconnect",
+    "CreateRoomFrom",
+    "CopyLink",
+    "Embed",
+    "ChangeOwner",
+    "IndexExport",
+    "UseChat",
+    "UpdateXlsx",
+    "AnalyzeResponses",
 ];
 
 pub fn folder_dto(state: &AppState, d: &Folder, counts: (i64, i64)) -> FolderDto {
     let root = d.is_root();
     let security = FOLDER_ACTIONS
         .iter()
-        .map(|a| (*a, matches!(*a, "Read" | "Create" | "CopyTo" | "MoveTo" | "Download") || (!root && matches!(*a, "Delete" | "Rename"))))
+        .map(|a| {
+            (
+                *a,
+                matches!(*a, "Read" | "Create" | "CopyTo" | "MoveTo" | "Download")
+                    || (!root && matches!(*a, "Delete" | "Rename")),
+            )
+        })
         .collect();
     FolderDto {
         parent_id: d.parent_id.unwrap_or(0),

@@ -66,7 +66,10 @@ pub async fn json_error_bodies(req: Request, next: Next) -> Response {
     }
     let allow = res.headers().get(header::ALLOW).cloned();
     // Axum's rejections explain themselves in plain text; keep their words.
-    let text = axum::body::to_bytes(res.into_body(), 4096).await.map(|b| String::from_utf8_lossy(&b).trim().to_string()).unwrap_or_default();
+    let text = axum::body::to_bytes(res.into_body(), 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
     let message = match status {
         _ if !text.is_empty() && status.is_client_error() => text,
         StatusCode::NOT_FOUND => "The requested resource was not found".into(),

@@ -89,7 +89,12 @@ async fn seed(url: &str, secret_file: &str, template: i64, links: usize, sample_
         );
         let mut q = sqlx::query(&sql);
         for i in start..start + rows {
-            q = q.bind(folder_id).bind(owner_id.clone()).bind(format!("seed-{i}.txt")).bind(size).bind(blob_key.clone());
+            q = q
+                .bind(folder_id)
+                .bind(owner_id.clone())
+                .bind(format!("seed-{i}.txt"))
+                .bind(size)
+                .bind(blob_key.clone());
         }
         for r in q.fetch_all(&mut *tx).await? {
             file_ids.push(r.try_get::<i64, _>("id")?);
@@ -141,7 +146,8 @@ async fn seed(url: &str, secret_file: &str, template: i64, links: usize, sample_
             })
         })
         .collect();
-    let total: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM links").fetch_one(pool).await?.try_get("n")?;
+    let total: i64 =
+        sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM links").fetch_one(pool).await?.try_get("n")?;
     println!(
         "{}",
         serde_json::json!({
@@ -154,8 +160,12 @@ async fn seed(url: &str, secret_file: &str, template: i64, links: usize, sample_
 
 async fn write_ceiling(url: &str, seconds: f64, concurrency: usize) -> anyhow::Result<()> {
     let db = Db::open(url).await?;
-    let ids: Vec<String> =
-        sqlx::query("SELECT id FROM links ORDER BY id").fetch_all(db.pool()).await?.iter().map(|r| r.get("id")).collect();
+    let ids: Vec<String> = sqlx::query("SELECT id FROM links ORDER BY id")
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| r.get("id"))
+        .collect();
     anyhow::ensure!(!ids.is_empty(), "no links to update");
     let mut links = Vec::new();
     for id in &ids {

@@ -132,7 +132,10 @@ fn file_stream(file: std::fs::File, range: std::ops::Range<u64>) -> BoxStream<'s
             file.seek(SeekFrom::Start(pos))?;
             (&mut file).take(len).read_to_end(&mut buf)?;
             if buf.len() as u64 != len {
-                return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the blob is shorter than its record"));
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the blob is shorter than its record",
+                ));
             }
             Ok(Some((Bytes::from(buf), (file, pos + len))))
         })

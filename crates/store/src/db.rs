@@ -65,12 +65,22 @@ impl Db {
         &self.pool
     }
 
-    async fn one<T>(&self, sql: &str, bind: impl FnOnce(Q<'_>) -> Q<'_>, map: fn(&AnyRow) -> Result<T>) -> Result<Option<T>> {
+    async fn one<T>(
+        &self,
+        sql: &str,
+        bind: impl FnOnce(Q<'_>) -> Q<'_>,
+        map: fn(&AnyRow) -> Result<T>,
+    ) -> Result<Option<T>> {
         let row = bind(sqlx::query(sql)).fetch_optional(&self.pool).await.map_err(db_err)?;
         row.as_ref().map(map).transpose()
     }
 
-    async fn all<T>(&self, sql: &str, bind: impl FnOnce(Q<'_>) -> Q<'_>, map: fn(&AnyRow) -> Result<T>) -> Result<Vec<T>> {
+    async fn all<T>(
+        &self,
+        sql: &str,
+        bind: impl FnOnce(Q<'_>) -> Q<'_>,
+        map: fn(&AnyRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
         let rows = bind(sqlx::query(sql)).fetch_all(&self.pool).await.map_err(db_err)?;
         rows.iter().map(map).collect()
     }
@@ -79,13 +89,15 @@ impl Db {
 type Q<'a> = sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments<'a>>;
 
 fn audit_query(a: &AuditEntry) -> Q<'_> {
-    sqlx::query("INSERT INTO link_audit (at, actor_id, file_id, link_id, action, details) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(a.at)
-        .bind(&a.actor_id)
-        .bind(a.file_id)
-        .bind(&a.link_id)
-        .bind(a.action)
-        .bind(&a.details)
+    sqlx::query(
+        "INSERT INTO link_audit (at, actor_id, file_id, link_id, action, details) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(a.at)
+    .bind(&a.actor_id)
+    .bind(a.file_id)
+    .bind(&a.link_id)
+    .bind(a.action)
+    .bind(&a.details)
 }
 
 fn flag(b: bool) -> i64 {
@@ -99,7 +111,10 @@ impl Store for Db {
     }
 
     async fn count_users(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM users").fetch_one(&self.pool).await.map_err(db_err)?;
+        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM users")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
         row.try_get("n").map_err(Error::internal)
     }
 
@@ -250,13 +265,15 @@ impl Store for Db {
 
     async fn folder_page(&self, id: i64, offset: i64, limit: i64) -> Result<(Vec<Folder>, Vec<File>, i64)> {
         let (files_n, folders_n) = self.folder_counts(id).await?;
-        let folder_sql = format!("{} WHERE d.parent_id = $1 ORDER BY d.title, d.id LIMIT $2 OFFSET $3", rows::folder_select());
+        let folder_sql =
+            format!("{} WHERE d.parent_id = $1 ORDER BY d.title, d.id LIMIT $2 OFFSET $3", rows::folder_select());
         let folders = self.all(&folder_sql, |q| q.bind(id).bind(limit).bind(offset), rows::folder).await?;
         // Files continue the page where the folders end.
         let file_offset = (offset - folders_n).max(0);
         let file_limit = limit - folders.len() as i64;
         let files = if file_limit > 0 {
-            let sql = format!("{} WHERE f.folder_id = $1 ORDER BY f.title, f.id LIMIT $2 OFFSET $3", rows::file_select());
+            let sql =
+                format!("{} WHERE f.folder_id = $1 ORDER BY f.title, f.id LIMIT $2 OFFSET $3", rows::file_select());
             self.all(&sql, |q| q.bind(id).bind(file_limit).bind(file_offset), rows::file).await?
         } else {
             Vec::new()
@@ -326,7 +343,11 @@ impl Store for Db {
         if touched.rows_affected() == 0 {
             return Ok(None);
         }
-        let old = sqlx::query("SELECT blob_key FROM files WHERE id = $1").bind(id).fetch_one(&mut *tx).await.map_err(db_err)?;
+        let old = sqlx::query("SELECT blob_key FROM files WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
         sqlx::query("UPDATE files SET size = $1, blob_key = $2, version = version + 1, updated = $3 WHERE id = $4")
             .bind(size)
             .bind(blob_key)
@@ -386,7 +407,11 @@ impl Store for Db {
         if touched.rows_affected() == 0 {
             return Ok(LinkInsert::FileGone);
         }
-        let taken = sqlx::query("SELECT id FROM links WHERE id = $1").bind(&l.id).fetch_optional(&mut *tx).await.map_err(db_err)?;
+        let taken = sqlx::query("SELECT id FROM links WHERE id = $1")
+            .bind(&l.id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
         if taken.is_some() {
             return Ok(LinkInsert::IdTaken);
         }
@@ -490,7 +515,10 @@ impl Store for Db {
                     format!("(${}, ${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5, n + 6)
                 })
                 .collect();
-            let sql = format!("INSERT INTO link_events (at, link_id, file_id, kind, ip, user_agent) VALUES {}", rows.join(", "));
+            let sql = format!(
+                "INSERT INTO link_events (at, link_id, file_id, kind, ip, user_agent) VALUES {}",
+                rows.join(", ")
+            );
             // Only the full-size statement is kept prepared: the sizes of
             // the last chunks vary and would crowd the statement cache.
             let mut q = sqlx::query(&sql).persistent(chunk.len() == ROWS);

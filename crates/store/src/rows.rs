@@ -54,7 +54,8 @@ fn owner(r: &AnyRow) -> Result<Owner> {
     })
 }
 
-const OWNER_COLS: &str = "u.first_name AS u_first, u.last_name AS u_last, u.email AS u_email, u.my_folder_id AS u_my_folder";
+const OWNER_COLS: &str =
+    "u.first_name AS u_first, u.last_name AS u_last, u.email AS u_email, u.my_folder_id AS u_my_folder";
 
 pub fn folder_select() -> String {
     format!(
@@ -104,14 +105,34 @@ pub fn file(r: &AnyRow) -> Result<File> {
 pub const LINK_COLS: &str = "id, file_id, is_primary, access, title, expires, password_enc, deny_download, internal, short_code, created_by, created";
 
 const LINK_NAMES: [&str; 12] = [
-    "id", "file_id", "is_primary", "access", "title", "expires", "password_enc", "deny_download", "internal",
-    "short_code", "created_by", "created",
+    "id",
+    "file_id",
+    "is_primary",
+    "access",
+    "title",
+    "expires",
+    "password_enc",
+    "deny_download",
+    "internal",
+    "short_code",
+    "created_by",
+    "created",
 ];
 
 /// The link's columns as `l_<name>`, beside a file's in one row.
 const LINK_ALIASES: [&str; 12] = [
-    "l_id", "l_file_id", "l_is_primary", "l_access", "l_title", "l_expires", "l_password_enc", "l_deny_download",
-    "l_internal", "l_short_code", "l_created_by", "l_created",
+    "l_id",
+    "l_file_id",
+    "l_is_primary",
+    "l_access",
+    "l_title",
+    "l_expires",
+    "l_password_enc",
+    "l_deny_download",
+    "l_internal",
+    "l_short_code",
+    "l_created_by",
+    "l_created",
 ];
 
 pub fn link(r: &AnyRow) -> Result<Link> {

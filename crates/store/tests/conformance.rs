@@ -9,8 +9,7 @@ use std::sync::Arc;
 
 use spacelinks_api_types::{FileShare, UserType};
 use spacelinks_core::{
-    ApiKey, AuditEntry, Error, File, Folder, Link, LinkEvent, LinkInsert, NewFile, NewUser, Store,
-    User,
+    ApiKey, AuditEntry, Error, File, Folder, Link, LinkEvent, LinkInsert, NewFile, NewUser, Store, User,
 };
 use spacelinks_store::Db;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -48,28 +47,20 @@ impl PgTest {
                 return None;
             }
         };
-        let admin = PgPoolOptions::new()
-            .max_connections(1)
-            .connect(&url)
-            .await
-            .expect("connect to postgres");
+        let admin = PgPoolOptions::new().max_connections(1).connect(&url).await.expect("connect to postgres");
         let schema = format!("spacelinks_test_{}", uuid::Uuid::new_v4().simple());
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
-            .execute(&admin)
-            .await
-            .expect("create schema");
+        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&admin).await.expect("create schema");
         let sep = if url.contains('?') { '&' } else { '?' };
-        let db = Db::open(&format!("{url}{sep}options=-c%20search_path%3D{schema}"))
-            .await
-            .expect("open postgres");
+        let db = Db::open(&format!("{url}{sep}options=-c%20search_path%3D{schema}")).await.expect("open postgres");
         assert_eq!(db.backend(), "postgres");
         // The migrations must have landed in the test schema, not elsewhere.
-        let (tables,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'links'")
-                .bind(&schema)
-                .fetch_one(&admin)
-                .await
-                .expect("inspect schema");
+        let (tables,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'links'",
+        )
+        .bind(&schema)
+        .fetch_one(&admin)
+        .await
+        .expect("inspect schema");
         assert_eq!(tables, 1, "migrations did not run in schema {schema}");
         Some(PgTest { db, admin, schema })
     }
@@ -77,9 +68,7 @@ impl PgTest {
     /// Drops the schema, then re-raises a failure of the check, if any.
     async fn finish(self, outcome: std::thread::Result<()>) {
         self.db.pool().close().await;
-        let dropped = sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.schema))
-            .execute(&self.admin)
-            .await;
+        let dropped = sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.schema)).execute(&self.admin).await;
         if let Err(panic) = outcome {
             std::panic::resume_unwind(panic);
         }
@@ -150,20 +139,13 @@ fn new_user(email: &str, first: &str, last: &str) -> NewUser {
 }
 
 async fn create_user(store: &dyn Store, email: &str) -> User {
-    store
-        .create_user(&new_user(email, "Test", "User"), T0)
-        .await
-        .expect("create user")
+    store.create_user(&new_user(email, "Test", "User"), T0).await.expect("create user")
 }
 
 /// A user and their My Documents folder.
 async fn owner_and_root(store: &dyn Store) -> (User, Folder) {
     let user = create_user(store, "owner@example.com").await;
-    let root = store
-        .folder(user.my_folder_id)
-        .await
-        .expect("folder")
-        .expect("My Documents exists");
+    let root = store.folder(user.my_folder_id).await.expect("folder").expect("My Documents exists");
     (user, root)
 }
 
@@ -210,32 +192,15 @@ fn audit(action: &'static str, l: &Link, at: i64) -> AuditEntry {
 
 /// Inserts with a `link.created` audit row at the link's creation time.
 async fn insert(store: &dyn Store, l: &Link, max: i64) -> LinkInsert {
-    store
-        .insert_link(l, max, &audit("link.created", l, l.created))
-        .await
-        .expect("insert link")
+    store.insert_link(l, max, &audit("link.created", l, l.created)).await.expect("insert link")
 }
 
 fn audit_key(a: &AuditEntry) -> (i64, String, i64, String, &'static str, String) {
-    (
-        a.at,
-        a.actor_id.clone(),
-        a.file_id,
-        a.link_id.clone(),
-        a.action,
-        a.details.clone(),
-    )
+    (a.at, a.actor_id.clone(), a.file_id, a.link_id.clone(), a.action, a.details.clone())
 }
 
 fn event_key(e: &LinkEvent) -> (i64, String, i64, &'static str, String, String) {
-    (
-        e.at,
-        e.link_id.clone(),
-        e.file_id,
-        e.kind,
-        e.ip.clone(),
-        e.user_agent.clone(),
-    )
+    (e.at, e.link_id.clone(), e.file_id, e.kind, e.ip.clone(), e.user_agent.clone())
 }
 
 fn link_ids(links: &[Link]) -> Vec<&str> {
@@ -248,11 +213,7 @@ fn key_ids(keys: &[ApiKey]) -> Vec<&str> {
 
 /// Titles of one folder page, folders first.
 fn page_titles((folders, files, _): &(Vec<Folder>, Vec<File>, i64)) -> Vec<String> {
-    folders
-        .iter()
-        .map(|d| d.title.clone())
-        .chain(files.iter().map(|f| f.title.clone()))
-        .collect()
+    folders.iter().map(|d| d.title.clone()).chain(files.iter().map(|f| f.title.clone())).collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -268,10 +229,7 @@ async fn users(store: &dyn Store) {
     let alice = store.create_user(&new, T0).await.expect("create alice");
     assert!(!alice.id.is_empty());
     assert_eq!(alice.email, "Alice@Example.com");
-    assert_eq!(
-        (alice.first_name.as_str(), alice.last_name.as_str()),
-        ("Alice", "Smith")
-    );
+    assert_eq!((alice.first_name.as_str(), alice.last_name.as_str()), ("Alice", "Smith"));
     assert_eq!(alice.password_hash, "hash-of-Alice@Example.com");
     assert_eq!(alice.user_type, UserType::DocSpaceAdmin);
     assert!(alice.is_owner);
@@ -279,11 +237,7 @@ async fn users(store: &dyn Store) {
 
     // My Documents is created with the user and recorded on them.
     assert_ne!(alice.my_folder_id, 0);
-    let my = store
-        .folder(alice.my_folder_id)
-        .await
-        .unwrap()
-        .expect("My Documents");
+    let my = store.folder(alice.my_folder_id).await.unwrap().expect("My Documents");
     assert_eq!(my.parent_id, None);
     assert!(my.is_root());
     assert_eq!(my.owner.id, alice.id);
@@ -292,127 +246,53 @@ async fn users(store: &dyn Store) {
     assert_eq!((my.created, my.updated), (T0, T0));
 
     // A second user gets their own folder; without a name, the email shows.
-    let bob = store
-        .create_user(&new_user("bob@example.com", "", ""), T0 + 1)
-        .await
-        .expect("create bob");
+    let bob = store.create_user(&new_user("bob@example.com", "", ""), T0 + 1).await.expect("create bob");
     assert_ne!(bob.id, alice.id);
     assert_ne!(bob.my_folder_id, alice.my_folder_id);
     assert!(!bob.is_owner);
     assert_eq!(bob.user_type, UserType::User);
-    let bobs = store
-        .folder(bob.my_folder_id)
-        .await
-        .unwrap()
-        .expect("bob's folder");
+    let bobs = store.folder(bob.my_folder_id).await.unwrap().expect("bob's folder");
     assert_eq!(bobs.owner.id, bob.id);
     assert_eq!(bobs.owner.display_name, "bob@example.com");
 
     // Lookups.
     let by_id = store.user_by_id(&alice.id).await.unwrap().expect("by id");
-    assert_eq!(
-        (by_id.email.as_str(), by_id.my_folder_id),
-        ("Alice@Example.com", alice.my_folder_id)
-    );
+    assert_eq!((by_id.email.as_str(), by_id.my_folder_id), ("Alice@Example.com", alice.my_folder_id));
     assert!(store.user_by_id("no-such-user").await.unwrap().is_none());
-    for spelling in [
-        "Alice@Example.com",
-        "alice@example.com",
-        "ALICE@EXAMPLE.COM",
-    ] {
+    for spelling in ["Alice@Example.com", "alice@example.com", "ALICE@EXAMPLE.COM"] {
         let found = store.user_by_email(spelling).await.unwrap();
-        assert_eq!(
-            found.map(|u| u.id),
-            Some(alice.id.clone()),
-            "lookup of {spelling}"
-        );
+        assert_eq!(found.map(|u| u.id), Some(alice.id.clone()), "lookup of {spelling}");
     }
-    assert_eq!(
-        store
-            .user_by_email("BOB@example.COM")
-            .await
-            .unwrap()
-            .map(|u| u.id),
-        Some(bob.id.clone())
-    );
-    assert!(store
-        .user_by_email("carol@example.com")
-        .await
-        .unwrap()
-        .is_none());
+    assert_eq!(store.user_by_email("BOB@example.COM").await.unwrap().map(|u| u.id), Some(bob.id.clone()));
+    assert!(store.user_by_email("carol@example.com").await.unwrap().is_none());
 
     // Duplicates are refused, whatever the case, and leave nothing behind.
     for dup in ["Alice@Example.com", "alice@example.com"] {
-        match store
-            .create_user(&new_user(dup, "Other", "Alice"), T0 + 2)
-            .await
-        {
+        match store.create_user(&new_user(dup, "Other", "Alice"), T0 + 2).await {
             Err(Error::BadRequest(_)) => {}
             other => panic!("duplicate {dup}: expected BadRequest, got {other:?}"),
         }
     }
     assert_eq!(store.count_users().await.unwrap(), 2);
-    let still = store
-        .user_by_email("alice@example.com")
-        .await
-        .unwrap()
-        .expect("alice");
-    assert_eq!(
-        (still.id, still.first_name),
-        (alice.id, "Alice".to_string())
-    );
+    let still = store.user_by_email("alice@example.com").await.unwrap().expect("alice");
+    assert_eq!((still.id, still.first_name), (alice.id, "Alice".to_string()));
 }
 
 async fn sessions(store: &dyn Store) {
     let alice = create_user(store, "alice@example.com").await;
     let bob = create_user(store, "bob@example.com").await;
-    store
-        .create_session("token-a", &alice.id, T0 + 100)
-        .await
-        .unwrap();
-    store
-        .create_session("token-b", &bob.id, T0 + 1_000)
-        .await
-        .unwrap();
+    store.create_session("token-a", &alice.id, T0 + 100).await.unwrap();
+    store.create_session("token-b", &bob.id, T0 + 1_000).await.unwrap();
 
-    let user = store
-        .session_user("token-a", T0)
-        .await
-        .unwrap()
-        .expect("live session");
-    assert_eq!(
-        (user.id.as_str(), user.email.as_str()),
-        (alice.id.as_str(), "alice@example.com")
-    );
+    let user = store.session_user("token-a", T0).await.unwrap().expect("live session");
+    assert_eq!((user.id.as_str(), user.email.as_str()), (alice.id.as_str(), "alice@example.com"));
     assert_eq!(user.my_folder_id, alice.my_folder_id);
-    assert_eq!(
-        store
-            .session_user("token-a", T0 + 99)
-            .await
-            .unwrap()
-            .map(|u| u.id),
-        Some(alice.id.clone())
-    );
+    assert_eq!(store.session_user("token-a", T0 + 99).await.unwrap().map(|u| u.id), Some(alice.id.clone()));
     // Expired at its expiry instant and after.
-    assert!(store
-        .session_user("token-a", T0 + 100)
-        .await
-        .unwrap()
-        .is_none());
-    assert!(store
-        .session_user("token-a", T0 + 500)
-        .await
-        .unwrap()
-        .is_none());
+    assert!(store.session_user("token-a", T0 + 100).await.unwrap().is_none());
+    assert!(store.session_user("token-a", T0 + 500).await.unwrap().is_none());
     // Other sessions are unaffected; unknown tokens find nobody.
-    assert_eq!(
-        store
-            .session_user("token-b", T0 + 500)
-            .await
-            .unwrap()
-            .map(|u| u.id),
-        Some(bob.id)
-    );
+    assert_eq!(store.session_user("token-b", T0 + 500).await.unwrap().map(|u| u.id), Some(bob.id));
     assert!(store.session_user("token-c", T0).await.unwrap().is_none());
 }
 
@@ -432,23 +312,14 @@ async fn api_keys(store: &dyn Store) {
         is_active: true,
     };
     let k1 = key("k1", &alice, T0);
-    let k2 = ApiKey {
-        permissions: vec![],
-        expires: None,
-        is_active: false,
-        ..key("k2", &bob, T0 + 10)
-    };
+    let k2 = ApiKey { permissions: vec![], expires: None, is_active: false, ..key("k2", &bob, T0 + 10) };
     let k3 = key("k3", &alice, T0 + 20);
     // Inserted out of creation order, so the listing order must come from `created`.
     for k in [&k3, &k1, &k2] {
         store.create_api_key(k).await.expect("create api key");
     }
 
-    let found = store
-        .api_key_by_hash("hash-k1")
-        .await
-        .unwrap()
-        .expect("k1 by hash");
+    let found = store.api_key_by_hash("hash-k1").await.unwrap().expect("k1 by hash");
     assert_eq!(format!("{found:?}"), format!("{k1:?}"), "k1 round-trips");
     let found = store.api_key("k2").await.unwrap().expect("k2 by id");
     assert_eq!(format!("{found:?}"), format!("{k2:?}"), "k2 round-trips");
@@ -456,67 +327,27 @@ async fn api_keys(store: &dyn Store) {
     assert!(store.api_key("none").await.unwrap().is_none());
 
     // A second key with the same hash would make lookups ambiguous.
-    let dup = ApiKey {
-        id: "k4".into(),
-        ..k1.clone()
-    };
-    assert!(
-        store.create_api_key(&dup).await.is_err(),
-        "duplicate key hash accepted"
-    );
+    let dup = ApiKey { id: "k4".into(), ..k1.clone() };
+    assert!(store.create_api_key(&dup).await.is_err(), "duplicate key hash accepted");
 
     store.touch_api_key("k1", T0 + 500).await.unwrap();
-    assert_eq!(
-        store.api_key("k1").await.unwrap().unwrap().last_used,
-        Some(T0 + 500)
-    );
+    assert_eq!(store.api_key("k1").await.unwrap().unwrap().last_used, Some(T0 + 500));
     store.touch_api_key("k1", T0 + 600).await.unwrap();
-    assert_eq!(
-        store
-            .api_key_by_hash("hash-k1")
-            .await
-            .unwrap()
-            .unwrap()
-            .last_used,
-        Some(T0 + 600)
-    );
-    assert_eq!(
-        store.api_key("k3").await.unwrap().unwrap().last_used,
-        None,
-        "touch hit another key"
-    );
+    assert_eq!(store.api_key_by_hash("hash-k1").await.unwrap().unwrap().last_used, Some(T0 + 600));
+    assert_eq!(store.api_key("k3").await.unwrap().unwrap().last_used, None, "touch hit another key");
 
-    assert_eq!(
-        key_ids(&store.list_api_keys(None).await.unwrap()),
-        ["k3", "k2", "k1"]
-    );
-    assert_eq!(
-        key_ids(&store.list_api_keys(Some(&alice.id)).await.unwrap()),
-        ["k3", "k1"]
-    );
-    assert_eq!(
-        key_ids(&store.list_api_keys(Some(&bob.id)).await.unwrap()),
-        ["k2"]
-    );
-    assert!(store
-        .list_api_keys(Some("nobody"))
-        .await
-        .unwrap()
-        .is_empty());
+    assert_eq!(key_ids(&store.list_api_keys(None).await.unwrap()), ["k3", "k2", "k1"]);
+    assert_eq!(key_ids(&store.list_api_keys(Some(&alice.id)).await.unwrap()), ["k3", "k1"]);
+    assert_eq!(key_ids(&store.list_api_keys(Some(&bob.id)).await.unwrap()), ["k2"]);
+    assert!(store.list_api_keys(Some("nobody")).await.unwrap().is_empty());
 
     assert!(store.delete_api_key("k3").await.unwrap());
     assert!(!store.delete_api_key("k3").await.unwrap());
     assert!(!store.delete_api_key("none").await.unwrap());
     assert!(store.api_key("k3").await.unwrap().is_none());
     assert!(store.api_key_by_hash("hash-k3").await.unwrap().is_none());
-    assert_eq!(
-        key_ids(&store.list_api_keys(Some(&alice.id)).await.unwrap()),
-        ["k1"]
-    );
-    assert_eq!(
-        key_ids(&store.list_api_keys(None).await.unwrap()),
-        ["k2", "k1"]
-    );
+    assert_eq!(key_ids(&store.list_api_keys(Some(&alice.id)).await.unwrap()), ["k1"]);
+    assert_eq!(key_ids(&store.list_api_keys(None).await.unwrap()), ["k2", "k1"]);
 }
 
 async fn folders(store: &dyn Store) {
@@ -524,10 +355,7 @@ async fn folders(store: &dyn Store) {
     assert_eq!(store.folder_counts(root.id).await.unwrap(), (0, 0));
     assert!(store.folder(i64::MAX).await.unwrap().is_none());
 
-    let projects = store
-        .create_folder(&root, "Projects", T0 + 5)
-        .await
-        .expect("create folder");
+    let projects = store.create_folder(&root, "Projects", T0 + 5).await.expect("create folder");
     assert_ne!(projects.id, root.id);
     assert_eq!(projects.parent_id, Some(root.id));
     assert!(!projects.is_root());
@@ -538,10 +366,7 @@ async fn folders(store: &dyn Store) {
     let again = store.folder(projects.id).await.unwrap().expect("read back");
     assert_eq!(format!("{again:?}"), format!("{projects:?}"));
 
-    let deep = store
-        .create_folder(&projects, "Deep", T0 + 6)
-        .await
-        .unwrap();
+    let deep = store.create_folder(&projects, "Deep", T0 + 6).await.unwrap();
     assert_eq!(deep.parent_id, Some(projects.id));
     create_file(store, root.id, &alice, "top.txt").await;
     create_file(store, projects.id, &alice, "inner-1.txt").await;
@@ -567,35 +392,18 @@ async fn folder_paging(store: &dyn Store) {
         create_file(store, dir.id, &alice, title).await;
     }
     // Grandchildren and siblings must not leak into the page.
-    store
-        .create_folder(&children[1], "Nested", T0)
-        .await
-        .unwrap();
+    store.create_folder(&children[1], "Nested", T0).await.unwrap();
     create_file(store, children[1].id, &alice, "nested.txt").await;
     create_file(store, root.id, &alice, "elsewhere.txt").await;
 
     assert_eq!(store.folder_counts(dir.id).await.unwrap(), (4, 3));
-    let all = [
-        "Alpha",
-        "Bravo",
-        "Charlie",
-        "alpha.txt",
-        "bravo.txt",
-        "charlie.txt",
-        "delta.txt",
-    ];
+    let all = ["Alpha", "Bravo", "Charlie", "alpha.txt", "bravo.txt", "charlie.txt", "delta.txt"];
 
     let page = store.folder_page(dir.id, 0, 100).await.unwrap();
     assert_eq!(page_titles(&page), all);
     assert_eq!(page.2, 7);
-    assert!(page
-        .0
-        .iter()
-        .all(|d| d.parent_id == Some(dir.id) && d.owner.id == alice.id));
-    assert!(page
-        .1
-        .iter()
-        .all(|f| f.folder_id == dir.id && f.owner.id == alice.id));
+    assert!(page.0.iter().all(|d| d.parent_id == Some(dir.id) && d.owner.id == alice.id));
+    assert!(page.1.iter().all(|f| f.folder_id == dir.id && f.owner.id == alice.id));
 
     // (offset, limit) → (folders on the page, files on the page)
     let cases: [(i64, i64, &[&str], &[&str]); 8] = [
@@ -612,11 +420,7 @@ async fn folder_paging(store: &dyn Store) {
         let (d, f, total) = store.folder_page(dir.id, offset, limit).await.unwrap();
         let got_folders: Vec<&str> = d.iter().map(|x| x.title.as_str()).collect();
         let got_files: Vec<&str> = f.iter().map(|x| x.title.as_str()).collect();
-        assert_eq!(
-            (got_folders.as_slice(), got_files.as_slice()),
-            (folders, files),
-            "offset {offset}, limit {limit}"
-        );
+        assert_eq!((got_folders.as_slice(), got_files.as_slice()), (folders, files), "offset {offset}, limit {limit}");
         assert_eq!(total, 7, "total at offset {offset}, limit {limit}");
     }
 
@@ -627,10 +431,7 @@ async fn folder_paging(store: &dyn Store) {
         while offset < 7 {
             let page = store.folder_page(dir.id, offset, size).await.unwrap();
             let titles = page_titles(&page);
-            assert!(
-                !titles.is_empty() && titles.len() as i64 <= size,
-                "page size {size} at {offset}: {titles:?}"
-            );
+            assert!(!titles.is_empty() && titles.len() as i64 <= size, "page size {size} at {offset}: {titles:?}");
             offset += titles.len() as i64;
             seen.extend(titles);
         }
@@ -660,10 +461,7 @@ async fn files(store: &dyn Store) {
     assert_eq!(file.owner.display_name, "Test User");
     assert_eq!(file.owner.my_folder_id, root.id);
     assert_eq!(file.title, "Report.docx");
-    assert_eq!(
-        (file.size, file.version, file.blob_key.as_str()),
-        (1234, 1, "blob-1")
-    );
+    assert_eq!((file.size, file.version, file.blob_key.as_str()), (1234, 1, "blob-1"));
     assert_eq!((file.created, file.updated), (T0 + 7, T0 + 7));
     assert!(!file.has_links && !file.has_public_links);
     let read = store.file(file.id).await.unwrap().expect("read back");
@@ -673,76 +471,32 @@ async fn files(store: &dyn Store) {
     assert_ne!(other.id, file.id);
 
     // New content: new blob, next version, old blob key handed back.
-    assert_eq!(
-        store
-            .replace_file_content(file.id, 99, "blob-2", T0 + 50)
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("blob-1")
-    );
+    assert_eq!(store.replace_file_content(file.id, 99, "blob-2", T0 + 50).await.unwrap().as_deref(), Some("blob-1"));
     let v2 = store.file(file.id).await.unwrap().unwrap();
-    assert_eq!(
-        (v2.size, v2.version, v2.blob_key.as_str()),
-        (99, 2, "blob-2")
-    );
+    assert_eq!((v2.size, v2.version, v2.blob_key.as_str()), (99, 2, "blob-2"));
     assert_eq!((v2.created, v2.updated), (T0 + 7, T0 + 50));
-    assert_eq!(
-        store
-            .replace_file_content(file.id, 5, "blob-3", T0 + 60)
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("blob-2")
-    );
+    assert_eq!(store.replace_file_content(file.id, 5, "blob-3", T0 + 60).await.unwrap().as_deref(), Some("blob-2"));
     let v3 = store.file(file.id).await.unwrap().unwrap();
-    assert_eq!(
-        (v3.size, v3.version, v3.blob_key.as_str(), v3.updated),
-        (5, 3, "blob-3", T0 + 60)
-    );
-    assert_eq!(
-        store
-            .replace_file_content(i64::MAX, 1, "blob-x", T0)
-            .await
-            .unwrap(),
-        None
-    );
+    assert_eq!((v3.size, v3.version, v3.blob_key.as_str(), v3.updated), (5, 3, "blob-3", T0 + 60));
+    assert_eq!(store.replace_file_content(i64::MAX, 1, "blob-x", T0).await.unwrap(), None);
     let untouched = store.file(other.id).await.unwrap().unwrap();
-    assert_eq!(
-        (untouched.version, untouched.blob_key.as_str()),
-        (1, "blob-other.txt")
-    );
+    assert_eq!((untouched.version, untouched.blob_key.as_str()), (1, "blob-other.txt"));
 
     // Deleting hands back the current blob and takes the links along.
     for (id, f) in [("f1", &file), ("f2", &file), ("o1", &other)] {
-        assert_eq!(
-            insert(store, &link(id, f.id, false, T0), 10).await,
-            LinkInsert::Inserted
-        );
+        assert_eq!(insert(store, &link(id, f.id, false, T0), 10).await, LinkInsert::Inserted);
     }
-    assert_eq!(
-        store.delete_file(file.id).await.unwrap().as_deref(),
-        Some("blob-3")
-    );
+    assert_eq!(store.delete_file(file.id).await.unwrap().as_deref(), Some("blob-3"));
     assert!(store.file(file.id).await.unwrap().is_none());
     assert!(store.link("f1").await.unwrap().is_none());
     assert!(store.link_by_code("code-f2").await.unwrap().is_none());
     assert!(store.primary_link(file.id).await.unwrap().is_none());
     assert_eq!(store.file_links(file.id, 0, 10).await.unwrap().1, 0);
     assert_eq!(store.delete_file(file.id).await.unwrap(), None);
-    assert_eq!(
-        store
-            .replace_file_content(file.id, 1, "blob-4", T0)
-            .await
-            .unwrap(),
-        None
-    );
+    assert_eq!(store.replace_file_content(file.id, 1, "blob-4", T0).await.unwrap(), None);
     // The other file and its link are untouched.
     assert!(store.file(other.id).await.unwrap().is_some());
-    assert_eq!(
-        store.link("o1").await.unwrap().map(|l| l.file_id),
-        Some(other.id)
-    );
+    assert_eq!(store.link("o1").await.unwrap().map(|l| l.file_id), Some(other.id));
     assert_eq!(store.folder_counts(root.id).await.unwrap(), (1, 0));
 }
 
@@ -752,10 +506,7 @@ async fn link_flags_on_files(store: &dyn Store) {
     let flags = |f: File| (f.has_links, f.has_public_links);
     let file_flags = || async { flags(store.file(file.id).await.unwrap().unwrap()) };
 
-    let internal = Link {
-        internal: true,
-        ..link("internal", file.id, false, T0)
-    };
+    let internal = Link { internal: true, ..link("internal", file.id, false, T0) };
     assert_eq!(insert(store, &internal, 10).await, LinkInsert::Inserted);
     assert_eq!(file_flags().await, (true, false));
     let public = link("public", file.id, false, T0 + 1);
@@ -764,33 +515,14 @@ async fn link_flags_on_files(store: &dyn Store) {
 
     // The flags also come with folder pages.
     let (_, page_files, _) = store.folder_page(root.id, 0, 10).await.unwrap();
-    assert_eq!(
-        page_files.into_iter().map(flags).collect::<Vec<_>>(),
-        [(true, true)]
-    );
+    assert_eq!(page_files.into_iter().map(flags).collect::<Vec<_>>(), [(true, true)]);
 
     // Turning the public link internal, then deleting links, clears the flags.
-    let now_internal = Link {
-        internal: true,
-        ..public.clone()
-    };
-    assert!(store
-        .update_link(&now_internal, &audit("link.updated", &public, T0 + 2))
-        .await
-        .unwrap());
+    let now_internal = Link { internal: true, ..public.clone() };
+    assert!(store.update_link(&now_internal, &audit("link.updated", &public, T0 + 2)).await.unwrap());
     assert_eq!(file_flags().await, (true, false));
-    assert!(store
-        .delete_link(file.id, "public", &audit("link.deleted", &public, T0 + 3))
-        .await
-        .unwrap());
-    assert!(store
-        .delete_link(
-            file.id,
-            "internal",
-            &audit("link.deleted", &internal, T0 + 4)
-        )
-        .await
-        .unwrap());
+    assert!(store.delete_link(file.id, "public", &audit("link.deleted", &public, T0 + 3)).await.unwrap());
+    assert!(store.delete_link(file.id, "internal", &audit("link.deleted", &internal, T0 + 4)).await.unwrap());
     assert_eq!(file_flags().await, (false, false));
 }
 
@@ -806,31 +538,17 @@ async fn links(store: &dyn Store) {
         deny_download: true,
         ..link("first", file.id, false, T0 + 20)
     };
-    let primary = Link {
-        created_by: alice.id.clone(),
-        ..link("primary", file.id, true, T0 + 30)
-    };
-    let second = Link {
-        internal: true,
-        ..link("second", file.id, false, T0 + 10)
-    };
+    let primary = Link { created_by: alice.id.clone(), ..link("primary", file.id, true, T0 + 30) };
+    let second = Link { internal: true, ..link("second", file.id, false, T0 + 10) };
     let elsewhere = link("elsewhere", other.id, false, T0 + 5);
     for l in [&first, &primary, &second, &elsewhere] {
-        assert_eq!(
-            insert(store, l, 10).await,
-            LinkInsert::Inserted,
-            "insert {}",
-            l.id
-        );
+        assert_eq!(insert(store, l, 10).await, LinkInsert::Inserted, "insert {}", l.id);
     }
 
     // Every field round-trips, by id and by short code.
     for l in [&first, &primary, &second] {
         assert_eq!(store.link(&l.id).await.unwrap().as_ref(), Some(l));
-        assert_eq!(
-            store.link_by_code(&l.short_code).await.unwrap().as_ref(),
-            Some(l)
-        );
+        assert_eq!(store.link_by_code(&l.short_code).await.unwrap().as_ref(), Some(l));
     }
     assert!(store.link("nope").await.unwrap().is_none());
     assert!(store.link_by_code("nope").await.unwrap().is_none());
@@ -843,10 +561,7 @@ async fn links(store: &dyn Store) {
         assert_eq!(format!("{f:?}"), format!("{shared:?}"));
     }
     assert!(store.link_with_file("nope").await.unwrap().is_none());
-    assert_eq!(
-        store.primary_link(file.id).await.unwrap().as_ref(),
-        Some(&primary)
-    );
+    assert_eq!(store.primary_link(file.id).await.unwrap().as_ref(), Some(&primary));
     assert!(store.primary_link(other.id).await.unwrap().is_none());
 
     // Primary first, then by creation (not insertion) order; totals per file.
@@ -874,69 +589,27 @@ async fn links(store: &dyn Store) {
         internal: true,
         ..first.clone()
     };
-    assert!(store
-        .update_link(&edited, &audit("link.updated", &edited, T0 + 40))
-        .await
-        .unwrap());
+    assert!(store.update_link(&edited, &audit("link.updated", &edited, T0 + 40)).await.unwrap());
     assert_eq!(store.link("first").await.unwrap().as_ref(), Some(&edited));
-    let edited_back = Link {
-        expires: Some(T0 + 9),
-        password_enc: Some("other".into()),
-        ..edited.clone()
-    };
-    let wrong_file = Link {
-        file_id: other.id,
-        ..edited_back.clone()
-    };
-    assert!(!store
-        .update_link(&wrong_file, &audit("link.updated", &wrong_file, T0 + 41))
-        .await
-        .unwrap());
+    let edited_back = Link { expires: Some(T0 + 9), password_enc: Some("other".into()), ..edited.clone() };
+    let wrong_file = Link { file_id: other.id, ..edited_back.clone() };
+    assert!(!store.update_link(&wrong_file, &audit("link.updated", &wrong_file, T0 + 41)).await.unwrap());
     let missing = link("missing", file.id, false, T0);
-    assert!(!store
-        .update_link(&missing, &audit("link.updated", &missing, T0 + 42))
-        .await
-        .unwrap());
-    assert_eq!(
-        store.link("first").await.unwrap().as_ref(),
-        Some(&edited),
-        "refused update changed the link"
-    );
-    assert!(store
-        .update_link(&edited_back, &audit("link.updated", &edited_back, T0 + 43))
-        .await
-        .unwrap());
-    assert_eq!(
-        store.link("first").await.unwrap().as_ref(),
-        Some(&edited_back)
-    );
+    assert!(!store.update_link(&missing, &audit("link.updated", &missing, T0 + 42)).await.unwrap());
+    assert_eq!(store.link("first").await.unwrap().as_ref(), Some(&edited), "refused update changed the link");
+    assert!(store.update_link(&edited_back, &audit("link.updated", &edited_back, T0 + 43)).await.unwrap());
+    assert_eq!(store.link("first").await.unwrap().as_ref(), Some(&edited_back));
 
     // Delete: only on the right file, only once.
-    assert!(!store
-        .delete_link(other.id, "second", &audit("link.deleted", &second, T0 + 50))
-        .await
-        .unwrap());
+    assert!(!store.delete_link(other.id, "second", &audit("link.deleted", &second, T0 + 50)).await.unwrap());
     assert!(store.link("second").await.unwrap().is_some());
-    assert!(store
-        .delete_link(file.id, "second", &audit("link.deleted", &second, T0 + 51))
-        .await
-        .unwrap());
-    assert!(!store
-        .delete_link(file.id, "second", &audit("link.deleted", &second, T0 + 52))
-        .await
-        .unwrap());
+    assert!(store.delete_link(file.id, "second", &audit("link.deleted", &second, T0 + 51)).await.unwrap());
+    assert!(!store.delete_link(file.id, "second", &audit("link.deleted", &second, T0 + 52)).await.unwrap());
     assert!(store.link("second").await.unwrap().is_none());
     assert!(store.link_by_code("code-second").await.unwrap().is_none());
     let (page, total) = store.file_links(file.id, 0, 10).await.unwrap();
     assert_eq!((link_ids(&page), total), (vec!["primary", "first"], 2));
-    assert!(store
-        .delete_link(
-            file.id,
-            "primary",
-            &audit("link.deleted", &primary, T0 + 53)
-        )
-        .await
-        .unwrap());
+    assert!(store.delete_link(file.id, "primary", &audit("link.deleted", &primary, T0 + 53)).await.unwrap());
     assert!(store.primary_link(file.id).await.unwrap().is_none());
 
     // The audit trail holds exactly the successful changes, in order.
@@ -950,15 +623,9 @@ async fn links(store: &dyn Store) {
         audit("link.deleted", &primary, T0 + 53),
     ];
     let got = store.audit_entries(file.id).await.unwrap();
-    assert_eq!(
-        got.iter().map(audit_key).collect::<Vec<_>>(),
-        expected.iter().map(audit_key).collect::<Vec<_>>()
-    );
+    assert_eq!(got.iter().map(audit_key).collect::<Vec<_>>(), expected.iter().map(audit_key).collect::<Vec<_>>());
     let got = store.audit_entries(other.id).await.unwrap();
-    assert_eq!(
-        got.iter().map(audit_key).collect::<Vec<_>>(),
-        [audit_key(&audit("link.created", &elsewhere, T0 + 5))]
-    );
+    assert_eq!(got.iter().map(audit_key).collect::<Vec<_>>(), [audit_key(&audit("link.created", &elsewhere, T0 + 5))]);
     assert!(store.audit_entries(i64::MAX).await.unwrap().is_empty());
 }
 
@@ -969,104 +636,52 @@ async fn link_limits(store: &dyn Store) {
 
     // Up to `max` links of a kind, then LimitReached with nothing written.
     for i in 0..3 {
-        assert_eq!(
-            insert(store, &link(&format!("l{i}"), file.id, false, T0 + i), 3).await,
-            LinkInsert::Inserted
-        );
+        assert_eq!(insert(store, &link(&format!("l{i}"), file.id, false, T0 + i), 3).await, LinkInsert::Inserted);
     }
     let over = link("l3", file.id, false, T0 + 3);
-    assert_eq!(
-        insert(store, &over, 3).await,
-        LinkInsert::LimitReached { max: 3 }
-    );
+    assert_eq!(insert(store, &over, 3).await, LinkInsert::LimitReached { max: 3 });
     assert!(store.link("l3").await.unwrap().is_none());
     // A larger limit lets it in; a smaller one refuses even the first extra.
-    assert_eq!(
-        insert(store, &link("l4", file.id, false, T0 + 4), 2).await,
-        LinkInsert::LimitReached { max: 2 }
-    );
+    assert_eq!(insert(store, &link("l4", file.id, false, T0 + 4), 2).await, LinkInsert::LimitReached { max: 2 });
     assert_eq!(insert(store, &over, 4).await, LinkInsert::Inserted);
 
     // Primary links are counted on their own: one is allowed beside four
     // others, and a second primary is refused by the limit of 1.
-    assert_eq!(
-        insert(store, &link("p1", file.id, true, T0 + 10), 1).await,
-        LinkInsert::Inserted
-    );
-    assert_eq!(
-        insert(store, &link("p2", file.id, true, T0 + 11), 1).await,
-        LinkInsert::LimitReached { max: 1 }
-    );
-    assert_eq!(
-        store.primary_link(file.id).await.unwrap().map(|l| l.id),
-        Some("p1".to_string())
-    );
+    assert_eq!(insert(store, &link("p1", file.id, true, T0 + 10), 1).await, LinkInsert::Inserted);
+    assert_eq!(insert(store, &link("p2", file.id, true, T0 + 11), 1).await, LinkInsert::LimitReached { max: 1 });
+    assert_eq!(store.primary_link(file.id).await.unwrap().map(|l| l.id), Some("p1".to_string()));
     assert!(store.link("p2").await.unwrap().is_none());
 
     // Limits are per file.
-    assert_eq!(
-        insert(store, &link("o1", other.id, false, T0), 1).await,
-        LinkInsert::Inserted
-    );
-    assert_eq!(
-        insert(store, &link("o2", other.id, false, T0 + 1), 1).await,
-        LinkInsert::LimitReached { max: 1 }
-    );
-    assert_eq!(
-        insert(store, &link("op", other.id, true, T0 + 2), 1).await,
-        LinkInsert::Inserted
-    );
+    assert_eq!(insert(store, &link("o1", other.id, false, T0), 1).await, LinkInsert::Inserted);
+    assert_eq!(insert(store, &link("o2", other.id, false, T0 + 1), 1).await, LinkInsert::LimitReached { max: 1 });
+    assert_eq!(insert(store, &link("op", other.id, true, T0 + 2), 1).await, LinkInsert::Inserted);
 
     // Deleting a link frees a slot.
     let l5 = link("l5", file.id, false, T0 + 21);
-    assert_eq!(
-        insert(store, &l5, 4).await,
-        LinkInsert::LimitReached { max: 4 }
-    );
+    assert_eq!(insert(store, &l5, 4).await, LinkInsert::LimitReached { max: 4 });
     let l0 = link("l0", file.id, false, T0);
-    assert!(store
-        .delete_link(file.id, "l0", &audit("link.deleted", &l0, T0 + 20))
-        .await
-        .unwrap());
+    assert!(store.delete_link(file.id, "l0", &audit("link.deleted", &l0, T0 + 20)).await.unwrap());
     assert_eq!(insert(store, &l5, 4).await, LinkInsert::Inserted);
 
     // An id already used on another file is refused and the original kept.
-    let stolen = Link {
-        short_code: "fresh-code".into(),
-        ..link("l1", other.id, false, T0 + 30)
-    };
+    let stolen = Link { short_code: "fresh-code".into(), ..link("l1", other.id, false, T0 + 30) };
     assert_eq!(insert(store, &stolen, 10).await, LinkInsert::IdTaken);
-    assert_eq!(
-        store
-            .link("l1")
-            .await
-            .unwrap()
-            .map(|l| (l.file_id, l.short_code)),
-        Some((file.id, "code-l1".into()))
-    );
+    assert_eq!(store.link("l1").await.unwrap().map(|l| (l.file_id, l.short_code)), Some((file.id, "code-l1".into())));
     assert!(store.link_by_code("fresh-code").await.unwrap().is_none());
     assert_eq!(store.file_links(other.id, 0, 10).await.unwrap().1, 2);
 
     // A missing or deleted file.
-    assert_eq!(
-        insert(store, &link("ghost", i64::MAX, false, T0), 10).await,
-        LinkInsert::FileGone
-    );
+    assert_eq!(insert(store, &link("ghost", i64::MAX, false, T0), 10).await, LinkInsert::FileGone);
     assert!(store.link("ghost").await.unwrap().is_none());
     let doomed = create_file(store, root.id, &alice, "c.txt").await;
     assert!(store.delete_file(doomed.id).await.unwrap().is_some());
-    assert_eq!(
-        insert(store, &link("late", doomed.id, true, T0), 10).await,
-        LinkInsert::FileGone
-    );
+    assert_eq!(insert(store, &link("late", doomed.id, true, T0), 10).await, LinkInsert::FileGone);
     assert!(store.link("late").await.unwrap().is_none());
 
     // Refused inserts leave no audit rows.
     let (page, total) = store.file_links(file.id, 0, 10).await.unwrap();
-    assert_eq!(
-        (link_ids(&page), total),
-        (vec!["p1", "l1", "l2", "l3", "l5"], 5)
-    );
+    assert_eq!((link_ids(&page), total), (vec!["p1", "l1", "l2", "l3", "l5"], 5));
     let created: Vec<String> = store
         .audit_entries(file.id)
         .await
@@ -1098,28 +713,13 @@ async fn link_events(store: &dyn Store) {
     store.record_link_events(&first_batch).await.unwrap();
     store.record_link_events(&[]).await.unwrap();
     // Listed in recording order, even when `at` runs backwards.
-    let second_batch = [
-        event(T0 - 5, "a", "downloaded", "::1"),
-        event(T0 + 4, "a", "uploaded", "10.0.0.3"),
-    ];
+    let second_batch = [event(T0 - 5, "a", "downloaded", "::1"), event(T0 + 4, "a", "uploaded", "10.0.0.3")];
     store.record_link_events(&second_batch).await.unwrap();
 
     let keys = |events: Vec<LinkEvent>| events.iter().map(event_key).collect::<Vec<_>>();
-    let expected_a = [
-        &first_batch[0],
-        &first_batch[2],
-        &first_batch[3],
-        &second_batch[0],
-        &second_batch[1],
-    ];
-    assert_eq!(
-        keys(store.link_events("a").await.unwrap()),
-        expected_a.map(event_key)
-    );
-    assert_eq!(
-        keys(store.link_events("b").await.unwrap()),
-        [event_key(&first_batch[1])]
-    );
+    let expected_a = [&first_batch[0], &first_batch[2], &first_batch[3], &second_batch[0], &second_batch[1]];
+    assert_eq!(keys(store.link_events("a").await.unwrap()), expected_a.map(event_key));
+    assert_eq!(keys(store.link_events("b").await.unwrap()), [event_key(&first_batch[1])]);
     assert!(store.link_events("c").await.unwrap().is_empty());
 
     // A large batch (several INSERT statements) keeps its order.
@@ -1131,49 +731,23 @@ async fn link_events(store: &dyn Store) {
 async fn password_failures(store: &dyn Store) {
     let ip1 = "203.0.113.1";
     let ip2 = "2001:db8::2";
-    for (link_id, ip, at) in [
-        ("L", ip1, T0 + 10),
-        ("L", ip1, T0 + 20),
-        ("L", ip2, T0 + 30),
-        ("M", ip1, T0 + 40),
-    ] {
-        store
-            .add_password_failure(link_id, ip, at, T0)
-            .await
-            .unwrap();
+    for (link_id, ip, at) in [("L", ip1, T0 + 10), ("L", ip1, T0 + 20), ("L", ip2, T0 + 30), ("M", ip1, T0 + 40)] {
+        store.add_password_failure(link_id, ip, at, T0).await.unwrap();
     }
     // (this link and IP, this link)
     assert_eq!(store.password_failures("L", ip1, T0).await.unwrap(), (2, 3));
     assert_eq!(store.password_failures("L", ip2, T0).await.unwrap(), (1, 3));
-    assert_eq!(
-        store
-            .password_failures("L", "198.51.100.9", T0)
-            .await
-            .unwrap(),
-        (0, 3)
-    );
+    assert_eq!(store.password_failures("L", "198.51.100.9", T0).await.unwrap(), (0, 3));
     assert_eq!(store.password_failures("M", ip1, T0).await.unwrap(), (1, 1));
     assert_eq!(store.password_failures("N", ip1, T0).await.unwrap(), (0, 0));
     // Only failures after `since` count.
-    assert_eq!(
-        store.password_failures("L", ip1, T0 + 15).await.unwrap(),
-        (1, 2)
-    );
-    assert_eq!(
-        store.password_failures("L", ip2, T0 + 15).await.unwrap(),
-        (1, 2)
-    );
-    assert_eq!(
-        store.password_failures("L", ip1, T0 + 35).await.unwrap(),
-        (0, 0)
-    );
+    assert_eq!(store.password_failures("L", ip1, T0 + 15).await.unwrap(), (1, 2));
+    assert_eq!(store.password_failures("L", ip2, T0 + 15).await.unwrap(), (1, 2));
+    assert_eq!(store.password_failures("L", ip1, T0 + 35).await.unwrap(), (0, 0));
 
     // Recording a failure forgets those before `forget_before`, even when
     // asked about from the beginning of time.
-    store
-        .add_password_failure("L", ip2, T0 + 100, T0 + 25)
-        .await
-        .unwrap();
+    store.add_password_failure("L", ip2, T0 + 100, T0 + 25).await.unwrap();
     assert_eq!(store.password_failures("L", ip1, 0).await.unwrap(), (0, 2));
     assert_eq!(store.password_failures("L", ip2, 0).await.unwrap(), (2, 2));
     assert_eq!(store.password_failures("M", ip1, 0).await.unwrap(), (1, 1));
@@ -1192,62 +766,37 @@ async fn concurrent_link_inserts(db: &Db) {
         let tasks: Vec<_> = (0..n)
             .map(|i| {
                 let (db, barrier) = (db.clone(), barrier.clone());
-                let l = link(
-                    &format!("{}-{i}", if primary { "p" } else { "n" }),
-                    file.id,
-                    primary,
-                    T0 + i as i64,
-                );
+                let l = link(&format!("{}-{i}", if primary { "p" } else { "n" }), file.id, primary, T0 + i as i64);
                 tokio::spawn(async move {
                     barrier.wait().await;
-                    db.insert_link(&l, max, &audit("link.created", &l, l.created))
-                        .await
+                    db.insert_link(&l, max, &audit("link.created", &l, l.created)).await
                 })
             })
             .collect();
         async move {
             let mut outcomes = Vec::new();
             for task in tasks {
-                outcomes.push(
-                    task.await
-                        .expect("task panicked")
-                        .expect("insert_link failed"),
-                );
+                outcomes.push(task.await.expect("task panicked").expect("insert_link failed"));
             }
             outcomes
         }
     };
 
     let outcomes = race(20, false, 6).await;
-    let inserted = outcomes
-        .iter()
-        .filter(|o| **o == LinkInsert::Inserted)
-        .count();
-    let refused = outcomes
-        .iter()
-        .filter(|o| **o == LinkInsert::LimitReached { max: 6 })
-        .count();
+    let inserted = outcomes.iter().filter(|o| **o == LinkInsert::Inserted).count();
+    let refused = outcomes.iter().filter(|o| **o == LinkInsert::LimitReached { max: 6 }).count();
     assert_eq!((inserted, refused), (6, 14), "outcomes: {outcomes:?}");
     assert_eq!(store.file_links(file.id, 0, 100).await.unwrap().1, 6);
     assert_eq!(store.audit_entries(file.id).await.unwrap().len(), 6);
 
     let outcomes = race(10, true, 1).await;
-    let inserted = outcomes
-        .iter()
-        .filter(|o| **o == LinkInsert::Inserted)
-        .count();
-    let refused = outcomes
-        .iter()
-        .filter(|o| **o == LinkInsert::LimitReached { max: 1 })
-        .count();
+    let inserted = outcomes.iter().filter(|o| **o == LinkInsert::Inserted).count();
+    let refused = outcomes.iter().filter(|o| **o == LinkInsert::LimitReached { max: 1 }).count();
     assert_eq!((inserted, refused), (1, 9), "outcomes: {outcomes:?}");
     let (page, total) = store.file_links(file.id, 0, 100).await.unwrap();
     assert_eq!(total, 7);
     assert!(page[0].primary && page[1..].iter().all(|l| !l.primary));
-    assert_eq!(
-        store.primary_link(file.id).await.unwrap().map(|l| l.id),
-        Some(page[0].id.clone())
-    );
+    assert_eq!(store.primary_link(file.id).await.unwrap().map(|l| l.id), Some(page[0].id.clone()));
     assert_eq!(store.audit_entries(file.id).await.unwrap().len(), 7);
 }
 
@@ -1265,17 +814,13 @@ async fn concurrent_content_replacements(db: &Db) {
             let (db, barrier) = (db.clone(), barrier.clone());
             tokio::spawn(async move {
                 barrier.wait().await;
-                db.replace_file_content(file.id, i as i64, &format!("blob-new-{i}"), T0 + i as i64)
-                    .await
+                db.replace_file_content(file.id, i as i64, &format!("blob-new-{i}"), T0 + i as i64).await
             })
         })
         .collect();
     let mut handed_back = Vec::new();
     for task in tasks {
-        let old = task
-            .await
-            .expect("task panicked")
-            .expect("replace_file_content failed");
+        let old = task.await.expect("task panicked").expect("replace_file_content failed");
         handed_back.push(old.expect("file exists"));
     }
     let after = store.file(file.id).await.unwrap().unwrap();
@@ -1303,47 +848,25 @@ async fn concurrent_link_id_claims(db: &Db) {
         .iter()
         .map(|f| {
             let (db, barrier) = (db.clone(), barrier.clone());
-            let l = Link {
-                short_code: format!("code-{}", f.id),
-                ..link("wanted", f.id, false, T0)
-            };
+            let l = Link { short_code: format!("code-{}", f.id), ..link("wanted", f.id, false, T0) };
             tokio::spawn(async move {
                 barrier.wait().await;
-                db.insert_link(&l, 10, &audit("link.created", &l, l.created))
-                    .await
+                db.insert_link(&l, 10, &audit("link.created", &l, l.created)).await
             })
         })
         .collect();
     let mut outcomes = Vec::new();
     for task in tasks {
-        outcomes.push(
-            task.await
-                .expect("task panicked")
-                .expect("insert_link failed"),
-        );
+        outcomes.push(task.await.expect("task panicked").expect("insert_link failed"));
     }
-    let inserted = outcomes
-        .iter()
-        .filter(|o| **o == LinkInsert::Inserted)
-        .count();
-    let taken = outcomes
-        .iter()
-        .filter(|o| **o == LinkInsert::IdTaken)
-        .count();
+    let inserted = outcomes.iter().filter(|o| **o == LinkInsert::Inserted).count();
+    let taken = outcomes.iter().filter(|o| **o == LinkInsert::IdTaken).count();
     assert_eq!((inserted, taken), (1, n - 1), "outcomes: {outcomes:?}");
-    let owner = store
-        .link("wanted")
-        .await
-        .unwrap()
-        .expect("the winner's link")
-        .file_id;
+    let owner = store.link("wanted").await.unwrap().expect("the winner's link").file_id;
     for f in &files {
         let expected = if f.id == owner { 1 } else { 0 };
         assert_eq!(store.file_links(f.id, 0, 10).await.unwrap().1, expected);
-        assert_eq!(
-            store.audit_entries(f.id).await.unwrap().len(),
-            expected as usize
-        );
+        assert_eq!(store.audit_entries(f.id).await.unwrap().len(), expected as usize);
     }
 }
 

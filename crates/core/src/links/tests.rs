@@ -31,7 +31,12 @@ fn stored() -> Link {
 
 #[test]
 fn access_accepts_numbers_names_and_aliases() {
-    for (v, want) in [(json!(2), FileShare::Read), (json!("editing"), FileShare::Editing), (json!("view"), FileShare::Read), (json!("10"), FileShare::Editing)] {
+    for (v, want) in [
+        (json!(2), FileShare::Read),
+        (json!("editing"), FileShare::Editing),
+        (json!("view"), FileShare::Read),
+        (json!("10"), FileShare::Editing),
+    ] {
         assert_eq!(req(json!({ "access": v })).unwrap().access, Patch::Value(want));
     }
     for bad in [json!("reader"), json!(99), json!(2.5), json!(true)] {
@@ -43,7 +48,9 @@ fn access_accepts_numbers_names_and_aliases() {
 #[test]
 fn expiration_rules() {
     assert!(matches!(req(json!({"expirationDate": "2000-01-01"})), Err(Error::BadRequest(m)) if m.contains("future")));
-    assert!(matches!(req(json!({"expirationDate": "2100-01-01"})), Err(Error::BadRequest(m)) if m.contains("expected range")));
+    assert!(
+        matches!(req(json!({"expirationDate": "2100-01-01"})), Err(Error::BadRequest(m)) if m.contains("expected range"))
+    );
     assert!(req(json!({"expirationDate": "someday"})).is_err());
     assert!(req(json!({"expirationDate": 5})).is_err());
     assert_eq!(req(json!({"expirationDate": {}})).unwrap().expires, Patch::Absent);
@@ -73,7 +80,9 @@ fn create_uses_defaults_and_checks_rules() {
         let err = req(json!({ "access": role })).unwrap().new_link(&ctx(&p)).unwrap_err();
         assert!(matches!(err, Error::Forbidden(m) if m == "The role is not available for this user type"));
     }
-    assert!(matches!(req(json!({"access": 2, "password": "short"})).unwrap().new_link(&ctx(&p)), Err(Error::BadRequest(m)) if m.starts_with("Password must contain from 8 to 30")));
+    assert!(
+        matches!(req(json!({"access": 2, "password": "short"})).unwrap().new_link(&ctx(&p)), Err(Error::BadRequest(m)) if m.starts_with("Password must contain from 8 to 30"))
+    );
     assert!(req(json!({"access": 2, "password": "has space1"})).unwrap().new_link(&ctx(&p)).is_err());
     assert!(req(json!({"access": 2, "password": "x".repeat(31)})).unwrap().new_link(&ctx(&p)).is_err());
     assert!(req(json!({"access": 2, "title": "t".repeat(256)})).is_err());
@@ -91,14 +100,22 @@ fn update_merges_absent_fields_and_clears_nulls() {
     assert!(!c.link.deny_download);
     assert_eq!(c.password, PasswordChange::Keep);
 
-    let c = req(json!({"password": null, "expirationDate": null, "title": null})).unwrap().merge_into(&stored(), &ctx(&p)).unwrap().unwrap();
+    let c = req(json!({"password": null, "expirationDate": null, "title": null}))
+        .unwrap()
+        .merge_into(&stored(), &ctx(&p))
+        .unwrap()
+        .unwrap();
     assert_eq!(c.password, PasswordChange::Clear);
     assert_eq!(c.link.expires, None);
     assert_eq!(c.link.title, DEFAULT_TITLE);
     assert!(c.link.deny_download, "absent denyDownload keeps true");
 
     assert!(req(json!({"access": 0})).unwrap().merge_into(&stored(), &ctx(&p)).unwrap().is_none());
-    let c = req(json!({"access": "edit", "password": "newpassword1"})).unwrap().merge_into(&stored(), &ctx(&p)).unwrap().unwrap();
+    let c = req(json!({"access": "edit", "password": "newpassword1"}))
+        .unwrap()
+        .merge_into(&stored(), &ctx(&p))
+        .unwrap()
+        .unwrap();
     assert_eq!(c.link.access, FileShare::Editing);
     assert_eq!(c.password, PasswordChange::Set("newpassword1".into()));
 }
@@ -110,9 +127,15 @@ fn status_order_matches_docspace() {
     let no = |_: &str, _: &str| false;
     assert_eq!(link_status(&l, Some("pw"), &PasswordEvidence::None, false, NOW, yes), LinkStatus::RequiredPassword);
     assert_eq!(link_status(&l, Some("pw"), &PasswordEvidence::Proof("x"), false, NOW, yes), LinkStatus::Ok);
-    assert_eq!(link_status(&l, Some("pw"), &PasswordEvidence::Proof("x"), false, NOW, no), LinkStatus::RequiredPassword);
+    assert_eq!(
+        link_status(&l, Some("pw"), &PasswordEvidence::Proof("x"), false, NOW, no),
+        LinkStatus::RequiredPassword
+    );
     assert_eq!(link_status(&l, Some("pw"), &PasswordEvidence::Typed("pw"), false, NOW, no), LinkStatus::Ok);
-    assert_eq!(link_status(&l, Some("pw"), &PasswordEvidence::Typed("px"), false, NOW, no), LinkStatus::InvalidPassword);
+    assert_eq!(
+        link_status(&l, Some("pw"), &PasswordEvidence::Typed("px"), false, NOW, no),
+        LinkStatus::InvalidPassword
+    );
     assert_eq!(link_status(&l, None, &PasswordEvidence::None, false, NOW, no), LinkStatus::Ok);
     l.internal = true;
     assert_eq!(link_status(&l, None, &PasswordEvidence::None, false, NOW, no), LinkStatus::ExternalAccessDenied);

@@ -38,9 +38,11 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Body(body): Body) ->
     let token = new_session_token();
     let expires = now + SESSION_DAYS * DAY_MICROS;
     state.svc.store.create_session(&token_hash(&token), &user.id, expires).await?;
-    let mut res = ctx.ok(AuthTokenDto { token: token.clone(), expires: format_plain_date(expires), sms: false, tfa: false })?;
+    let mut res =
+        ctx.ok(AuthTokenDto { token: token.clone(), expires: format_plain_date(expires), sms: false, tfa: false })?;
     let secure = if ctx.secure { "; Secure" } else { "" };
-    let cookie = format!("asc_auth_key={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", SESSION_DAYS * 86_400);
+    let cookie =
+        format!("asc_auth_key={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", SESSION_DAYS * 86_400);
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -117,7 +119,8 @@ pub async fn list_keys(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
     let keys = state.svc.store.list_api_keys((!user.is_admin()).then_some(user.id.as_str())).await?;
     let mut out = Vec::with_capacity(keys.len());
     for k in &keys {
-        let owner = if k.user_id == user.id { Some(user.clone()) } else { state.svc.store.user_by_id(&k.user_id).await? };
+        let owner =
+            if k.user_id == user.id { Some(user.clone()) } else { state.svc.store.user_by_id(&k.user_id).await? };
         if let Some(owner) = owner {
             out.push(key_dto(&state, k, &owner, None));
         }
@@ -133,7 +136,11 @@ pub async fn key_permissions(ctx: Ctx) -> ApiResult {
 /// `GET /api/2.0/keys/@self`: the key this request came with.
 pub async fn current_key(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
     let user = ctx.user()?;
-    let key = ctx.caller.api_key.as_ref().ok_or_else(|| Error::NotFound("This request was not made with an API key".into()))?;
+    let key = ctx
+        .caller
+        .api_key
+        .as_ref()
+        .ok_or_else(|| Error::NotFound("This request was not made with an API key".into()))?;
     ctx.ok(key_dto(&state, key, user, None))
 }
 
@@ -188,11 +195,11 @@ pub async fn create_user(State(state): State<AppState>, ctx: Ctx, Body(body): Bo
     }
     let user_type = match body.string("type")?.value() {
         None => UserType::User,
-        Some(t) => UserType::parse(&t).ok_or_else(|| {
-            Error::BadRequest("type must be one of DocSpaceAdmin, RoomAdmin, User, Guest".into())
-        })?,
+        Some(t) => UserType::parse(&t)
+            .ok_or_else(|| Error::BadRequest("type must be one of DocSpaceAdmin, RoomAdmin, User, Guest".into()))?,
     };
-    let allowed = caller.is_owner || (caller.user_type == UserType::DocSpaceAdmin && user_type != UserType::DocSpaceAdmin);
+    let allowed =
+        caller.is_owner || (caller.user_type == UserType::DocSpaceAdmin && user_type != UserType::DocSpaceAdmin);
     if !allowed {
         return Err(Error::access_denied().into());
     }
@@ -200,7 +207,8 @@ pub async fn create_user(State(state): State<AppState>, ctx: Ctx, Body(body): Bo
     if password.chars().count() < 8 {
         return Err(Error::BadRequest("password must be at least 8 characters".into()).into());
     }
-    let hash = tokio::task::spawn_blocking(move || hash_account_password(&password)).await.map_err(Error::internal)??;
+    let hash =
+        tokio::task::spawn_blocking(move || hash_account_password(&password)).await.map_err(Error::internal)??;
     let new = NewUser {
         email,
         first_name: body.string("firstname")?.value().unwrap_or_default(),

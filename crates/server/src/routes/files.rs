@@ -141,7 +141,14 @@ async fn new_empty_file(state: &AppState, ctx: &Ctx, folder_id: i64, body: space
     ctx.ok(owner_dto(state, &file))
 }
 
-async fn add_file(state: &AppState, owner: &User, folder: &Folder, title: String, blob_key: String, size: i64) -> Result<File, Error> {
+async fn add_file(
+    state: &AppState,
+    owner: &User,
+    folder: &Folder,
+    title: String,
+    blob_key: String,
+    size: i64,
+) -> Result<File, Error> {
     let new = NewFile { folder_id: folder.id, owner_id: owner.id.clone(), title, size, blob_key, now: now_micros() };
     state.svc.store.create_file(&new).await
 }

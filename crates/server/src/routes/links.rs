@@ -23,7 +23,12 @@ fn reply(state: &AppState, ctx: &Ctx, link: Option<ManagedLink>) -> ApiResult {
 }
 
 /// `GET file/{id}/links?count&startIndex`: primary first; `total` in the envelope.
-pub async fn list_file_links(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, q: QueryMap) -> ApiResult {
+pub async fn list_file_links(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    q: QueryMap,
+) -> ApiResult {
     let user = ctx.user()?;
     let (start, count) = q.paging()?;
     let (links, total) = state.svc.list_links(user, file_id(&id)?, start, count).await?;
@@ -32,7 +37,12 @@ pub async fn list_file_links(State(state): State<AppState>, ctx: Ctx, Path(id): 
 }
 
 /// `PUT file/{id}/links`: create, update (merging) or delete one link.
-pub async fn set_file_link(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Body(body): Body) -> ApiResult {
+pub async fn set_file_link(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult {
     let user = ctx.user()?;
     let id = file_id(&id)?;
     let req = LinkRequest::parse(&body, now_micros())?;
@@ -41,14 +51,24 @@ pub async fn set_file_link(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
 }
 
 /// `GET file/{id}/link`: the primary link, created with Read if missing.
-pub async fn get_primary_link(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, q: QueryMap) -> ApiResult {
+pub async fn get_primary_link(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    q: QueryMap,
+) -> ApiResult {
     q.paging()?;
     let link = state.svc.primary_link(ctx.caller.user.as_ref(), file_id(&id)?, None).await?;
     reply(&state, &ctx, link)
 }
 
 /// `POST file/{id}/link`: creates the primary link from the body if missing.
-pub async fn create_primary_link(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Body(body): Body) -> ApiResult {
+pub async fn create_primary_link(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult {
     let user = ctx.user()?;
     let id = file_id(&id)?;
     let req = LinkRequest::parse(&body, now_micros())?;

@@ -87,8 +87,12 @@ impl SharePage {
     }
 
     fn invalid() -> Response {
-        Self::bare("invalid", "This link is not valid", "The link was deleted, mistyped or never existed. Ask the person who shared it for a new one.")
-            .respond(StatusCode::NOT_FOUND)
+        Self::bare(
+            "invalid",
+            "This link is not valid",
+            "The link was deleted, mistyped or never existed. Ask the person who shared it for a new one.",
+        )
+        .respond(StatusCode::NOT_FOUND)
     }
 
     fn respond(self, status: StatusCode) -> Response {
@@ -112,7 +116,11 @@ fn kind_label(f: &File) -> String {
         FileType::Archive => "archive",
         FileType::Unknown => "file",
     };
-    if ext.is_empty() { kind.to_string() } else { format!("{ext} {kind}") }
+    if ext.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{ext} {kind}")
+    }
 }
 
 /// Pages shown to link visitors leak nothing through referrers or caches
@@ -214,14 +222,19 @@ async fn refusal_page(state: &AppState, ctx: &Ctx, token: &str, file_id: i64, me
     };
     let status = visitor_status(state, ctx, &shared);
     Ok(match status {
-        LinkStatus::Expired => SharePage::bare("expired", "This link has expired", "Ask the person who shared it for a new link.").respond(StatusCode::GONE),
+        LinkStatus::Expired => {
+            SharePage::bare("expired", "This link has expired", "Ask the person who shared it for a new link.")
+                .respond(StatusCode::GONE)
+        }
         LinkStatus::ExternalAccessDenied => SharePage::bare(
             "signin",
             "Sign in to open this link",
             "This link works only for signed-in members of this portal.",
         )
         .respond(StatusCode::FORBIDDEN),
-        LinkStatus::RequiredPassword | LinkStatus::InvalidPassword => password_page(&shared, token, message, StatusCode::OK),
+        LinkStatus::RequiredPassword | LinkStatus::InvalidPassword => {
+            password_page(&shared, token, message, StatusCode::OK)
+        }
         LinkStatus::Ok | LinkStatus::Invalid => SharePage::invalid(),
     })
 }
@@ -273,7 +286,8 @@ pub async fn submit_password(State(state): State<AppState>, ctx: Ctx, Form(form)
     });
     match status {
         LinkStatus::Ok => {
-            let mut res = Redirect::to(&format!("/doceditor?fileid={file_id}&share={}", urlencode(&form.share))).into_response();
+            let mut res =
+                Redirect::to(&format!("/doceditor?fileid={file_id}&share={}", urlencode(&form.share))).into_response();
             if shared.password.is_some() {
                 if let Ok(v) = HeaderValue::from_str(&proof_cookie(&state, &ctx, &shared, &form.password)) {
                     res.headers_mut().append(header::SET_COOKIE, v);

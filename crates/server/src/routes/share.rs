@@ -101,7 +101,11 @@ pub async fn file_access(state: &AppState, ctx: &Ctx, q: &QueryMap, file_id: i64
         None => None,
     };
     let Some(shared) = shared.filter(|s| s.file.id == file_id) else {
-        return Err(if state.svc.store.file(file_id).await?.is_some() { Error::cannot_read_file() } else { Error::file_not_found() });
+        return Err(if state.svc.store.file(file_id).await?.is_some() {
+            Error::cannot_read_file()
+        } else {
+            Error::file_not_found()
+        });
     };
     let authenticated = ctx.caller.user.is_some();
     if visitor_status(state, ctx, &shared) != LinkStatus::Ok {
@@ -153,7 +157,12 @@ pub async fn resolve_share(State(state): State<AppState>, ctx: Ctx, Path(key): P
 /// `POST files/share/{key}/password` `{"password"}`: on success sets the
 /// `sharelink{linkId}` proof cookie. Wrong passwords are limited per link
 /// and client IP; past the limit the answer is 429 with `Retry-After`.
-pub async fn apply_share_password(State(state): State<AppState>, ctx: Ctx, Path(key): Path<String>, Body(body): Body) -> ApiResult {
+pub async fn apply_share_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(key): Path<String>,
+    Body(body): Body,
+) -> ApiResult {
     let authenticated = ctx.caller.user.is_some();
     let password = body.string("password")?.value().unwrap_or_default();
     let Some(shared) = state.svc.shared_file(&key).await? else {
