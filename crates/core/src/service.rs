@@ -61,13 +61,33 @@ impl Services {
         }
     }
 
+    /// A link for its manager. A password that no longer decrypts is left
+    /// out (and logged): the owner still sees the link and can set a new one.
     pub fn manage(&self, link: Link) -> Result<ManagedLink> {
-        let password = self.decrypt(&link)?;
+        let password = self.decrypt(&link).unwrap_or(None);
         Ok(ManagedLink { link, password })
     }
 
-    fn decrypt(&self, link: &Link) -> Result<Option<String>> {
-        link.password_enc.as_deref().map(|p| self.secrets.decrypt_password(&link.id, p)).transpose()
+    /// The link's password in plain text. `Err(())` when it is stored but
+    /// does not decrypt with this server's secret (the secret changed, or the
+    /// row came from elsewhere): logged loudly, and the caller must treat the
+    /// link as unusable, never as one without a password.
+    fn decrypt(&self, link: &Link) -> std::result::Result<Option<String>, ()> {
+        let Some(stored) = link.password_enc.as_deref() else { return Ok(None) };
+        match self.secrets.decrypt_password(&link.id, stored) {
+            Ok(p) => Ok(Some(p)),
+            Err(e) => {
+                tracing::error!(
+                    link_id = %link.id,
+                    file_id = link.file_id,
+                    error = %e,
+                    "the link's password cannot be decrypted with this server's secret key \
+                     (was SPACELINKS_SECRET_KEY or secret.key changed?); the link answers as invalid \
+                     until its owner sets a new password"
+                );
+                Err(())
+            }
+        }
     }
 
     /// `GET .../links`: someone who may not manage the file's links gets an
@@ -170,17 +190,25 @@ impl Services {
 
     /// `GET .../link` (no body) and `POST .../link` (with a body): the
     /// primary link, created when missing. POST ignores `title`, `linkId`
-    /// and `primary`; GET creates a default Read link.
+    /// and `primary`; GET creates a default Read link. A caller who may
+    /// only read (`may_create` false: an API key without a write scope)
+    /// gets the existing link or 403, never a new public link.
     pub async fn primary_link(
         &self,
         user: Option<&User>,
         file_id: i64,
         body: Option<&LinkRequest>,
+        may_create: bool,
     ) -> Result<Option<ManagedLink>> {
         let file = self.managed_file(user, file_id).await?;
         let user = user.ok_or_else(Error::access_denied)?;
         if let Some(link) = self.store.primary_link(file_id).await? {
             return self.manage(link).map(Some);
+        }
+        if !may_create {
+            return Err(Error::Forbidden(
+                "The file has no primary link, and creating one needs the files:write scope".into(),
+            ));
         }
         let ctx = NewLinkContext { file_type: file.file_type(), policy: &self.passwords };
         let req = match body {
@@ -226,12 +254,12 @@ impl Services {
     }
 
     /// The link and file behind a share token; `None` for a forged token, a
-    /// deleted link or a deleted file — all of which the visitor sees as
-    /// Invalid.
+    /// deleted link, a deleted file or a password that no longer decrypts —
+    /// all of which the visitor sees as Invalid.
     pub async fn shared_file(&self, token: &str) -> Result<Option<SharedFile>> {
         let Some(link_id) = self.secrets.verify_share_token(token) else { return Ok(None) };
         let Some((link, file)) = self.store.link_with_file(&link_id).await? else { return Ok(None) };
-        let password = self.decrypt(&link)?;
+        let Ok(password) = self.decrypt(&link) else { return Ok(None) };
         Ok(Some(SharedFile { link, file, password }))
     }
 

@@ -22,6 +22,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::Config;
 use crate::events::EventSink;
+use crate::scope::ScopeTable;
 use crate::{auth, error, routes};
 
 #[derive(Clone)]
@@ -71,8 +72,10 @@ pub async fn build(config: Config, bound: SocketAddr) -> anyhow::Result<App> {
 
 pub fn router(state: AppState) -> Router {
     let max_upload = state.config.max_upload_bytes as usize;
-    routes::routes()
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
+    let (routes, table) = routes::routes().into_parts();
+    let gate = auth::AuthGate { state: state.clone(), scopes: Arc::new(ScopeTable::new(&table)) };
+    routes
+        .layer(axum::middleware::from_fn_with_state(gate, auth::authenticate))
         .layer(DefaultBodyLimit::max(max_upload + 64 * 1024))
         .layer(axum::middleware::from_fn(error::json_error_bodies))
         .layer(axum::middleware::from_fn(log_request))
@@ -123,32 +126,79 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-/// The master secret: from configuration, or `secret.key` in the data
-/// directory, created with 256 random bits on first start.
+/// The master secret: `SPACELINKS_SECRET_KEY`, else `secret.key` in the
+/// data directory, created with 256 random bits on first start. Both hold
+/// the same format, 64 hex digits (32 bytes), so either can be copied into
+/// the other; anything else is refused at start rather than used as a weak
+/// or different key. `raw:<passphrase>` keeps the key of an installation
+/// that set a passphrase before this format existed (used as raw bytes).
 fn load_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
     if let Some(s) = &config.secret_key {
-        anyhow::ensure!(s.len() >= 32, "the secret key must be at least 32 characters");
-        return Ok(s.as_bytes().to_vec());
+        return parse_secret(s, true).with_context(|| "SPACELINKS_SECRET_KEY is not a valid secret".to_string());
     }
     let path = config.data_dir.join("secret.key");
-    if let Ok(s) = std::fs::read_to_string(&path) {
-        return hex::decode(s.trim()).context("secret.key is not hex");
+    match std::fs::read_to_string(&path) {
+        Ok(s) => return parse_secret(&s, false).with_context(|| format!("{} is not a valid secret", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
     let mut key = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut key);
-    write_private(&path, &hex::encode(key))?;
+    if !create_private(&path, &format!("{}\n", hex::encode(key)))? {
+        // Another node created it first: use theirs.
+        let s = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        return parse_secret(&s, false).with_context(|| format!("{} is not a valid secret", path.display()));
+    }
     Ok(key.to_vec())
 }
 
-fn write_private(path: &std::path::Path, contents: &str) -> anyhow::Result<()> {
+const SECRET_FORMAT: &str = "expected 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`";
+
+/// 64 hex digits, surrounding white space ignored. With `allow_raw`,
+/// `raw:` followed by at least 32 characters is taken as raw bytes.
+fn parse_secret(value: &str, allow_raw: bool) -> anyhow::Result<Vec<u8>> {
+    if let Some(raw) = value.strip_prefix("raw:").filter(|_| allow_raw) {
+        anyhow::ensure!(
+            raw.len() >= 32,
+            "a raw: secret needs at least 32 characters after the prefix ({SECRET_FORMAT} otherwise)"
+        );
+        return Ok(raw.as_bytes().to_vec());
+    }
+    let hex_digits = value.trim();
+    anyhow::ensure!(hex_digits.len() == 64, "{SECRET_FORMAT}; found {} characters", hex_digits.len());
+    hex::decode(hex_digits).map_err(|_| anyhow::anyhow!("{SECRET_FORMAT}; found characters that are not hex digits"))
+}
+
+/// Creates `path` (mode 0600) with `contents`, never a half-written file:
+/// written to a temporary file, synced, then linked into place, which fails
+/// if `path` appeared meanwhile (two nodes starting at once). Returns false
+/// when another process created `path` first.
+fn create_private(path: &std::path::Path, contents: &str) -> anyhow::Result<bool> {
     use std::io::Write;
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    let tmp = dir.join(format!(".secret.key.{}.tmp", uuid::Uuid::new_v4().simple()));
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(path).with_context(|| format!("cannot write {}", path.display()))?;
-    f.write_all(contents.as_bytes())?;
-    Ok(())
+    let written = (|| -> anyhow::Result<bool> {
+        let mut f = opts.open(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+        f.write_all(contents.as_bytes())?;
+        f.sync_all()?;
+        drop(f);
+        match std::fs::hard_link(&tmp, path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+            Err(e) => return Err(e).with_context(|| format!("cannot create {}", path.display())),
+        }
+        // The new directory entry must survive a crash too.
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(true)
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    written
 }
 
 /// Creates the first owner when the database has no users. A generated

@@ -3,8 +3,10 @@
 //! `Bearer x` or raw `x`, or the `asc_auth_key` cookie → session token.
 //! A failure leaves the caller anonymous; routes that need a user answer 401.
 
-use axum::extract::{Request, State};
-use axum::http::{header, Method};
+use std::sync::Arc;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::STANDARD;
@@ -16,15 +18,25 @@ use spacelinks_core::{Error, Result, User};
 use crate::app::AppState;
 use crate::ctx::{cookie_value, Caller};
 use crate::error::ApiError;
+use crate::scope::ScopeTable;
 
-/// Runs before every route: resolves the caller and enforces API key scopes.
-pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let caller = match resolve_caller(&state, req.headers().clone()).await {
+/// What the auth middleware needs: the app, and the scope of every route.
+#[derive(Clone)]
+pub struct AuthGate {
+    pub state: AppState,
+    pub scopes: Arc<ScopeTable>,
+}
+
+/// Runs after routing, before every handler: resolves the caller and checks
+/// an API key against the scope the matched route declares. Unmatched paths
+/// pass through to the JSON 404.
+pub async fn authenticate(State(gate): State<AuthGate>, mut req: Request, next: Next) -> Response {
+    let caller = match resolve_caller(&gate.state, req.headers().clone()).await {
         Ok(c) => c,
         Err(e) => return ApiError(e).into_response(),
     };
-    if let Some(key) = &caller.api_key {
-        if !scope_allows(&key.permissions, req.method(), req.uri().path()) {
+    if let (Some(key), Some(route)) = (&caller.api_key, req.extensions().get::<MatchedPath>()) {
+        if !gate.scopes.scope(req.method(), route.as_str()).allows(&key.permissions) {
             return ApiError(Error::Forbidden("The API key does not have the scope this request needs".into()))
                 .into_response();
         }
@@ -96,74 +108,4 @@ async fn api_key_caller(state: &AppState, key: &str) -> Result<Caller> {
         api_key.last_used = Some(now);
     }
     Ok(Caller { user: Some(user), api_key: Some(api_key) })
-}
-
-/// DocSpace's scope table for API keys: empty or `*` is full access,
-/// `*:read` any GET, `files:*`, `accounts:*`, `accounts.self:*` per area.
-/// `keys/@self` needs no scope.
-pub fn scope_allows(permissions: &[String], method: &Method, path: &str) -> bool {
-    if permissions.is_empty() || permissions.iter().any(|p| p == "*" || p == "*:write") {
-        return true;
-    }
-    let read = *method == Method::GET || *method == Method::HEAD;
-    let has = |s: &str| permissions.iter().any(|p| p == s);
-    if read && has("*:read") {
-        return true;
-    }
-    let Some(rest) = path.strip_prefix("/api/2.0/") else {
-        // Outside the API (downloads, the share page and its forms) reading
-        // needs no scope, as in DocSpace; but the share page's upload form
-        // replaces a file's content, which takes `files:write` like
-        // `PUT files/{id}/update`.
-        return read || has("files:write");
-    };
-    if rest == "keys/@self" {
-        return true;
-    }
-    let area = if rest.starts_with("files") {
-        "files"
-    } else if rest.starts_with("people/@self") {
-        "accounts.self"
-    } else if rest.starts_with("people") {
-        "accounts"
-    } else {
-        return false;
-    };
-    has(&format!("{area}:write")) || (read && has(&format!("{area}:read")))
-}
-
-pub const PERMISSIONS: [&str; 11] = [
-    "*",
-    "*:read",
-    "*:write",
-    "accounts.self:read",
-    "accounts.self:write",
-    "accounts:read",
-    "accounts:write",
-    "files:read",
-    "files:write",
-    "rooms:read",
-    "rooms:write",
-];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scopes_follow_docspace_table() {
-        let p = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(scope_allows(&[], &Method::POST, "/api/2.0/keys"));
-        assert!(scope_allows(&p(&["files:read"]), &Method::GET, "/api/2.0/files/@my"));
-        assert!(!scope_allows(&p(&["files:read"]), &Method::POST, "/api/2.0/files/folder/1"));
-        assert!(!scope_allows(&p(&["files:read"]), &Method::GET, "/api/2.0/people/@self"));
-        assert!(scope_allows(&p(&["files:read"]), &Method::GET, "/api/2.0/keys/@self"));
-        assert!(!scope_allows(&p(&["files:read"]), &Method::GET, "/api/2.0/keys"));
-        assert!(scope_allows(&p(&["*:read"]), &Method::GET, "/api/2.0/keys"));
-        assert!(!scope_allows(&p(&["*:read"]), &Method::PUT, "/api/2.0/files/file/1/links"));
-        assert!(scope_allows(&p(&["files:write"]), &Method::PUT, "/api/2.0/files/file/1/links"));
-        assert!(scope_allows(&p(&["accounts:read"]), &Method::GET, "/filehandler.ashx"));
-        assert!(!scope_allows(&p(&["files:read"]), &Method::POST, "/share/upload"));
-        assert!(scope_allows(&p(&["files:write"]), &Method::POST, "/share/upload"));
-    }
 }

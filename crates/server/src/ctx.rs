@@ -25,6 +25,15 @@ pub struct Caller {
     pub api_key: Option<ApiKey>,
 }
 
+impl Caller {
+    /// Whether this caller holds `scope`: always for sessions, cookies and
+    /// Basic auth; for an API key, when its permissions grant it. For a
+    /// handler that does more than its route's declared scope covers.
+    pub fn may(&self, scope: crate::scope::Scope) -> bool {
+        self.api_key.as_ref().is_none_or(|k| scope.allows(&k.permissions))
+    }
+}
+
 #[derive(Clone)]
 pub struct Ctx {
     pub caller: Caller,

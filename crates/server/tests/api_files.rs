@@ -857,3 +857,34 @@ async fn unknown_route_and_wrong_method_exact_bodies() {
                           "hresult": 0}, "status": 1, "statusCode": 405}),
     );
 }
+
+// ---- API key scopes per route (issue 10, hole 5) ----------------------------
+
+/// A key's scopes gate every route, not only those under `/api/2.0`: a key
+/// for accounts cannot download files, and a `GET` that would create a
+/// public link needs `files:write`.
+#[tokio::test]
+async fn scopes_gate_downloads_pages_and_link_creating_gets() {
+    let s = TestServer::start().await;
+    let owner = s.owner().await;
+    let file_id = s.upload_id(&owner, "private.txt", b"private bytes").await;
+    let (accounts_key, _) = s.api_key(&owner, &["accounts:read"]).await;
+    let download = format!("/filehandler.ashx?action=download&fileid={file_id}");
+    s.send(Req::get(&download).auth(&accounts_key)).await.assert_error(403);
+    s.send(Req::get(&format!("/doceditor?fileid={file_id}")).auth(&accounts_key)).await.assert_error(403);
+    let (files_key, _) = s.api_key(&owner, &["files:read"]).await;
+    let res = s.send(Req::get(&download).auth(&files_key)).await;
+    assert_eq!((res.status, res.body.as_slice()), (200, &b"private bytes"[..]));
+
+    // GET .../link with only files:read must not create the public link...
+    let link = format!("/api/2.0/files/file/{file_id}/link");
+    s.send(Req::get(&link).auth(&files_key)).await.assert_error(403);
+    assert!(s.store().primary_link(file_id).await.unwrap().is_none(), "a read-only key created a public link");
+    // ...but may read one that exists.
+    let (write_key, _) = s.api_key(&owner, &["files:write"]).await;
+    let created = s.send(Req::get(&link).auth(&write_key)).await;
+    assert_eq!(created.status, 200, "{}", created.text());
+    let read = s.send(Req::get(&link).auth(&files_key)).await;
+    assert_eq!(read.status, 200, "{}", read.text());
+    assert_eq!(read.json()["response"]["sharedLink"]["id"], created.json()["response"]["sharedLink"]["id"]);
+}

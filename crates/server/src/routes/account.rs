@@ -9,10 +9,11 @@ use spacelinks_core::crypto::{hash_account_password, new_api_key, new_password, 
 use spacelinks_core::{ApiKey, Error, NewUser, User};
 
 use crate::app::AppState;
-use crate::auth::{check_password, PERMISSIONS};
+use crate::auth::check_password;
 use crate::ctx::{Body, Ctx};
 use crate::dto::employee;
 use crate::error::{json_error, ApiResult};
+use crate::scope::PERMISSIONS;
 
 const SESSION_DAYS: i64 = 30;
 const DAY_MICROS: i64 = 86_400_000_000;

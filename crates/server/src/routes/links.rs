@@ -10,6 +10,7 @@ use crate::app::AppState;
 use crate::ctx::{parse_id, Body, Ctx, QueryMap};
 use crate::dto::link_dto;
 use crate::error::ApiResult;
+use crate::scope::{Area, Scope};
 
 fn file_id(raw: &str) -> Result<i64, Error> {
     parse_id(raw, Error::item_not_found)
@@ -58,7 +59,8 @@ pub async fn get_primary_link(
     q: QueryMap,
 ) -> ApiResult {
     q.paging()?;
-    let link = state.svc.primary_link(ctx.caller.user.as_ref(), file_id(&id)?, None).await?;
+    let may_create = ctx.caller.may(Scope::Write(Area::Files));
+    let link = state.svc.primary_link(ctx.caller.user.as_ref(), file_id(&id)?, None, may_create).await?;
     reply(&state, &ctx, link)
 }
 
@@ -72,6 +74,6 @@ pub async fn create_primary_link(
     let user = ctx.user()?;
     let id = file_id(&id)?;
     let req = LinkRequest::parse(&body, now_micros())?;
-    let link = state.svc.primary_link(Some(user), id, Some(&req)).await?;
+    let link = state.svc.primary_link(Some(user), id, Some(&req), true).await?;
     reply(&state, &ctx, link)
 }

@@ -1,4 +1,6 @@
-//! The route table: one module per resource.
+//! The route table: one module per resource, and the one place that says
+//! which API key scope each route needs (see `scope`). A route is added with
+//! its scope in one line; a route added any other way refuses API keys.
 
 mod account;
 mod files;
@@ -6,39 +8,101 @@ mod links;
 mod pages;
 mod share;
 
-use axum::routing::{get, post, put};
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{on, MethodFilter};
 use axum::Router;
 
 use crate::app::AppState;
+use crate::scope::{Area, RouteSpec, Scope};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/api/2.0/authentication", post(account::login).get(account::is_authenticated))
-        .route("/api/2.0/keys", post(account::create_key).get(account::list_keys))
-        .route("/api/2.0/keys/permissions", get(account::key_permissions))
-        .route("/api/2.0/keys/@self", get(account::current_key))
-        .route("/api/2.0/keys/{id}", axum::routing::delete(account::delete_key))
-        .route("/api/2.0/people", post(account::create_user))
-        .route("/api/2.0/people/@self", get(account::me))
-        .route("/api/2.0/files/@my", get(files::my_documents))
-        .route("/api/2.0/files/@my/file", post(files::create_file_in_my))
-        .route("/api/2.0/files/@my/upload", post(files::upload_to_my))
-        .route("/api/2.0/files/{folder_id}", get(files::folder_contents))
-        .route("/api/2.0/files/{folder_id}/file", post(files::create_file))
-        .route("/api/2.0/files/{folder_id}/upload", post(files::upload))
-        .route("/api/2.0/files/{file_id}/update", put(files::update_content))
-        .route("/api/2.0/files/folder/{folder_id}", get(files::folder_info).post(files::create_folder))
-        .route("/api/2.0/files/file/{file_id}", get(files::file_info).delete(files::delete_file))
-        .route("/api/2.0/files/file/{file_id}/links", get(links::list_file_links).put(links::set_file_link))
-        .route("/api/2.0/files/file/{file_id}/link", get(links::get_primary_link).post(links::create_primary_link))
-        .route("/api/2.0/files/share/{key}", get(share::resolve_share))
-        .route("/api/2.0/files/share/{key}/password", post(share::apply_share_password))
-        .route("/filehandler.ashx", get(files::file_handler))
-        .route("/s/{code}", get(pages::short_link))
-        .route("/doceditor", get(pages::share_page))
-        .route("/share/preview/{file_id}", get(pages::share_preview))
-        .route("/share/password", post(pages::submit_password))
-        .route("/share/upload", post(pages::upload_version))
-        .route("/static/share.css", get(pages::stylesheet))
+const FILES_READ: Scope = Scope::Read(Area::Files);
+const FILES_WRITE: Scope = Scope::Write(Area::Files);
+/// Routes DocSpace's scope table does not name: `*:read` / `*:write` only.
+const ANY_READ: Scope = Scope::Read(Area::Global);
+const ANY_WRITE: Scope = Scope::Write(Area::Global);
+
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/healthz", Scope::Public, || async { "ok" })
+        .post("/api/2.0/authentication", ANY_WRITE, account::login)
+        .get("/api/2.0/authentication", ANY_READ, account::is_authenticated)
+        .post("/api/2.0/keys", ANY_WRITE, account::create_key)
+        .get("/api/2.0/keys", ANY_READ, account::list_keys)
+        .get("/api/2.0/keys/permissions", ANY_READ, account::key_permissions)
+        .get("/api/2.0/keys/@self", Scope::AnyKey, account::current_key)
+        .delete("/api/2.0/keys/{id}", ANY_WRITE, account::delete_key)
+        .post("/api/2.0/people", Scope::Write(Area::Accounts), account::create_user)
+        .get("/api/2.0/people/@self", Scope::Read(Area::AccountsSelf), account::me)
+        .get("/api/2.0/files/@my", FILES_READ, files::my_documents)
+        .post("/api/2.0/files/@my/file", FILES_WRITE, files::create_file_in_my)
+        .post("/api/2.0/files/@my/upload", FILES_WRITE, files::upload_to_my)
+        .get("/api/2.0/files/{folder_id}", FILES_READ, files::folder_contents)
+        .post("/api/2.0/files/{folder_id}/file", FILES_WRITE, files::create_file)
+        .post("/api/2.0/files/{folder_id}/upload", FILES_WRITE, files::upload)
+        .put("/api/2.0/files/{file_id}/update", FILES_WRITE, files::update_content)
+        .get("/api/2.0/files/folder/{folder_id}", FILES_READ, files::folder_info)
+        .post("/api/2.0/files/folder/{folder_id}", FILES_WRITE, files::create_folder)
+        .get("/api/2.0/files/file/{file_id}", FILES_READ, files::file_info)
+        .delete("/api/2.0/files/file/{file_id}", FILES_WRITE, files::delete_file)
+        .get("/api/2.0/files/file/{file_id}/links", FILES_READ, links::list_file_links)
+        .put("/api/2.0/files/file/{file_id}/links", FILES_WRITE, links::set_file_link)
+        // Creates the primary link when there is none: the handler asks for
+        // FILES_WRITE then.
+        .get("/api/2.0/files/file/{file_id}/link", FILES_READ, links::get_primary_link)
+        .post("/api/2.0/files/file/{file_id}/link", FILES_WRITE, links::create_primary_link)
+        .get("/api/2.0/files/share/{key}", FILES_READ, share::resolve_share)
+        .post("/api/2.0/files/share/{key}/password", FILES_WRITE, share::apply_share_password)
+        .get("/filehandler.ashx", FILES_READ, files::file_handler)
+        .get("/s/{code}", FILES_READ, pages::short_link)
+        .get("/doceditor", FILES_READ, pages::share_page)
+        .get("/share/preview/{file_id}", FILES_READ, pages::share_preview)
+        .post("/share/password", FILES_WRITE, pages::submit_password)
+        .post("/share/upload", FILES_WRITE, pages::upload_version)
+        .get("/static/share.css", Scope::Public, pages::stylesheet)
+}
+
+/// The router under construction and the table of what each route needs.
+#[derive(Default)]
+pub struct Routes {
+    router: Router<AppState>,
+    table: Vec<RouteSpec>,
+}
+
+impl Routes {
+    pub fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, scope: Scope, h: H) -> Self {
+        self.add(Method::GET, path, scope, h)
+    }
+    pub fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, scope: Scope, h: H) -> Self {
+        self.add(Method::POST, path, scope, h)
+    }
+    pub fn put<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, scope: Scope, h: H) -> Self {
+        self.add(Method::PUT, path, scope, h)
+    }
+    pub fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, scope: Scope, h: H) -> Self {
+        self.add(Method::DELETE, path, scope, h)
+    }
+
+    fn add<H: Handler<T, AppState>, T: 'static>(
+        mut self,
+        method: Method,
+        path: &'static str,
+        scope: Scope,
+        h: H,
+    ) -> Self {
+        let filter = MethodFilter::try_from(method.clone()).expect("a method axum routes");
+        // axum merges method routers registered on the same path.
+        self.router = self.router.route(path, on(filter, h));
+        self.table.push(RouteSpec { method, path, scope });
+        self
+    }
+
+    /// Every route with its scope, in table order.
+    pub fn table(&self) -> &[RouteSpec] {
+        &self.table
+    }
+
+    pub fn into_parts(self) -> (Router<AppState>, Vec<RouteSpec>) {
+        (self.router, self.table)
+    }
 }
