@@ -131,6 +131,9 @@ pub struct FileDto {
     pub pure_content_length: i64,
     pub file_status: i64,
     pub mute: bool,
+    /// The version's comment; sent in `files/file/{id}/history` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
     pub view_url: String,
     pub web_url: String,
     pub file_type: i64,
@@ -273,4 +276,24 @@ pub struct FileOperationDto {
     pub processed: String,
     pub finished: bool,
     pub status: i64,
+}
+
+/// One version in DocSpace's editor history (`EditHistoryDto`), as
+/// `POST files/file/{id}/restoreversion` answers.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EditHistoryDto {
+    pub id: i64,
+    /// The document key of this version's content.
+    pub key: String,
+    pub version: i64,
+    pub version_group: i64,
+    pub user: EditHistoryAuthor,
+    pub created: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EditHistoryAuthor {
+    pub id: String,
+    pub name: String,
 }

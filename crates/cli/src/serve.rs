@@ -33,6 +33,9 @@ pub struct ServeArgs {
     /// Shortest link password allowed (DocSpace's default is 8).
     #[arg(long, env = "SPACELINKS_LINK_PASSWORD_MIN", default_value_t = 8)]
     link_password_min: usize,
+    /// Previous versions kept per file, besides the current one.
+    #[arg(long, env = "SPACELINKS_KEEP_VERSIONS", default_value_t = 10)]
+    keep_versions: u32,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -85,6 +88,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.trusted_proxies = parse_proxies(&args.trusted_proxies)?;
     config.max_upload_bytes = args.max_upload_mb * 1024 * 1024;
     config.link_password_min_len = args.link_password_min;
+    config.keep_versions = i64::from(args.keep_versions);
     config.owner_email = std::env::var("SPACELINKS_OWNER_EMAIL").unwrap_or_else(|_| "admin@localhost".into());
     config.owner_password = std::env::var("SPACELINKS_OWNER_PASSWORD").ok().filter(|s| !s.is_empty());
     config.secret_key = std::env::var("SPACELINKS_SECRET_KEY").ok().filter(|s| !s.is_empty());

@@ -50,28 +50,38 @@ impl Secrets {
         }
     }
 
-    /// The share token of a link: base64url(uuid bytes ‖ first 16 bytes of
-    /// HMAC(uuid)). Forged tokens are rejected without touching the database;
-    /// a deleted link's token fails the lookup that follows.
-    pub fn share_token(&self, link_id: &str) -> String {
+    /// The share token of a link: base64url(uuid ‖ salt ‖ first 16 bytes
+    /// of HMAC(uuid ‖ salt)), 54 characters. The salt is the link's random
+    /// `token_salt`, so a link created again with a deleted link's id gets
+    /// a different token and the deleted one never works again. Forged
+    /// tokens are rejected without touching the database; the lookup that
+    /// follows checks that the link still carries this salt. Links made
+    /// before salts existed (empty salt) keep their 43-character tokens,
+    /// base64url(uuid ‖ HMAC(uuid)[..16]).
+    pub fn share_token(&self, link_id: &str, salt_hex: &str) -> String {
         let id = uuid::Uuid::parse_str(link_id).map(|u| *u.as_bytes()).unwrap_or_default();
-        let tag = hmac(&self.token_key, &[&id]);
-        let mut raw = Vec::with_capacity(32);
+        let salt = hex::decode(salt_hex).unwrap_or_default();
+        let tag = hmac(&self.token_key, &[&id, &salt]);
+        let mut raw = Vec::with_capacity(16 + salt.len() + 16);
         raw.extend_from_slice(&id);
+        raw.extend_from_slice(&salt);
         raw.extend_from_slice(&tag[..16]);
         URL_SAFE_NO_PAD.encode(raw)
     }
 
-    /// The link id inside a token, if the token is genuine.
-    pub fn verify_share_token(&self, token: &str) -> Option<String> {
-        if token.len() != 43 {
-            return None;
-        }
+    /// The link id and salt (hex) inside a token, if the token is genuine.
+    pub fn verify_share_token(&self, token: &str) -> Option<(String, String)> {
+        let salt_len = match token.len() {
+            43 => 0,
+            54 => TOKEN_SALT_BYTES,
+            _ => return None,
+        };
         let raw = URL_SAFE_NO_PAD.decode(token.as_bytes()).ok()?;
-        let (id, tag) = raw.split_at(16);
-        let want = hmac(&self.token_key, &[id]);
+        let (id, rest) = raw.split_at(16);
+        let (salt, tag) = rest.split_at(salt_len);
+        let want = hmac(&self.token_key, &[id, salt]);
         if bool::from(want[..16].ct_eq(tag)) {
-            Some(uuid::Uuid::from_slice(id).ok()?.hyphenated().to_string())
+            Some((uuid::Uuid::from_slice(id).ok()?.hyphenated().to_string(), hex::encode(salt)))
         } else {
             None
         }
@@ -113,6 +123,17 @@ impl Secrets {
     pub fn check_password_proof(&self, link_id: &str, password: &str, proof: &str) -> bool {
         bool::from(self.password_proof(link_id, password).as_bytes().ct_eq(proof.as_bytes()))
     }
+}
+
+/// Bytes of a link's token salt: unique per link with overwhelming
+/// probability, short enough to keep tokens short.
+pub const TOKEN_SALT_BYTES: usize = 8;
+
+/// A new link's token salt, hex.
+pub fn new_token_salt() -> String {
+    let mut b = [0u8; TOKEN_SALT_BYTES];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
 }
 
 /// Constant-time string equality for secrets.
@@ -179,14 +200,22 @@ mod tests {
     fn share_tokens_roundtrip_and_reject_forgeries() {
         let s = secrets();
         let id = "5f3c2a10-8e4b-4c7d-9f1e-2a3b4c5d6e7f";
-        let t = s.share_token(id);
-        assert_eq!(t.len(), 43);
-        assert_eq!(s.verify_share_token(&t).as_deref(), Some(id));
+        let salt = new_token_salt();
+        let t = s.share_token(id, &salt);
+        assert_eq!(t.len(), 54);
+        assert_eq!(s.verify_share_token(&t), Some((id.to_string(), salt.clone())));
         let mut forged = t.clone().into_bytes();
-        forged[40] = if forged[40] == b'A' { b'B' } else { b'A' };
+        forged[50] = if forged[50] == b'A' { b'B' } else { b'A' };
         assert_eq!(s.verify_share_token(std::str::from_utf8(&forged).unwrap()), None);
         assert_eq!(Secrets::from_master(b"other").verify_share_token(&t), None);
         assert_eq!(s.verify_share_token("short"), None);
+        // Another salt, another token, for the same id.
+        let other = s.share_token(id, &new_token_salt());
+        assert_ne!(other, t);
+        // Links without a salt keep the 43-character form.
+        let legacy = s.share_token(id, "");
+        assert_eq!(legacy.len(), 43);
+        assert_eq!(s.verify_share_token(&legacy), Some((id.to_string(), String::new())));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod model;
 pub mod rights;
 pub mod service;
 pub mod store;
+pub mod versions;
 
 pub use error::{Error, Result};
 pub use model::*;

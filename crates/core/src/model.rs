@@ -138,6 +138,10 @@ pub struct Link {
     pub short_code: String,
     pub created_by: String,
     pub created: i64,
+    /// Random, hex, mixed into the share token (see `crypto::Secrets::share_token`)
+    /// so that a link created again with a deleted link's id gets a new
+    /// token. Empty for links made before salts existed.
+    pub token_salt: String,
 }
 
 impl Link {
@@ -169,4 +173,28 @@ pub struct LinkEvent {
     pub kind: &'static str,
     pub ip: String,
     pub user_agent: String,
+}
+
+/// One version of a file's content. The newest is the file's current content.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileVersion {
+    pub file_id: i64,
+    pub version: i64,
+    pub size: i64,
+    pub blob_key: String,
+    pub created: i64,
+    /// The user who made it; empty when it came through a link.
+    pub created_by: String,
+    /// DocSpace's version comment: "Created", "Uploaded", "Restored from the revision of ...".
+    pub comment: String,
+}
+
+/// New content for a file, becoming its next version.
+#[derive(Debug, Clone)]
+pub struct NewVersion {
+    pub size: i64,
+    pub blob_key: String,
+    pub now: i64,
+    pub created_by: String,
+    pub comment: String,
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::json;
 use spacelinks_api_types::date::now_micros;
 
-use crate::crypto::{new_short_code, Secrets};
+use crate::crypto::{new_short_code, new_token_salt, Secrets};
 use crate::links::{
     link_status, LinkRequest, LinkStatus, NewLinkContext, PasswordChange, PasswordEvidence, PasswordPolicy,
     MAX_ADDITIONAL_LINKS, MAX_PRIMARY_LINKS,
@@ -35,6 +35,8 @@ pub struct Services {
     pub secrets: Secrets,
     pub passwords: PasswordPolicy,
     pub lockout: LockoutPolicy,
+    /// Previous versions kept per file, besides the current one.
+    pub keep_versions: i64,
 }
 
 /// A link as its manager sees it: with the password in plain text.
@@ -168,6 +170,7 @@ impl Services {
             short_code: new_short_code(),
             created_by: user.id.clone(),
             created: now,
+            token_salt: new_token_salt(),
         };
         let details = json!({
             "access": link.access, "title": link.title, "primary": link.primary, "expires": link.expires,
@@ -257,10 +260,19 @@ impl Services {
     /// deleted link, a deleted file or a password that no longer decrypts —
     /// all of which the visitor sees as Invalid.
     pub async fn shared_file(&self, token: &str) -> Result<Option<SharedFile>> {
-        let Some(link_id) = self.secrets.verify_share_token(token) else { return Ok(None) };
+        let Some((link_id, salt)) = self.secrets.verify_share_token(token) else { return Ok(None) };
         let Some((link, file)) = self.store.link_with_file(&link_id).await? else { return Ok(None) };
+        // A genuine token of a deleted link whose id was used again.
+        if link.token_salt != salt {
+            return Ok(None);
+        }
         let Ok(password) = self.decrypt(&link) else { return Ok(None) };
         Ok(Some(SharedFile { link, file, password }))
+    }
+
+    /// The share token of a link (its salt included).
+    pub fn share_token(&self, link: &Link) -> String {
+        self.secrets.share_token(&link.id, &link.token_salt)
     }
 
     /// The status of a shared file for a visitor who brings `evidence`.

@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 
-use crate::{ApiKey, AuditEntry, File, Folder, Link, LinkEvent, NewFile, NewUser, Result, User};
+use crate::{
+    ApiKey, AuditEntry, File, FileVersion, Folder, Link, LinkEvent, NewFile, NewUser, NewVersion, Result, User,
+};
 
 /// The outcome of inserting a link under the per-file limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,13 +52,20 @@ pub trait Store: Send + Sync + 'static {
     /// Number of direct child files and folders.
     async fn folder_counts(&self, id: i64) -> Result<(i64, i64)>;
 
+    /// Creates the file and its version 1 ("Created") in one transaction.
     async fn create_file(&self, file: &NewFile) -> Result<File>;
     async fn file(&self, id: i64) -> Result<Option<File>>;
-    /// Deletes the file with its links; returns the blob key to remove.
-    async fn delete_file(&self, id: i64) -> Result<Option<String>>;
-    /// Points the file at a new blob and bumps its version; returns the old
-    /// blob key.
-    async fn replace_file_content(&self, id: i64, size: i64, blob_key: &str, now: i64) -> Result<Option<String>>;
+    /// Deletes the file with its links and versions; returns every blob key
+    /// it used, to remove once this has committed (empty if it was gone).
+    async fn delete_file(&self, id: i64) -> Result<Vec<String>>;
+    /// Makes `new` the file's next version and forgets versions older than
+    /// the newest `keep + 1` (the new one and `keep` previous ones), in one
+    /// transaction. Returns the blob keys no version uses any more, to
+    /// remove once this has committed; `None` if the file is gone.
+    async fn replace_file_content(&self, id: i64, new: &NewVersion, keep: i64) -> Result<Option<Vec<String>>>;
+    /// The file's versions, newest first.
+    async fn file_versions(&self, file_id: i64) -> Result<Vec<FileVersion>>;
+    async fn file_version(&self, file_id: i64, version: i64) -> Result<Option<FileVersion>>;
 
     /// Links of a file, primary first, then by creation; and the total.
     async fn file_links(&self, file_id: i64, offset: i64, limit: i64) -> Result<(Vec<Link>, i64)>;

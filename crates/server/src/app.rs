@@ -56,6 +56,7 @@ pub async fn build(config: Config, bound: SocketAddr) -> anyhow::Result<App> {
         secrets,
         passwords: PasswordPolicy { min_len: config.link_password_min_len, ..PasswordPolicy::default() },
         lockout: LockoutPolicy::default(),
+        keep_versions: config.keep_versions,
     };
     let dummy_hash = tokio::task::spawn_blocking(|| hash_account_password("not a real password")).await??;
     let state = AppState {

@@ -26,6 +26,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     pub max_upload_bytes: u64,
     pub link_password_min_len: usize,
+    /// Previous versions kept per file besides the current one.
+    pub keep_versions: i64,
 }
 
 impl std::fmt::Debug for Config {
@@ -57,6 +59,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             max_upload_bytes: 100 * 1024 * 1024,
             link_password_min_len: 8,
+            keep_versions: 10,
         }
     }
 

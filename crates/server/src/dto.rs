@@ -75,6 +75,7 @@ pub fn file_dto(state: &AppState, f: &File, seen: &Seen<'_>) -> FileDto {
         pure_content_length: f.size,
         file_status: 0,
         mute: false,
+        comment: None,
         view_url: format!("{base}/filehandler.ashx?action=download&fileid={}{share_q}", f.id),
         web_url: format!("{base}/doceditor?fileid={}&version={}{share_q}", f.id, f.version),
         file_type: file_type as i64,
@@ -198,7 +199,7 @@ pub fn link_dto(state: &AppState, m: &ManagedLink) -> FileShareDto {
         is_expired: l.is_expired(spacelinks_api_types::date::now_micros()),
         primary: l.primary,
         internal: l.internal,
-        request_token: state.svc.secrets.share_token(&l.id),
+        request_token: state.svc.share_token(l),
     };
     FileShareDto {
         access: l.access,

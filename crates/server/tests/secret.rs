@@ -91,6 +91,8 @@ async fn legacy_raw_secret_needs_its_prefix() {
     let (_, _, token) = s.shared_file("Raw.txt", b"raw", json!({"access": "Read"})).await;
     let legacy = spacelinks_core::crypto::Secrets::from_master(phrase.as_bytes());
     assert!(legacy.verify_share_token(&token).is_some(), "raw: must keep the old derivation");
+    let prefixed = spacelinks_core::crypto::Secrets::from_master(format!("raw:{phrase}").as_bytes());
+    assert!(prefixed.verify_share_token(&token).is_none(), "the prefix is not part of the key");
 }
 
 /// A password encrypted under another key (the secret changed, or the row

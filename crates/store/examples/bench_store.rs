@@ -142,7 +142,7 @@ async fn seed(url: &str, secret_file: &str, template: i64, links: usize, sample_
             serde_json::json!({
                 "fileId": file_ids[i / LINKS_PER_FILE],
                 "linkId": link_ids[i],
-                "token": secrets.share_token(&link_ids[i]),
+                "token": secrets.share_token(&link_ids[i], ""),
             })
         })
         .collect();

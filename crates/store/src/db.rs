@@ -1,6 +1,7 @@
 use async_trait::async_trait;
 use spacelinks_core::{
-    ApiKey, AuditEntry, Error, File, Folder, Link, LinkEvent, LinkInsert, NewFile, NewUser, Result, Store, User,
+    ApiKey, AuditEntry, Error, File, FileVersion, Folder, Link, LinkEvent, LinkInsert, NewFile, NewUser, NewVersion,
+    Result, Store, User,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
@@ -98,6 +99,20 @@ fn audit_query(a: &AuditEntry) -> Q<'_> {
     .bind(&a.link_id)
     .bind(a.action)
     .bind(&a.details)
+}
+
+fn version_query(file_id: i64, version: i64, v: &NewVersion) -> Q<'_> {
+    sqlx::query(
+        "INSERT INTO file_versions (file_id, version, size, blob_key, created, created_by, comment) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(file_id)
+    .bind(version)
+    .bind(v.size)
+    .bind(&v.blob_key)
+    .bind(v.now)
+    .bind(&v.created_by)
+    .bind(&v.comment)
 }
 
 fn flag(b: bool) -> i64 {
@@ -294,6 +309,7 @@ impl Store for Db {
     }
 
     async fn create_file(&self, f: &NewFile) -> Result<File> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
         let row = sqlx::query(
             "INSERT INTO files (folder_id, owner_id, title, size, version, blob_key, created, updated) \
              VALUES ($1, $2, $3, $4, 1, $5, $6, $6) RETURNING id",
@@ -304,10 +320,19 @@ impl Store for Db {
         .bind(f.size)
         .bind(&f.blob_key)
         .bind(f.now)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(db_err)?;
         let id: i64 = row.try_get("id").map_err(Error::internal)?;
+        let first = NewVersion {
+            size: f.size,
+            blob_key: f.blob_key.clone(),
+            now: f.now,
+            created_by: f.owner_id.clone(),
+            comment: spacelinks_core::versions::COMMENT_CREATED.into(),
+        };
+        version_query(id, 1, &first).execute(&mut *tx).await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
         self.file(id).await?.ok_or_else(|| Error::internal("file vanished after insert"))
     }
 
@@ -316,48 +341,82 @@ impl Store for Db {
         self.one(&sql, |q| q.bind(id), rows::file).await
     }
 
-    async fn delete_file(&self, id: i64) -> Result<Option<String>> {
+    async fn delete_file(&self, id: i64) -> Result<Vec<String>> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let row = sqlx::query("DELETE FROM files WHERE id = $1 RETURNING blob_key")
+        // Versions first: the file's delete would cascade to them unseen.
+        let versions = sqlx::query("DELETE FROM file_versions WHERE file_id = $1 RETURNING blob_key")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let current = sqlx::query("DELETE FROM files WHERE id = $1 RETURNING blob_key")
             .bind(id)
             .fetch_optional(&mut *tx)
             .await
             .map_err(db_err)?;
+        let Some(current) = current else { return Ok(Vec::new()) };
         // Explicit, so a backend without cascading foreign keys behaves the same.
         sqlx::query("DELETE FROM links WHERE file_id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        row.map(|r| r.try_get("blob_key").map_err(Error::internal)).transpose()
+        let mut keys = vec![current.try_get::<String, _>("blob_key").map_err(Error::internal)?];
+        for r in versions {
+            keys.push(r.try_get("blob_key").map_err(Error::internal)?);
+        }
+        keys.sort();
+        keys.dedup();
+        Ok(keys)
     }
 
-    async fn replace_file_content(&self, id: i64, size: i64, blob_key: &str, now: i64) -> Result<Option<String>> {
+    async fn replace_file_content(&self, id: i64, new: &NewVersion, keep: i64) -> Result<Option<Vec<String>>> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         // Take the row's lock before reading, as in `insert_link`: concurrent
         // replacements then queue (instead of failing with "database is
-        // locked" on SQLite) and each reads the blob its predecessor wrote
-        // (instead of two handing back the same one on PostgreSQL).
-        let touched = sqlx::query("UPDATE files SET updated = updated WHERE id = $1")
+        // locked" on SQLite) and each numbers its version after its
+        // predecessor's (instead of two claiming the same on PostgreSQL).
+        let bumped = sqlx::query(
+            "UPDATE files SET size = $1, blob_key = $2, version = version + 1, updated = $3 WHERE id = $4 RETURNING version",
+        )
+        .bind(new.size)
+        .bind(&new.blob_key)
+        .bind(new.now)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let Some(bumped) = bumped else { return Ok(None) };
+        let version: i64 = bumped.try_get("version").map_err(Error::internal)?;
+        version_query(id, version, new).execute(&mut *tx).await.map_err(db_err)?;
+        let dropped = sqlx::query("DELETE FROM file_versions WHERE file_id = $1 AND version < $2 RETURNING blob_key")
             .bind(id)
-            .execute(&mut *tx)
+            .bind(version - keep.max(0))
+            .fetch_all(&mut *tx)
             .await
             .map_err(db_err)?;
-        if touched.rows_affected() == 0 {
-            return Ok(None);
+        // A dropped version may share its blob with a kept one (a restore).
+        let mut unused = Vec::new();
+        for r in dropped {
+            let key: String = r.try_get("blob_key").map_err(Error::internal)?;
+            let used = sqlx::query("SELECT 1 AS one FROM file_versions WHERE blob_key = $1 LIMIT 1")
+                .bind(&key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            if used.is_none() && !unused.contains(&key) {
+                unused.push(key);
+            }
         }
-        let old = sqlx::query("SELECT blob_key FROM files WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        sqlx::query("UPDATE files SET size = $1, blob_key = $2, version = version + 1, updated = $3 WHERE id = $4")
-            .bind(size)
-            .bind(blob_key)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        Ok(Some(old.try_get("blob_key").map_err(Error::internal)?))
+        Ok(Some(unused))
+    }
+
+    async fn file_versions(&self, file_id: i64) -> Result<Vec<FileVersion>> {
+        let sql = format!("SELECT {} FROM file_versions WHERE file_id = $1 ORDER BY version DESC", rows::VERSION_COLS);
+        self.all(&sql, |q| q.bind(file_id), rows::version).await
+    }
+
+    async fn file_version(&self, file_id: i64, version: i64) -> Result<Option<FileVersion>> {
+        let sql = format!("SELECT {} FROM file_versions WHERE file_id = $1 AND version = $2", rows::VERSION_COLS);
+        self.one(&sql, |q| q.bind(file_id).bind(version), rows::version).await
     }
 
     async fn file_links(&self, file_id: i64, offset: i64, limit: i64) -> Result<(Vec<Link>, i64)> {
@@ -428,7 +487,7 @@ impl Store for Db {
         // The file lock does not cover the same id claimed on another file at
         // once; on PostgreSQL that would surface here as a unique violation.
         let inserted = sqlx::query(&format!(
-            "INSERT INTO links ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO links ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING",
             rows::LINK_COLS
         ))
         .bind(&l.id)
@@ -443,6 +502,7 @@ impl Store for Db {
         .bind(&l.short_code)
         .bind(&l.created_by)
         .bind(l.created)
+        .bind(&l.token_salt)
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;

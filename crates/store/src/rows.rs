@@ -1,7 +1,7 @@
 //! Row → domain mapping, kept apart from the queries.
 
 use spacelinks_api_types::{FileShare, UserType};
-use spacelinks_core::{ApiKey, AuditEntry, Error, File, Folder, Link, LinkEvent, Owner, Result, User};
+use spacelinks_core::{ApiKey, AuditEntry, Error, File, FileVersion, Folder, Link, LinkEvent, Owner, Result, User};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -102,9 +102,9 @@ pub fn file(r: &AnyRow) -> Result<File> {
     })
 }
 
-pub const LINK_COLS: &str = "id, file_id, is_primary, access, title, expires, password_enc, deny_download, internal, short_code, created_by, created";
+pub const LINK_COLS: &str = "id, file_id, is_primary, access, title, expires, password_enc, deny_download, internal, short_code, created_by, created, token_salt";
 
-const LINK_NAMES: [&str; 12] = [
+const LINK_NAMES: [&str; 13] = [
     "id",
     "file_id",
     "is_primary",
@@ -117,10 +117,11 @@ const LINK_NAMES: [&str; 12] = [
     "short_code",
     "created_by",
     "created",
+    "token_salt",
 ];
 
 /// The link's columns as `l_<name>`, beside a file's in one row.
-const LINK_ALIASES: [&str; 12] = [
+const LINK_ALIASES: [&str; 13] = [
     "l_id",
     "l_file_id",
     "l_is_primary",
@@ -133,13 +134,14 @@ const LINK_ALIASES: [&str; 12] = [
     "l_short_code",
     "l_created_by",
     "l_created",
+    "l_token_salt",
 ];
 
 pub fn link(r: &AnyRow) -> Result<Link> {
     link_named(r, &LINK_NAMES)
 }
 
-fn link_named(r: &AnyRow, n: &[&str; 12]) -> Result<Link> {
+fn link_named(r: &AnyRow, n: &[&str; 13]) -> Result<Link> {
     let access: i64 = r.try_get(n[3]).map_err(Error::internal)?;
     Ok(Link {
         id: r.try_get(n[0]).map_err(Error::internal)?,
@@ -154,6 +156,7 @@ fn link_named(r: &AnyRow, n: &[&str; 12]) -> Result<Link> {
         short_code: r.try_get(n[9]).map_err(Error::internal)?,
         created_by: r.try_get(n[10]).map_err(Error::internal)?,
         created: r.try_get(n[11]).map_err(Error::internal)?,
+        token_salt: r.try_get(n[12]).map_err(Error::internal)?,
     })
 }
 
@@ -201,4 +204,18 @@ fn static_kind(k: &str) -> &'static str {
         .into_iter()
         .find(|s| *s == k)
         .unwrap_or("other")
+}
+
+pub const VERSION_COLS: &str = "file_id, version, size, blob_key, created, created_by, comment";
+
+pub fn version(r: &AnyRow) -> Result<FileVersion> {
+    Ok(FileVersion {
+        file_id: r.try_get("file_id").map_err(Error::internal)?,
+        version: r.try_get("version").map_err(Error::internal)?,
+        size: r.try_get("size").map_err(Error::internal)?,
+        blob_key: r.try_get("blob_key").map_err(Error::internal)?,
+        created: r.try_get("created").map_err(Error::internal)?,
+        created_by: r.try_get("created_by").map_err(Error::internal)?,
+        comment: r.try_get("comment").map_err(Error::internal)?,
+    })
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use spacelinks_api_types::{FileShare, UserType};
 use spacelinks_core::{
-    ApiKey, AuditEntry, Error, File, Folder, Link, LinkEvent, LinkInsert, NewFile, NewUser, Store, User,
+    ApiKey, AuditEntry, Error, File, Folder, Link, LinkEvent, LinkInsert, NewFile, NewUser, NewVersion, Store, User,
 };
 use spacelinks_store::Db;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -161,6 +161,10 @@ async fn create_file(store: &dyn Store, folder_id: i64, owner: &User, title: &st
     store.create_file(&new).await.expect("create file")
 }
 
+fn new_version(size: i64, blob_key: &str, now: i64) -> NewVersion {
+    NewVersion { size, blob_key: blob_key.into(), now, created_by: "someone".into(), comment: "Uploaded".into() }
+}
+
 /// A plain read-only, non-internal link with a code derived from its id.
 fn link(id: &str, file_id: i64, primary: bool, created: i64) -> Link {
     Link {
@@ -176,6 +180,7 @@ fn link(id: &str, file_id: i64, primary: bool, created: i64) -> Link {
         short_code: format!("code-{id}"),
         created_by: "creator".into(),
         created,
+        token_salt: format!("salt{id}"),
     }
 }
 
@@ -470,15 +475,37 @@ async fn files(store: &dyn Store) {
     let other = create_file(store, root.id, &alice, "other.txt").await;
     assert_ne!(other.id, file.id);
 
-    // New content: new blob, next version, old blob key handed back.
-    assert_eq!(store.replace_file_content(file.id, 99, "blob-2", T0 + 50).await.unwrap().as_deref(), Some("blob-1"));
+    // New content: new blob, next version; the previous versions are kept
+    // (here 1 besides the current one) and dropped blobs handed back.
+    assert_eq!(
+        store.replace_file_content(file.id, &new_version(99, "blob-2", T0 + 50), 1).await.unwrap(),
+        Some(vec![])
+    );
     let v2 = store.file(file.id).await.unwrap().unwrap();
     assert_eq!((v2.size, v2.version, v2.blob_key.as_str()), (99, 2, "blob-2"));
     assert_eq!((v2.created, v2.updated), (T0 + 7, T0 + 50));
-    assert_eq!(store.replace_file_content(file.id, 5, "blob-3", T0 + 60).await.unwrap().as_deref(), Some("blob-2"));
+    let dropped = store.replace_file_content(file.id, &new_version(5, "blob-3", T0 + 60), 1).await.unwrap();
+    assert_eq!(dropped, Some(vec!["blob-1".to_string()]));
     let v3 = store.file(file.id).await.unwrap().unwrap();
     assert_eq!((v3.size, v3.version, v3.blob_key.as_str(), v3.updated), (5, 3, "blob-3", T0 + 60));
-    assert_eq!(store.replace_file_content(i64::MAX, 1, "blob-x", T0).await.unwrap(), None);
+    let versions = store.file_versions(file.id).await.unwrap();
+    let summary: Vec<_> = versions.iter().map(|v| (v.version, v.size, v.blob_key.as_str(), v.created)).collect();
+    assert_eq!(summary, [(3, 5, "blob-3", T0 + 60), (2, 99, "blob-2", T0 + 50)]);
+    assert_eq!((versions[0].comment.as_str(), versions[0].created_by.as_str()), ("Uploaded", "someone"));
+    assert_eq!(store.file_version(file.id, 2).await.unwrap().map(|v| v.size), Some(99));
+    assert_eq!(store.file_version(file.id, 1).await.unwrap(), None);
+    // A version sharing a kept version's blob does not hand it back.
+    let dropped = store.replace_file_content(file.id, &new_version(99, "blob-2", T0 + 70), 1).await.unwrap();
+    assert_eq!(dropped, Some(vec![]), "blob-2 is still used by version 4");
+    let dropped = store.replace_file_content(file.id, &new_version(5, "blob-3", T0 + 80), 1).await.unwrap();
+    assert_eq!(dropped, Some(vec![]), "blob-3 is the new current version's");
+    assert_eq!(store.replace_file_content(i64::MAX, &new_version(1, "blob-x", T0), 1).await.unwrap(), None);
+    let first = store.file_versions(other.id).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(
+        (first[0].version, first[0].comment.as_str(), first[0].created_by.as_str()),
+        (1, "Created", alice.id.as_str())
+    );
     let untouched = store.file(other.id).await.unwrap().unwrap();
     assert_eq!((untouched.version, untouched.blob_key.as_str()), (1, "blob-other.txt"));
 
@@ -486,14 +513,15 @@ async fn files(store: &dyn Store) {
     for (id, f) in [("f1", &file), ("f2", &file), ("o1", &other)] {
         assert_eq!(insert(store, &link(id, f.id, false, T0), 10).await, LinkInsert::Inserted);
     }
-    assert_eq!(store.delete_file(file.id).await.unwrap().as_deref(), Some("blob-3"));
+    assert_eq!(store.delete_file(file.id).await.unwrap(), ["blob-2", "blob-3"]);
     assert!(store.file(file.id).await.unwrap().is_none());
     assert!(store.link("f1").await.unwrap().is_none());
     assert!(store.link_by_code("code-f2").await.unwrap().is_none());
     assert!(store.primary_link(file.id).await.unwrap().is_none());
     assert_eq!(store.file_links(file.id, 0, 10).await.unwrap().1, 0);
-    assert_eq!(store.delete_file(file.id).await.unwrap(), None);
-    assert_eq!(store.replace_file_content(file.id, 1, "blob-4", T0).await.unwrap(), None);
+    assert!(store.delete_file(file.id).await.unwrap().is_empty());
+    assert!(store.file_versions(file.id).await.unwrap().is_empty());
+    assert_eq!(store.replace_file_content(file.id, &new_version(1, "blob-4", T0), 1).await.unwrap(), None);
     // The other file and its link are untouched.
     assert!(store.file(other.id).await.unwrap().is_some());
     assert_eq!(store.link("o1").await.unwrap().map(|l| l.file_id), Some(other.id));
@@ -675,7 +703,7 @@ async fn link_limits(store: &dyn Store) {
     assert_eq!(insert(store, &link("ghost", i64::MAX, false, T0), 10).await, LinkInsert::FileGone);
     assert!(store.link("ghost").await.unwrap().is_none());
     let doomed = create_file(store, root.id, &alice, "c.txt").await;
-    assert!(store.delete_file(doomed.id).await.unwrap().is_some());
+    assert!(!store.delete_file(doomed.id).await.unwrap().is_empty());
     assert_eq!(insert(store, &link("late", doomed.id, true, T0), 10).await, LinkInsert::FileGone);
     assert!(store.link("late").await.unwrap().is_none());
 
@@ -814,14 +842,15 @@ async fn concurrent_content_replacements(db: &Db) {
             let (db, barrier) = (db.clone(), barrier.clone());
             tokio::spawn(async move {
                 barrier.wait().await;
-                db.replace_file_content(file.id, i as i64, &format!("blob-new-{i}"), T0 + i as i64).await
+                let new = new_version(i as i64, &format!("blob-new-{i}"), T0 + i as i64);
+                db.replace_file_content(file.id, &new, 0).await
             })
         })
         .collect();
     let mut handed_back = Vec::new();
     for task in tasks {
         let old = task.await.expect("task panicked").expect("replace_file_content failed");
-        handed_back.push(old.expect("file exists"));
+        handed_back.extend(old.expect("file exists"));
     }
     let after = store.file(file.id).await.unwrap().unwrap();
     assert_eq!(after.version, 1 + n as i64);

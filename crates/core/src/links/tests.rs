@@ -26,6 +26,7 @@ fn stored() -> Link {
         short_code: "abc".into(),
         created_by: "u".into(),
         created: NOW,
+        token_salt: String::new(),
     }
 }
 

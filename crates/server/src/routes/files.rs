@@ -5,6 +5,7 @@ use futures::TryStreamExt;
 use spacelinks_api_types::date::now_micros;
 use spacelinks_api_types::dto::{FileOperationDto, FolderContentDto, PathPart};
 use spacelinks_core::rights::Viewer;
+use spacelinks_core::versions::COMMENT_UPLOADED;
 use spacelinks_core::{extension_of, Error, File, Folder, LinkEvent, NewFile, User};
 
 use crate::app::AppState;
@@ -238,9 +239,8 @@ pub async fn file_info(State(state): State<AppState>, ctx: Ctx, Path(id): Path<S
 pub async fn delete_file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
     let user = ctx.user()?;
     let file = own_file(&state, user, parse_id(&id, Error::file_not_found)?).await?;
-    if let Some(key) = state.svc.store.delete_file(file.id).await? {
-        state.blobs.delete(&key).await?;
-    }
+    let blobs = state.svc.store.delete_file(file.id).await?;
+    delete_blobs(&state, &blobs).await;
     ctx.ok(vec![FileOperationDto {
         id: uuid::Uuid::new_v4().to_string(),
         operation: 2,
@@ -280,15 +280,28 @@ pub async fn new_version(
         return Err(Error::Forbidden("You don't have enough permission to edit the file".into()));
     }
     let (_, key, size) = receive_file(state, multipart).await?;
-    match state.svc.store.replace_file_content(file_id, size, &key, now_micros()).await? {
-        Some(old) => state.blobs.delete(&old).await?,
-        None => {
-            state.blobs.delete(&key).await?;
-            return Err(Error::file_not_found());
+    let by = ctx.caller.user.as_ref();
+    let change = match state.svc.add_version(file_id, size, &key, by, COMMENT_UPLOADED).await {
+        Ok(c) => c,
+        Err(e) => {
+            delete_blobs(state, std::slice::from_ref(&key)).await;
+            return Err(e);
         }
-    }
+    };
+    // Only versions beyond the kept number lose their blobs, after the commit.
+    delete_blobs(state, &change.unused_blobs).await;
     access.record(state, ctx, "uploaded");
     Ok(access)
+}
+
+/// Removes blobs the database no longer points at. A failure leaves an
+/// orphan blob (logged), never a broken file: the rows are already gone.
+pub async fn delete_blobs(state: &AppState, keys: &[String]) {
+    for key in keys {
+        if let Err(e) = state.blobs.delete(key).await {
+            tracing::warn!(blob = %key, error = %e, "could not delete an unused blob; it is left as an orphan");
+        }
+    }
 }
 
 /// `GET /filehandler.ashx?action=download|view&fileid=ID[&share=TOKEN]`.
@@ -301,13 +314,26 @@ pub async fn file_handler(State(state): State<AppState>, ctx: Ctx, q: QueryMap) 
         _ => return Err(Error::BadRequest("action must be download or view".into()).into()),
     };
     let id = parse_id(q.get("fileid").unwrap_or(""), Error::file_not_found)?;
+    let version = q.int("version")?;
     let access = file_access(&state, &ctx, &q, id).await?;
+    // `version`: an older version, for the file's owner only; links always
+    // serve the current content.
+    let older = match (version, &access) {
+        (Some(v), _) if v == access.file().version => None,
+        (Some(v), FileAccess::Owner(f)) => {
+            let old = state.svc.store.file_version(f.id, v).await?.ok_or_else(Error::file_not_found)?;
+            Some(File { size: old.size, blob_key: old.blob_key, version: old.version, ..f.clone() })
+        }
+        (Some(_), FileAccess::Link { .. }) => return Err(Error::cannot_read_file().into()),
+        (None, _) => None,
+    };
+    let file = older.as_ref().unwrap_or(access.file());
     // What the share page previews must load even under denyDownload.
-    let preview_ok = inline && inline_safe(&mime_of(&access.file().title));
+    let preview_ok = inline && inline_safe(&mime_of(&file.title));
     if !access.viewer().can("Download") && !preview_ok {
         return Err(Error::Forbidden("You don't have enough permission to download the file".into()).into());
     }
-    let res = stream_file(&state, access.file(), inline, &ctx.headers).await?;
+    let res = stream_file(&state, file, inline, &ctx.headers).await?;
     let from_start =
         ctx.headers.get(axum::http::header::RANGE).is_none_or(|r| r.to_str().is_ok_and(|r| r.starts_with("bytes=0-")));
     if res.status().is_success() && from_start {

@@ -7,6 +7,7 @@ mod files;
 mod links;
 mod pages;
 mod share;
+mod versions;
 
 use axum::handler::Handler;
 use axum::http::Method;
@@ -51,6 +52,8 @@ pub fn routes() -> Routes {
         // FILES_WRITE then.
         .get("/api/2.0/files/file/{file_id}/link", FILES_READ, links::get_primary_link)
         .post("/api/2.0/files/file/{file_id}/link", FILES_WRITE, links::create_primary_link)
+        .get("/api/2.0/files/file/{file_id}/history", FILES_READ, versions::file_history)
+        .post("/api/2.0/files/file/{file_id}/restoreversion", FILES_WRITE, versions::restore_version)
         .get("/api/2.0/files/share/{key}", FILES_READ, share::resolve_share)
         .post("/api/2.0/files/share/{key}/password", FILES_WRITE, share::apply_share_password)
         .get("/filehandler.ashx", FILES_READ, files::file_handler)

@@ -144,7 +144,7 @@ fn with_page_headers(mut res: Response) -> Response {
 /// `GET /s/{code}` → 302 to the share page of the link.
 pub async fn short_link(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult {
     let Some(link) = state.svc.store.link_by_code(&code).await? else { return Ok(SharePage::invalid()) };
-    let token = state.svc.secrets.share_token(&link.id);
+    let token = state.svc.share_token(&link);
     // 302, as DocSpace's short links answer.
     let location = format!("/doceditor?fileid={}&share={token}", link.file_id);
     let mut res = StatusCode::FOUND.into_response();
