@@ -1,0 +1,519 @@
+//! The authorization matrix (issue 10, suite 4): every route of the router's
+//! own table × every kind of caller, and the recipient routes × every state
+//! of a share token, each cell asserting the exact status. A route added to
+//! the table without a row here fails the test. `--nocapture` prints both
+//! tables.
+//!
+//! Callers: anonymous, the file's owner (session), another user, a guest,
+//! the owner's revoked key, the owner's expired key, and one key of the
+//! owner per scope of `GET keys/permissions`. Requests target the owner's
+//! resources, so "other user" and "guest" cells show what a stranger gets.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use axum::http::Method;
+use common::*;
+use serde_json::json;
+use spacelinks_server::scope::PERMISSIONS;
+
+/// Which key scopes pass a route: written out here, apart from the code's
+/// `Scope::allows`, so the two check each other.
+const PUBLIC: &[&str] = &PERMISSIONS;
+const ANY_KEY: &[&str] = &PERMISSIONS;
+const ANY_READ: &[&str] = &["*", "*:read", "*:write"];
+const ANY_WRITE: &[&str] = &["*", "*:write"];
+const FILES_READ: &[&str] = &["*", "*:read", "*:write", "files:read", "files:write"];
+const FILES_WRITE: &[&str] = &["*", "*:write", "files:write"];
+const ACCOUNTS_WRITE: &[&str] = &["*", "*:write", "accounts:write"];
+const SELF_READ: &[&str] = &["*", "*:read", "*:write", "accounts.self:read", "accounts.self:write"];
+
+/// One route's expected statuses: for anonymous, owner, other user, guest;
+/// keys with a scope in `scopes` get `key` (the owner's own result unless
+/// the route needs more than its scope, see `GET .../link`), other keys 403;
+/// revoked and expired keys are anonymous.
+struct Row {
+    method: Method,
+    path: &'static str,
+    /// The scope as the route table names it (`Scope::describe`).
+    declared: &'static str,
+    anon: u16,
+    owner: u16,
+    other: u16,
+    guest: u16,
+    scopes: &'static [&'static str],
+    key: u16,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row(
+    method: Method,
+    path: &'static str,
+    declared: &'static str,
+    [anon, owner, other, guest]: [u16; 4],
+    scopes: &'static [&'static str],
+    key: u16,
+) -> Row {
+    Row { method, path, declared, anon, owner, other, guest, scopes, key }
+}
+
+fn rows() -> Vec<Row> {
+    use Method as M;
+    vec![
+        row(M::GET, "/healthz", "none (public)", [200, 200, 200, 200], PUBLIC, 200),
+        row(M::POST, "/api/2.0/authentication", "*:write", [200, 200, 200, 200], ANY_WRITE, 200),
+        row(M::GET, "/api/2.0/authentication", "*:read", [200, 200, 200, 200], ANY_READ, 200),
+        row(M::POST, "/api/2.0/keys", "*:write", [401, 200, 200, 403], ANY_WRITE, 200),
+        row(M::GET, "/api/2.0/keys", "*:read", [401, 200, 200, 200], ANY_READ, 200),
+        row(M::GET, "/api/2.0/keys/permissions", "*:read", [401, 200, 200, 200], ANY_READ, 200),
+        row(M::GET, "/api/2.0/keys/@self", "any key", [401, 404, 404, 404], ANY_KEY, 200),
+        // DocSpace answers 200 `false` to anyone but the key's owner or an
+        // admin, and deletes nothing (checked below).
+        row(M::DELETE, "/api/2.0/keys/{id}", "*:write", [401, 200, 200, 200], ANY_WRITE, 200),
+        row(M::POST, "/api/2.0/people", "accounts:write", [401, 200, 403, 403], ACCOUNTS_WRITE, 200),
+        row(M::GET, "/api/2.0/people/@self", "accounts.self:read", [401, 200, 200, 200], SELF_READ, 200),
+        row(M::GET, "/api/2.0/files/@my", "files:read", [401, 200, 200, 200], FILES_READ, 200),
+        row(M::POST, "/api/2.0/files/@my/file", "files:write", [401, 200, 200, 200], FILES_WRITE, 200),
+        row(M::POST, "/api/2.0/files/@my/upload", "files:write", [401, 200, 200, 200], FILES_WRITE, 200),
+        row(M::GET, "/api/2.0/files/{folder_id}", "files:read", [401, 200, 403, 403], FILES_READ, 200),
+        row(M::POST, "/api/2.0/files/{folder_id}/file", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(M::POST, "/api/2.0/files/{folder_id}/upload", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(M::PUT, "/api/2.0/files/{file_id}/update", "files:write", [403, 200, 403, 403], FILES_WRITE, 200),
+        row(M::GET, "/api/2.0/files/folder/{folder_id}", "files:read", [401, 200, 403, 403], FILES_READ, 200),
+        row(M::POST, "/api/2.0/files/folder/{folder_id}", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(M::GET, "/api/2.0/files/file/{file_id}", "files:read", [403, 200, 403, 403], FILES_READ, 200),
+        row(M::DELETE, "/api/2.0/files/file/{file_id}", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(M::GET, "/api/2.0/files/file/{file_id}/links", "files:read", [401, 200, 200, 200], FILES_READ, 200),
+        row(M::PUT, "/api/2.0/files/file/{file_id}/links", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        // Creates the primary link: a read-only key may not (see the key
+        // cells: files:read and *:read get 403 from the handler).
+        row(M::GET, "/api/2.0/files/file/{file_id}/link", "files:read", [403, 200, 403, 403], FILES_WRITE, 200),
+        row(M::POST, "/api/2.0/files/file/{file_id}/link", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(M::GET, "/api/2.0/files/file/{file_id}/history", "files:read", [403, 200, 403, 403], FILES_READ, 200),
+        row(
+            M::POST,
+            "/api/2.0/files/file/{file_id}/restoreversion",
+            "files:write",
+            [403, 200, 403, 403],
+            FILES_WRITE,
+            200,
+        ),
+        row(M::GET, "/api/2.0/files/share/{key}", "files:read", [200, 200, 200, 200], FILES_READ, 200),
+        row(M::POST, "/api/2.0/files/share/{key}/password", "files:write", [200, 200, 200, 200], FILES_WRITE, 200),
+        row(M::GET, "/filehandler.ashx", "files:read", [403, 200, 403, 403], FILES_READ, 200),
+        row(M::GET, "/s/{code}", "files:read", [302, 302, 302, 302], FILES_READ, 302),
+        row(M::GET, "/doceditor", "files:read", [404, 200, 404, 404], FILES_READ, 200),
+        row(M::GET, "/share/preview/{file_id}", "files:read", [404, 200, 404, 404], FILES_READ, 200),
+        row(M::POST, "/share/password", "files:write", [303, 303, 303, 303], FILES_WRITE, 303),
+        row(M::POST, "/share/upload", "files:write", [403, 303, 403, 403], FILES_WRITE, 303),
+        row(M::GET, "/static/share.css", "none (public)", [200, 200, 200, 200], PUBLIC, 200),
+    ]
+}
+
+/// Everything the requests point at.
+struct Fixture {
+    owner: String,
+    other: String,
+    guest: String,
+    /// The owner's keys: (column name, key).
+    keys: Vec<(String, String)>,
+    root: i64,
+    file: i64,
+    /// A valid Read link on `file`, no password.
+    token: String,
+    code: String,
+}
+
+impl Fixture {
+    async fn new(s: &TestServer) -> Self {
+        let owner = s.owner().await;
+        let other = s.user("other@example.com", "User").await;
+        let guest = s.user("guest@example.com", "Guest").await;
+        let file = s.upload_id(&owner, "Matrix.txt", b"matrix bytes").await;
+        // A second version, so that version 1 can be restored.
+        let res = s
+            .send(Req::put(&format!("/api/2.0/files/{file}/update")).auth(&owner).multipart("file", "v.txt", b"v2"))
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let link = s.put_link(&owner, file, json!({"access": "Read"})).await;
+        let code = link["sharedLink"]["shareLink"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+        let mut keys = Vec::new();
+        for p in PERMISSIONS {
+            keys.push((format!("key {p}"), s.api_key(&owner, &[p]).await.0));
+        }
+        let (revoked, dto) = s.api_key(&owner, &[]).await;
+        let res = s.send(Req::delete(&format!("/api/2.0/keys/{}", dto["id"].as_str().unwrap())).auth(&owner)).await;
+        assert_eq!(res.status, 200);
+        let (expired, dto) = s.api_key(&owner, &[]).await;
+        s.sql("UPDATE api_keys SET expires = 1 WHERE id = $1", &[dto["id"].as_str().unwrap()]).await;
+        keys.insert(0, ("expired key".into(), expired));
+        keys.insert(0, ("revoked key".into(), revoked));
+        Fixture {
+            root: s.store().file(file).await.unwrap().unwrap().folder_id,
+            owner,
+            other,
+            guest,
+            keys,
+            file,
+            token: token(&link),
+            code,
+        }
+    }
+
+    /// The request of a route, on fresh resources where the call would
+    /// consume them (a delete, a key), so every cell starts from the same state.
+    async fn request(&self, s: &TestServer, method: &Method, path: &str) -> Req {
+        let (f, root, t) = (self.file, self.root, &self.token);
+        let upload = |p: String| Req::post(&p).multipart("file", "m.txt", b"m");
+        match (method.as_str(), path) {
+            ("GET", "/healthz") => Req::get("/healthz"),
+            ("POST", "/api/2.0/authentication") => {
+                Req::post("/api/2.0/authentication").json(json!({"userName": OWNER_EMAIL, "password": OWNER_PASSWORD}))
+            }
+            ("GET", "/api/2.0/authentication") => Req::get("/api/2.0/authentication"),
+            ("POST", "/api/2.0/keys") => Req::post("/api/2.0/keys").json(json!({"name": "matrix"})),
+            ("GET", "/api/2.0/keys") => Req::get("/api/2.0/keys"),
+            ("GET", "/api/2.0/keys/permissions") => Req::get("/api/2.0/keys/permissions"),
+            ("GET", "/api/2.0/keys/@self") => Req::get("/api/2.0/keys/@self"),
+            ("DELETE", "/api/2.0/keys/{id}") => {
+                let (_, dto) = s.api_key(&self.owner, &[]).await;
+                Req::delete(&format!("/api/2.0/keys/{}", dto["id"].as_str().unwrap()))
+            }
+            ("POST", "/api/2.0/people") => Req::post("/api/2.0/people").json(json!({
+                "email": format!("p-{}@example.com", uuid::Uuid::new_v4().simple()),
+                "firstName": "M", "lastName": "X", "type": "User", "password": "pass-word-1"
+            })),
+            ("GET", "/api/2.0/people/@self") => Req::get("/api/2.0/people/@self"),
+            ("GET", "/api/2.0/files/@my") => Req::get("/api/2.0/files/@my"),
+            ("POST", "/api/2.0/files/@my/file") => Req::post("/api/2.0/files/@my/file").json(json!({"title": "n"})),
+            ("POST", "/api/2.0/files/@my/upload") => upload("/api/2.0/files/@my/upload".into()),
+            ("GET", "/api/2.0/files/{folder_id}") => Req::get(&format!("/api/2.0/files/{root}")),
+            ("POST", "/api/2.0/files/{folder_id}/file") => {
+                Req::post(&format!("/api/2.0/files/{root}/file")).json(json!({"title": "n"}))
+            }
+            ("POST", "/api/2.0/files/{folder_id}/upload") => upload(format!("/api/2.0/files/{root}/upload")),
+            ("PUT", "/api/2.0/files/{file_id}/update") => {
+                Req::put(&format!("/api/2.0/files/{f}/update")).multipart("file", "u.txt", b"update")
+            }
+            ("GET", "/api/2.0/files/folder/{folder_id}") => Req::get(&format!("/api/2.0/files/folder/{root}")),
+            ("POST", "/api/2.0/files/folder/{folder_id}") => {
+                Req::post(&format!("/api/2.0/files/folder/{root}")).json(json!({"title": "sub"}))
+            }
+            ("GET", "/api/2.0/files/file/{file_id}") => Req::get(&format!("/api/2.0/files/file/{f}")),
+            ("DELETE", "/api/2.0/files/file/{file_id}") => {
+                let doomed = s.upload_id(&self.owner, "Doomed.txt", b"d").await;
+                Req::delete(&format!("/api/2.0/files/file/{doomed}"))
+            }
+            ("GET", "/api/2.0/files/file/{file_id}/links") => Req::get(&format!("/api/2.0/files/file/{f}/links")),
+            ("PUT", "/api/2.0/files/file/{file_id}/links") => {
+                // A fresh file: the per-file link limit must not interfere.
+                let target = s.upload_id(&self.owner, "Links.txt", b"l").await;
+                Req::put(&format!("/api/2.0/files/file/{target}/links")).json(json!({"access": "Read"}))
+            }
+            ("GET", "/api/2.0/files/file/{file_id}/link") => {
+                let bare = s.upload_id(&self.owner, "NoLink.txt", b"n").await;
+                Req::get(&format!("/api/2.0/files/file/{bare}/link"))
+            }
+            ("POST", "/api/2.0/files/file/{file_id}/link") => {
+                let bare = s.upload_id(&self.owner, "NoLink.txt", b"n").await;
+                Req::post(&format!("/api/2.0/files/file/{bare}/link")).json(json!({}))
+            }
+            ("GET", "/api/2.0/files/file/{file_id}/history") => Req::get(&format!("/api/2.0/files/file/{f}/history")),
+            ("POST", "/api/2.0/files/file/{file_id}/restoreversion") => {
+                Req::post(&format!("/api/2.0/files/file/{f}/restoreversion?version=1"))
+            }
+            ("GET", "/api/2.0/files/share/{key}") => Req::get(&format!("/api/2.0/files/share/{t}")),
+            ("POST", "/api/2.0/files/share/{key}/password") => {
+                Req::post(&format!("/api/2.0/files/share/{t}/password")).json(json!({"password": "whatever-1"}))
+            }
+            ("GET", "/filehandler.ashx") => Req::get(&format!("/filehandler.ashx?action=download&fileid={f}")),
+            ("GET", "/s/{code}") => Req::get(&format!("/s/{}", self.code)),
+            ("GET", "/doceditor") => Req::get(&format!("/doceditor?fileid={f}")),
+            ("GET", "/share/preview/{file_id}") => Req::get(&format!("/share/preview/{f}")),
+            ("POST", "/share/password") => Req::post("/share/password")
+                .body("application/x-www-form-urlencoded", format!("share={t}&fileid={f}&password=whatever-1")),
+            ("POST", "/share/upload") => {
+                Req::post(&format!("/share/upload?fileid={f}")).multipart("file", "u.txt", b"page upload")
+            }
+            ("GET", "/static/share.css") => Req::get("/static/share.css"),
+            _ => panic!("{method} {path} is in the route table but has no request in the authorization matrix"),
+        }
+    }
+}
+
+/// Prints a table: one line per row, one column per caller.
+fn print_table(title: &str, columns: &[String], lines: &[(String, Vec<String>)]) {
+    println!("\n{title}");
+    let width = lines.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
+    println!("{:width$}  {}", "", columns.iter().map(|c| format!("{c:>7}")).collect::<Vec<_>>().join(" "));
+    for (label, cells) in lines {
+        let cells: Vec<String> =
+            cells.iter().zip(columns).map(|(c, h)| format!("{c:>w$}", w = h.len().max(7))).collect();
+        println!("{label:width$}  {}", cells.join(" "));
+    }
+}
+
+#[tokio::test]
+async fn every_route_by_every_caller() {
+    let s = TestServer::start().await;
+    let fx = Fixture::new(&s).await;
+    let table = spacelinks_server::routes::routes();
+    let rows = rows();
+    let spec_keys: Vec<(String, &str)> = table.table().iter().map(|r| (r.method.to_string(), r.path)).collect();
+    for r in &rows {
+        assert!(
+            spec_keys.iter().any(|(m, p)| *m == r.method.as_str() && *p == r.path),
+            "the matrix row {} {} is not a route any more",
+            r.method,
+            r.path
+        );
+    }
+    let mut callers: Vec<(String, Option<String>)> = vec![
+        ("anon".into(), None),
+        ("owner".into(), Some(fx.owner.clone())),
+        ("other".into(), Some(fx.other.clone())),
+        ("guest".into(), Some(fx.guest.clone())),
+    ];
+    callers.extend(fx.keys.iter().map(|(n, k)| (n.clone(), Some(k.clone()))));
+    let columns: Vec<String> = callers.iter().map(|(n, _)| n.replace("key ", "")).collect();
+
+    let mut lines = Vec::new();
+    let mut wrong = Vec::new();
+    for spec in table.table() {
+        let label = format!("{} {}", spec.method, spec.path);
+        let r = rows
+            .iter()
+            .find(|r| r.method == spec.method && r.path == spec.path)
+            .unwrap_or_else(|| panic!("{label} has no row in the authorization matrix: add one"));
+        assert_eq!(spec.scope.describe(), r.declared, "{label}: the route table declares another scope");
+        let mut cells = Vec::new();
+        for (name, cred) in &callers {
+            let expected = match name.as_str() {
+                "anon" | "revoked key" | "expired key" => r.anon,
+                "owner" => r.owner,
+                "other" => r.other,
+                "guest" => r.guest,
+                key => {
+                    let scope = key.trim_start_matches("key ");
+                    if r.scopes.contains(&scope) {
+                        r.key
+                    } else {
+                        403
+                    }
+                }
+            };
+            let mut req = fx.request(&s, &spec.method, spec.path).await;
+            if let Some(c) = cred {
+                req = req.auth(c);
+            }
+            let res = s.send(req).await;
+            assert!(res.status < 500, "{label} as {name}: {} {}", res.status, res.text());
+            if spec.method == Method::DELETE
+                && spec.path == "/api/2.0/keys/{id}"
+                && matches!(name.as_str(), "other" | "guest")
+            {
+                assert_eq!(res.json()["response"], false, "{label} as {name} deleted the owner's key");
+            }
+            if res.status != expected {
+                wrong.push(format!("{label} as {name}: expected {expected}, got {} {}", res.status, res.text()));
+            }
+            cells.push(if res.status == expected { res.status.to_string() } else { format!("{}!", res.status) });
+        }
+        lines.push((label, cells));
+    }
+    print_table(
+        "Authorization matrix: route × caller (! marks a cell that differs from the expectation)",
+        &columns,
+        &lines,
+    );
+    assert!(wrong.is_empty(), "{} cells differ:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+// ---- the recipient routes × the state of the share token --------------------
+
+const STATES: [&str; 8] = ["none", "valid", "expired", "revoked", "internal", "wrong pw", "other file", "recreated"];
+
+/// Tokens (and short codes) in every state, all meant for `file`.
+struct Shares {
+    file: i64,
+    tokens: BTreeMap<&'static str, String>,
+    codes: BTreeMap<&'static str, String>,
+}
+
+async fn shares(s: &TestServer) -> Shares {
+    let owner = s.owner().await;
+    let file = s.upload_id(&owner, "Shared.txt", b"shared bytes").await;
+    let mut tokens = BTreeMap::new();
+    let mut codes = BTreeMap::new();
+    let code_of =
+        |l: &serde_json::Value| l["sharedLink"]["shareLink"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+    let mut add = |state: &'static str, link: &serde_json::Value| {
+        tokens.insert(state, token(link));
+        codes.insert(state, code_of(link));
+    };
+    add("valid", &s.put_link(&owner, file, json!({"access": "Editing"})).await);
+    let expired = s.put_link(&owner, file, json!({"access": "Editing"})).await;
+    s.expire_link(&link_id(&expired)).await;
+    add("expired", &expired);
+    let revoked = s.put_link(&owner, file, json!({"access": "Editing"})).await;
+    s.delete_link(&owner, file, &link_id(&revoked)).await;
+    add("revoked", &revoked);
+    add("internal", &s.put_link(&owner, file, json!({"access": "Editing", "internal": true})).await);
+    add("wrong pw", &s.put_link(&owner, file, json!({"access": "Editing", "password": LINK_PASSWORD})).await);
+    let stranger = s.user("stranger@example.com", "User").await;
+    let theirs = s.upload_id(&stranger, "Theirs.txt", b"theirs").await;
+    add("other file", &s.put_link(&stranger, theirs, json!({"access": "Editing"})).await);
+    // The owner deletes a link; the stranger creates one with the same id on
+    // their file; the old token is tried against the owner's file.
+    let id = "3f7c1d2e-4b5a-4c6d-8e9f-0a1b2c3d4e5f";
+    let old = s.put_link(&owner, file, json!({"linkId": id, "access": "Editing"})).await;
+    s.delete_link(&owner, file, id).await;
+    s.put_link(&stranger, theirs, json!({"linkId": id, "access": "Editing"})).await;
+    add("recreated", &old);
+    Shares { file, tokens, codes }
+}
+
+/// A recipient route with the token of `state` (`none`: without one).
+fn share_request(sh: &Shares, route: &str, state: &str) -> Req {
+    let f = sh.file;
+    let t = sh.tokens.get(state).cloned().unwrap_or_default();
+    let q = if t.is_empty() { String::new() } else { format!("&share={t}") };
+    match route {
+        "GET files/share/{key}" => Req::get(&format!("/api/2.0/files/share/{t}")),
+        "POST files/share/{key}/password" => Req::post(&format!("/api/2.0/files/share/{t}/password"))
+            .json(json!({"password": if state == "wrong pw" { "Wrong-pw-99" } else { LINK_PASSWORD }})),
+        "GET files/file/{id}" => Req::get(&format!("/api/2.0/files/file/{f}?x=1{q}")),
+        "GET filehandler download" => Req::get(&format!("/filehandler.ashx?action=download&fileid={f}{q}")),
+        "GET filehandler view" => Req::get(&format!("/filehandler.ashx?action=view&fileid={f}{q}")),
+        "PUT files/{id}/update" => {
+            Req::put(&format!("/api/2.0/files/{f}/update?x=1{q}")).multipart("file", "u.txt", b"via link")
+        }
+        "GET files/file/{id}/history" => Req::get(&format!("/api/2.0/files/file/{f}/history?x=1{q}")),
+        "GET /doceditor" => Req::get(&format!("/doceditor?fileid={f}{q}")),
+        "GET /share/preview/{id}" => Req::get(&format!("/share/preview/{f}?x=1{q}")),
+        "POST /share/password" => Req::post("/share/password").body(
+            "application/x-www-form-urlencoded",
+            format!(
+                "share={t}&fileid={f}&password={}",
+                if state == "wrong pw" { "Wrong-pw-99" } else { LINK_PASSWORD }
+            ),
+        ),
+        "POST /share/upload" => {
+            Req::post(&format!("/share/upload?fileid={f}{q}")).multipart("file", "u.txt", b"via page")
+        }
+        "GET /s/{code}" => Req::get(&format!("/s/{}", sh.codes.get(state).cloned().unwrap_or_else(|| "none".into()))),
+        other => panic!("no share route {other}"),
+    }
+}
+
+/// Expected cells per route, in `STATES` order, for an anonymous visitor
+/// and for a signed-in user who does not own the file. `200:N` is a 200
+/// whose `response.status` is N (Ok 0, Invalid 1, Expired 2,
+/// RequiredPassword 3, InvalidPassword 4, ExternalAccessDenied 5).
+fn share_rows() -> Vec<(&'static str, [&'static str; 8], [&'static str; 8])> {
+    vec![
+        (
+            "GET files/share/{key}",
+            ["404", "200:0", "200:2", "200:1", "200:5", "200:3", "200:0", "200:1"],
+            ["404", "200:0", "200:2", "200:1", "200:0", "200:3", "200:0", "200:1"],
+        ),
+        (
+            "POST files/share/{key}/password",
+            ["200:1", "200:0", "200:2", "200:1", "200:5", "200:4", "200:0", "200:1"],
+            ["200:1", "200:0", "200:2", "200:1", "200:0", "200:4", "200:0", "200:1"],
+        ),
+        (
+            "GET files/file/{id}",
+            ["403", "200", "403", "403", "403", "403", "403", "403"],
+            ["403", "200", "403", "403", "200", "403", "403", "403"],
+        ),
+        (
+            "GET filehandler download",
+            ["403", "200", "403", "403", "403", "403", "403", "403"],
+            ["403", "200", "403", "403", "200", "403", "403", "403"],
+        ),
+        (
+            "GET filehandler view",
+            ["403", "200", "403", "403", "403", "403", "403", "403"],
+            ["403", "200", "403", "403", "200", "403", "403", "403"],
+        ),
+        (
+            "PUT files/{id}/update",
+            ["403", "200", "403", "403", "403", "403", "403", "403"],
+            ["403", "200", "403", "403", "200", "403", "403", "403"],
+        ),
+        (
+            "GET files/file/{id}/history",
+            ["403", "403", "403", "403", "403", "403", "403", "403"],
+            ["403", "403", "403", "403", "403", "403", "403", "403"],
+        ),
+        (
+            "GET /doceditor",
+            ["404", "200", "410", "404", "403", "200", "404", "404"],
+            ["404", "200", "410", "404", "200", "200", "404", "404"],
+        ),
+        (
+            "GET /share/preview/{id}",
+            ["404", "200", "410", "404", "403", "200", "404", "404"],
+            ["404", "200", "410", "404", "200", "200", "404", "404"],
+        ),
+        (
+            "POST /share/password",
+            ["404", "303", "410", "404", "403", "200", "404", "404"],
+            ["404", "303", "410", "404", "303", "200", "404", "404"],
+        ),
+        (
+            "POST /share/upload",
+            ["403", "303", "403", "403", "403", "403", "403", "403"],
+            ["403", "303", "403", "403", "303", "403", "403", "403"],
+        ),
+        (
+            "GET /s/{code}",
+            ["404", "302", "302", "404", "302", "302", "302", "404"],
+            ["404", "302", "302", "404", "302", "302", "302", "404"],
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_recipient_route_by_every_token_state() {
+    let s = TestServer::start().await;
+    let sh = shares(&s).await;
+    let other = s.user("visitor@example.com", "User").await;
+    let columns: Vec<String> = STATES.iter().map(|s| s.to_string()).collect();
+    let mut wrong = Vec::new();
+    for (who, cred) in [("anonymous", None), ("signed-in user", Some(other.clone()))] {
+        let mut lines = Vec::new();
+        for (route, anon, signed_in) in share_rows() {
+            let expected = if cred.is_some() { signed_in } else { anon };
+            let mut cells = Vec::new();
+            for (i, state) in STATES.iter().enumerate() {
+                let mut req = share_request(&sh, route, state);
+                if let Some(c) = &cred {
+                    req = req.auth(c);
+                }
+                let res = s.send(req).await;
+                assert!(res.status < 500, "{route} with {state} as {who}: {} {}", res.status, res.text());
+                let got = if res.status == 200 && route.contains("files/share/") {
+                    format!("200:{}", res.json()["response"]["status"])
+                } else {
+                    res.status.to_string()
+                };
+                if got != expected[i] {
+                    wrong.push(format!(
+                        "{route} with {state} as {who}: expected {}, got {got} {}",
+                        expected[i],
+                        res.text()
+                    ));
+                    cells.push(format!("{got}!"));
+                } else {
+                    cells.push(got);
+                }
+            }
+            lines.push((route.to_string(), cells));
+        }
+        print_table(&format!("Recipient routes × token state, as {who}"), &columns, &lines);
+    }
+    assert!(wrong.is_empty(), "{} cells differ:\n{}", wrong.len(), wrong.join("\n"));
+}
