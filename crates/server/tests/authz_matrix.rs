@@ -517,3 +517,25 @@ async fn every_recipient_route_by_every_token_state() {
     }
     assert!(wrong.is_empty(), "{} cells differ:\n{}", wrong.len(), wrong.join("\n"));
 }
+
+/// `docs/SCOPES.md` lists every route with the scope the route table gives it.
+#[test]
+fn the_scope_table_in_the_docs_matches_the_route_table() {
+    let doc = include_str!("../../../docs/SCOPES.md");
+    let documented: Vec<(String, String, String)> = doc
+        .lines()
+        .filter(|l| {
+            l.starts_with("| GET") || l.starts_with("| POST") || l.starts_with("| PUT") || l.starts_with("| DELETE")
+        })
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (cells[1].to_string(), cells[2].trim_matches('`').to_string(), cells[3].to_string())
+        })
+        .collect();
+    let actual: Vec<(String, String, String)> = spacelinks_server::routes::routes()
+        .table()
+        .iter()
+        .map(|r| (r.method.to_string(), r.path.to_string(), r.scope.describe()))
+        .collect();
+    assert_eq!(documented, actual, "docs/SCOPES.md and the route table differ");
+}
