@@ -66,3 +66,21 @@ async fn a_revoked_token_stays_revoked_when_the_owner_recreates_the_id() {
     // Tokens stay opaque base64url.
     assert!(second.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{second}");
 }
+
+/// Links made before salts existed (migration 0003 gives them an empty salt)
+/// keep their 43-character tokens.
+#[tokio::test]
+async fn links_from_before_the_salt_keep_their_tokens() {
+    let s = TestServer::start().await;
+    let owner = s.owner().await;
+    let (id, lid, salted) = s.shared_file("Old.txt", b"old", json!({"access": "Read"})).await;
+    assert_eq!(salted.len(), 54);
+    assert_eq!(s.sql("UPDATE links SET token_salt = '' WHERE id = $1", &[&lid]).await, 1);
+    let list = s.send(Req::get(&format!("/api/2.0/files/file/{id}/links")).auth(&owner)).await.json();
+    let legacy = list["response"][0]["sharedLink"]["requestToken"].as_str().unwrap().to_string();
+    assert_eq!(legacy.len(), 43);
+    let res = s.send(Req::get(&format!("/api/2.0/files/share/{legacy}"))).await;
+    assert_eq!(res.json()["response"]["status"], 0, "{}", res.text());
+    let res = s.send(Req::get(&format!("/api/2.0/files/share/{salted}"))).await;
+    assert_eq!(res.json()["response"]["status"], 1, "a token with another salt must not resolve");
+}
