@@ -231,3 +231,25 @@ async fn ensure_owner(store: &dyn Store, config: &Config) -> anyhow::Result<()> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Nodes starting at once on one data directory agree on one key, and
+    /// nobody ever reads a half-written file.
+    #[test]
+    fn concurrent_first_starts_agree_on_one_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::with_data_dir(dir.path());
+        let keys: Vec<Vec<u8>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8).map(|_| s.spawn(|| load_secret(&config).unwrap())).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(keys.iter().all(|k| k.len() == 32 && *k == keys[0]));
+        let on_disk = std::fs::read_to_string(dir.path().join("secret.key")).unwrap();
+        assert_eq!(hex::decode(on_disk.trim()).unwrap(), keys[0]);
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["secret.key"], "temporary files left behind");
+    }
+}
