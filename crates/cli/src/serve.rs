@@ -33,6 +33,9 @@ pub struct ServeArgs {
     /// Shortest link password allowed (DocSpace's default is 8).
     #[arg(long, env = "SPACELINKS_LINK_PASSWORD_MIN", default_value_t = 8)]
     link_password_min: usize,
+    /// Days to keep the per-link access log (opens, downloads, passwords); 0 keeps it forever.
+    #[arg(long, env = "SPACELINKS_EVENT_RETENTION_DAYS", default_value_t = 90)]
+    event_retention_days: u32,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -85,6 +88,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.trusted_proxies = parse_proxies(&args.trusted_proxies)?;
     config.max_upload_bytes = args.max_upload_mb * 1024 * 1024;
     config.link_password_min_len = args.link_password_min;
+    config.event_retention_days = args.event_retention_days;
     config.owner_email = std::env::var("SPACELINKS_OWNER_EMAIL").unwrap_or_else(|_| "admin@localhost".into());
     config.owner_password = std::env::var("SPACELINKS_OWNER_PASSWORD").ok().filter(|s| !s.is_empty());
     config.secret_key = std::env::var("SPACELINKS_SECRET_KEY").ok().filter(|s| !s.is_empty());

@@ -11,10 +11,23 @@ use axum::Router;
 
 use crate::app::AppState;
 
+/// Every route that takes a file body. They get the upload limit and the
+/// idle-body timeout instead of the small-body limit and the request timeout
+/// (`app::router`); adding an upload route is one line here.
+pub fn upload_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/2.0/files/@my/upload", post(files::upload_to_my))
+        .route("/api/2.0/files/{folder_id}/upload", post(files::upload))
+        .route("/api/2.0/files/{file_id}/update", put(files::update_content))
+        .route("/share/upload", post(pages::upload_version))
+}
+
+/// Every other route: small bodies, answered within the request timeout.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/2.0/authentication", post(account::login).get(account::is_authenticated))
+        .route("/api/2.0/authentication/logout", post(account::logout))
         .route("/api/2.0/keys", post(account::create_key).get(account::list_keys))
         .route("/api/2.0/keys/permissions", get(account::key_permissions))
         .route("/api/2.0/keys/@self", get(account::current_key))
@@ -23,11 +36,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/2.0/people/@self", get(account::me))
         .route("/api/2.0/files/@my", get(files::my_documents))
         .route("/api/2.0/files/@my/file", post(files::create_file_in_my))
-        .route("/api/2.0/files/@my/upload", post(files::upload_to_my))
         .route("/api/2.0/files/{folder_id}", get(files::folder_contents))
         .route("/api/2.0/files/{folder_id}/file", post(files::create_file))
-        .route("/api/2.0/files/{folder_id}/upload", post(files::upload))
-        .route("/api/2.0/files/{file_id}/update", put(files::update_content))
         .route("/api/2.0/files/folder/{folder_id}", get(files::folder_info).post(files::create_folder))
         .route("/api/2.0/files/file/{file_id}", get(files::file_info).delete(files::delete_file))
         .route("/api/2.0/files/file/{file_id}/links", get(links::list_file_links).put(links::set_file_link))
@@ -39,6 +49,5 @@ pub fn routes() -> Router<AppState> {
         .route("/doceditor", get(pages::share_page))
         .route("/share/preview/{file_id}", get(pages::share_preview))
         .route("/share/password", post(pages::submit_password))
-        .route("/share/upload", post(pages::upload_version))
         .route("/static/share.css", get(pages::stylesheet))
 }
