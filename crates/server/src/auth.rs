@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use spacelinks_api_types::date::now_micros;
-use spacelinks_core::crypto::{token_hash, verify_account_password};
+use spacelinks_core::crypto::{hash_account_password, token_hash, verify_account_password};
 use spacelinks_core::lockout::begin_attempt;
 use spacelinks_core::{Error, Result, User};
 
@@ -105,19 +105,33 @@ pub async fn check_password(state: &AppState, email: &str, password: String, cli
 async fn verify_password(state: &AppState, email: &str, password: String) -> Result<Option<User>> {
     let user = state.svc.store.user_by_email(email).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| state.dummy_hash.to_string());
+    let ok = with_argon2_permit(state, move || verify_account_password(&password, &hash)).await?;
+    Ok(user.filter(|_| ok))
+}
+
+/// Hashes a new account password under the same permits as the checks.
+pub async fn hash_password(state: &AppState, password: String) -> Result<String> {
+    with_argon2_permit(state, move || hash_account_password(&password)).await?
+}
+
+/// Runs Argon2 work (19 MiB each) on a blocking thread once one of the
+/// `password_check_permits` is free; waiting longer than
+/// `password_check_wait` is a 429 with Retry-After.
+async fn with_argon2_permit<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
     let wait = state.config.password_check_wait;
-    let busy = || Error::TooManyAttempts { retry_after_secs: wait.as_secs().max(1) as i64 };
     let permit = tokio::time::timeout(wait, state.password_checks.clone().acquire_owned())
         .await
-        .map_err(|_| busy())?
+        .map_err(|_| Error::TooManyAttempts { retry_after_secs: wait.as_secs().max(1) as i64 })?
         .map_err(Error::internal)?;
-    let ok = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        verify_account_password(&password, &hash)
+        work()
     })
     .await
-    .map_err(Error::internal)?;
-    Ok(user.filter(|_| ok))
+    .map_err(Error::internal)
 }
 
 async fn api_key_caller(state: &AppState, key: &str) -> Result<Caller> {

@@ -5,11 +5,11 @@ use axum::http::{header, HeaderValue, StatusCode};
 use spacelinks_api_types::date::{format_plain_date, now_micros};
 use spacelinks_api_types::dto::{ApiKeyDto, AuthTokenDto, EmployeeFullDto};
 use spacelinks_api_types::{format_api_date, UserType};
-use spacelinks_core::crypto::{hash_account_password, new_api_key, new_password, new_session_token, token_hash};
+use spacelinks_core::crypto::{new_api_key, new_password, new_session_token, token_hash};
 use spacelinks_core::{ApiKey, Error, NewUser, User};
 
 use crate::app::AppState;
-use crate::auth::{check_password, PERMISSIONS};
+use crate::auth::{check_password, hash_password, PERMISSIONS};
 use crate::ctx::{Body, Ctx};
 use crate::dto::employee;
 use crate::error::{json_error, ApiResult};
@@ -217,8 +217,7 @@ pub async fn create_user(State(state): State<AppState>, ctx: Ctx, Body(body): Bo
     if password.chars().count() < 8 {
         return Err(Error::BadRequest("password must be at least 8 characters".into()).into());
     }
-    let hash =
-        tokio::task::spawn_blocking(move || hash_account_password(&password)).await.map_err(Error::internal)??;
+    let hash = hash_password(&state, password).await?;
     let new = NewUser {
         email,
         first_name: body.string("firstname")?.value().unwrap_or_default(),
