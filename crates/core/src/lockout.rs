@@ -92,13 +92,23 @@ pub fn client_key(ip: IpAddr) -> String {
     }
 }
 
+/// Counter keys are stored in an index; a hostile 10 KiB e-mail would not
+/// fit PostgreSQL's index rows, so long keys are stored as their hash.
+fn bounded(key: String) -> String {
+    use sha2::{Digest, Sha256};
+    if key.len() <= 200 {
+        return key;
+    }
+    format!("sha256:{}", hex::encode(Sha256::digest(key.as_bytes())))
+}
+
 impl LockoutPolicy {
     /// The counters a link password attempt is held to.
     pub fn link_counters(&self, link_id: &str, client: IpAddr) -> Vec<Counter> {
         let client = client_key(client);
         vec![
-            Counter { scope: "link-client", key: format!("{link_id} {client}"), limit: self.link_client },
-            Counter { scope: "link", key: link_id.to_string(), limit: self.link },
+            Counter { scope: "link-client", key: bounded(format!("{link_id} {client}")), limit: self.link_client },
+            Counter { scope: "link", key: bounded(link_id.to_string()), limit: self.link },
         ]
     }
 
@@ -107,8 +117,8 @@ impl LockoutPolicy {
     pub fn login_counters(&self, email: &str, client: IpAddr) -> Vec<Counter> {
         let (email, client) = (email.trim().to_lowercase(), client_key(client));
         vec![
-            Counter { scope: "login-client", key: format!("{email} {client}"), limit: self.login_client },
-            Counter { scope: "login-account", key: email, limit: self.login_account },
+            Counter { scope: "login-client", key: bounded(format!("{email} {client}")), limit: self.login_client },
+            Counter { scope: "login-account", key: bounded(email), limit: self.login_account },
             Counter { scope: "login-any", key: client, limit: self.login_any_account },
         ]
     }
@@ -175,5 +185,9 @@ mod tests {
         let b = p.login_counters("owner@example.com", "2001:db8::6".parse().unwrap());
         assert_eq!(a.iter().map(|c| &c.key).collect::<Vec<_>>(), b.iter().map(|c| &c.key).collect::<Vec<_>>());
         assert_eq!(a[1].limit, p.login_account);
+        // A hostile 10 KiB e-mail is counted under a short key.
+        let long = p.login_counters(&"x".repeat(10_000), ip);
+        assert!(long.iter().all(|c| c.key.len() <= 200), "{:?}", long[0].key.len());
+        assert_ne!(long[0].key, p.login_counters(&"x".repeat(10_001), ip)[0].key);
     }
 }
