@@ -223,3 +223,17 @@ def test_second_user_has_own_profile_and_documents(other):
     assert me.email.startswith("user-")
     content = other.folders.get_my_folder().response
     assert content.total == 0
+
+
+def test_sdk_logout_revokes_the_session(server):
+    token = sdk_login(server, OWNER_EMAIL, OWNER_PASSWORD)
+    sdk = Sdk(server, token)
+    assert sdk.profiles.get_self_profile().response.email == OWNER_EMAIL
+    # The SDK sends no credentials on this anonymous-allowed route (as
+    # DocSpace declares it); a browser sends its cookie, so do we.
+    result = sdk.authentication.logout(_headers={"Cookie": f"asc_auth_key={token}"})
+    assert result.status_code == 200
+    # The token is dead on the next request; other sessions are not.
+    with pytest.raises(UnauthorizedException):
+        sdk.profiles.get_self_profile()
+    assert Sdk(server, server.login()).profiles.get_self_profile().response.email == OWNER_EMAIL

@@ -36,6 +36,9 @@ pub struct ServeArgs {
     /// Previous versions kept per file, besides the current one.
     #[arg(long, env = "SPACELINKS_KEEP_VERSIONS", default_value_t = 10)]
     keep_versions: u32,
+    /// Days to keep the per-link access log (opens, downloads, passwords); 0 keeps it forever.
+    #[arg(long, env = "SPACELINKS_EVENT_RETENTION_DAYS", default_value_t = 90)]
+    event_retention_days: u32,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -89,6 +92,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.max_upload_bytes = args.max_upload_mb * 1024 * 1024;
     config.link_password_min_len = args.link_password_min;
     config.keep_versions = i64::from(args.keep_versions);
+    config.event_retention_days = args.event_retention_days;
     config.owner_email = std::env::var("SPACELINKS_OWNER_EMAIL").unwrap_or_else(|_| "admin@localhost".into());
     config.owner_password = std::env::var("SPACELINKS_OWNER_PASSWORD").ok().filter(|s| !s.is_empty());
     config.secret_key = std::env::var("SPACELINKS_SECRET_KEY").ok().filter(|s| !s.is_empty());

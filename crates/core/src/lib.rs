@@ -5,6 +5,7 @@
 pub mod crypto;
 pub mod error;
 pub mod links;
+pub mod lockout;
 pub mod model;
 pub mod rights;
 pub mod service;

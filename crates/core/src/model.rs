@@ -198,3 +198,31 @@ pub struct NewVersion {
     pub created_by: String,
     pub comment: String,
 }
+
+impl LinkEvent {
+    /// Repeated opens by one client (same link, IP and user agent) within
+    /// one clock minute are one event: the store keeps the first row with a
+    /// given key, atomically on every node. Other kinds are all kept.
+    pub fn dedupe_key(&self) -> Option<String> {
+        use sha2::{Digest, Sha256};
+        if self.kind != "opened" {
+            return None;
+        }
+        let minute = self.at.div_euclid(60_000_000);
+        let mut h = Sha256::new();
+        for part in [self.link_id.as_bytes(), self.ip.as_bytes(), self.user_agent.as_bytes()] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+        h.update(minute.to_be_bytes());
+        Some(hex::encode(h.finalize()))
+    }
+}
+
+/// What one purge removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub sessions: u64,
+    pub lockout_counters: u64,
+    pub events: u64,
+}

@@ -12,22 +12,9 @@ use crate::links::{
     link_status, LinkRequest, LinkStatus, NewLinkContext, PasswordChange, PasswordEvidence, PasswordPolicy,
     MAX_ADDITIONAL_LINKS, MAX_PRIMARY_LINKS,
 };
+use crate::lockout::begin_attempt;
+pub use crate::lockout::LockoutPolicy;
 use crate::{AuditEntry, Error, File, Link, LinkInsert, Result, Store, User};
-
-/// Wrong passwords allowed per (link, client IP) and per link within
-/// `LOCKOUT_WINDOW_SECS`, before answers become 429.
-#[derive(Debug, Clone, Copy)]
-pub struct LockoutPolicy {
-    pub per_ip: i64,
-    pub per_link: i64,
-    pub window_secs: i64,
-}
-
-impl Default for LockoutPolicy {
-    fn default() -> Self {
-        LockoutPolicy { per_ip: 5, per_link: 30, window_secs: 60 }
-    }
-}
 
 #[derive(Clone)]
 pub struct Services {
@@ -283,25 +270,30 @@ impl Services {
         })
     }
 
-    /// A typed password, under the lockout: 429 once the (link, IP) or the
-    /// link has seen too many wrong passwords in the window. Only wrong
-    /// passwords count.
+    /// A typed password, under the lockout (`crate::lockout`): 429 once the
+    /// (link, client) or the link has seen too many wrong passwords in the
+    /// window; only wrong passwords count. A visitor whose `proof` already
+    /// shows they know the password is never locked out by others' failures.
     pub async fn try_password(
         &self,
         shared: &SharedFile,
         password: &str,
-        ip: &str,
+        proof: Option<&str>,
+        client: std::net::IpAddr,
         authenticated: bool,
     ) -> Result<LinkStatus> {
-        let now = now_micros();
-        let window = self.lockout.window_secs * 1_000_000;
-        let (per_ip, per_link) = self.store.password_failures(&shared.link.id, ip, now - window).await?;
-        if per_ip >= self.lockout.per_ip || per_link >= self.lockout.per_link {
-            return Err(Error::TooManyAttempts { retry_after_secs: self.lockout.window_secs });
+        let typed = PasswordEvidence::Typed(password);
+        let proven =
+            proof.is_some_and(|p| self.status(shared, &PasswordEvidence::Proof(p), authenticated) == LinkStatus::Ok);
+        if shared.password.is_none() || proven {
+            return Ok(self.status(shared, &typed, authenticated));
         }
-        let status = self.status(shared, &PasswordEvidence::Typed(password), authenticated);
+        let attempt = begin_attempt(&self.store, self.lockout.link_counters(&shared.link.id, client)).await?;
+        let status = self.status(shared, &typed, authenticated);
         if status == LinkStatus::InvalidPassword {
-            self.store.add_password_failure(&shared.link.id, ip, now, now - window).await?;
+            attempt.failed();
+        } else {
+            attempt.release().await?;
         }
         Ok(status)
     }

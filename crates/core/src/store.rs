@@ -3,8 +3,9 @@
 
 use async_trait::async_trait;
 
+use crate::lockout::{CounterHit, Limit};
 use crate::{
-    ApiKey, AuditEntry, File, FileVersion, Folder, Link, LinkEvent, NewFile, NewUser, NewVersion, Result, User,
+    ApiKey, AuditEntry, File, FileVersion, Folder, Link, LinkEvent, NewFile, NewUser, NewVersion, Purged, Result, User,
 };
 
 /// The outcome of inserting a link under the per-file limits.
@@ -35,6 +36,8 @@ pub trait Store: Send + Sync + 'static {
     async fn create_session(&self, token_hash: &str, user_id: &str, expires: i64) -> Result<()>;
     /// The user behind an unexpired session.
     async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<User>>;
+    /// Sign-out: `true` when the session existed.
+    async fn delete_session(&self, token_hash: &str) -> Result<bool>;
 
     async fn create_api_key(&self, key: &ApiKey) -> Result<()>;
     async fn api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>>;
@@ -86,10 +89,23 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_link(&self, file_id: i64, link_id: &str, audit: &AuditEntry) -> Result<bool>;
     async fn audit_entries(&self, file_id: i64) -> Result<Vec<AuditEntry>>;
 
+    /// Writes the events; an `opened` event whose `dedupe_key` is already
+    /// stored is skipped (atomically, also across nodes).
     async fn record_link_events(&self, events: &[LinkEvent]) -> Result<()>;
     async fn link_events(&self, link_id: &str) -> Result<Vec<LinkEvent>>;
-    /// Wrong passwords since `since`: (for this link and IP, for this link).
-    async fn password_failures(&self, link_id: &str, ip: &str, since: i64) -> Result<(i64, i64)>;
-    /// Records a wrong password and forgets failures older than `forget_before`.
-    async fn add_password_failure(&self, link_id: &str, ip: &str, now: i64, forget_before: i64) -> Result<()>;
+
+    /// Counts one attempt in the counter (`scope`, `key`) in ONE atomic
+    /// statement and returns the counter as it is afterwards: a window that
+    /// has ended (`window_end <= now`) starts over at `now` with 1; a window
+    /// that ended with `limit.max` failures or more is followed by one twice
+    /// as long, up to `limit.max_window_secs`.
+    async fn count_attempt(&self, scope: &str, key: &str, now: i64, limit: &Limit) -> Result<CounterHit>;
+    /// Takes back one attempt counted in the window that started at
+    /// `window_start`; a no-op once that window has been replaced.
+    async fn uncount_attempt(&self, scope: &str, key: &str, window_start: i64) -> Result<()>;
+
+    /// Deletes sessions expired at `now`, lockout counters whose window
+    /// ended before `counters_before`, and link events older than
+    /// `events_before` (none when `None`).
+    async fn purge(&self, now: i64, counters_before: i64, events_before: Option<i64>) -> Result<Purged>;
 }

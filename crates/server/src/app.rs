@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::Router;
 use rand::RngCore;
 use spacelinks_api_types::date::now_micros;
@@ -19,11 +19,12 @@ use spacelinks_store::{Blobs, Db};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 
 use crate::config::Config;
 use crate::events::EventSink;
 use crate::scope::ScopeTable;
-use crate::{auth, error, routes};
+use crate::{auth, error, jobs, limits, routes};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -35,6 +36,8 @@ pub struct AppState {
     /// Verified against when the user does not exist, so that a login for an
     /// unknown e-mail costs as much as a wrong password.
     pub dummy_hash: Arc<str>,
+    /// Permits for Argon2 verifications (`auth::check_password`).
+    pub password_checks: Arc<tokio::sync::Semaphore>,
 }
 
 pub struct App {
@@ -59,7 +62,9 @@ pub async fn build(config: Config, bound: SocketAddr) -> anyhow::Result<App> {
         keep_versions: config.keep_versions,
     };
     let dummy_hash = tokio::task::spawn_blocking(|| hash_account_password("not a real password")).await??;
+    let password_checks = Arc::new(tokio::sync::Semaphore::new(config.password_check_permits.max(1)));
     let state = AppState {
+        password_checks,
         events: EventSink::start(store),
         public_url: config.public_url(bound).into(),
         svc,
@@ -72,12 +77,23 @@ pub async fn build(config: Config, bound: SocketAddr) -> anyhow::Result<App> {
 }
 
 pub fn router(state: AppState) -> Router {
-    let max_upload = state.config.max_upload_bytes as usize;
-    let (routes, table) = routes::routes().into_parts();
-    let gate = auth::AuthGate { state: state.clone(), scopes: Arc::new(ScopeTable::new(&table)) };
-    routes
+    let config = state.config.clone();
+    let parts = routes::routes().into_parts();
+    let gate = auth::AuthGate { state: state.clone(), scopes: Arc::new(ScopeTable::new(&parts.table)) };
+    // Small bodies and a request timeout everywhere but the uploads, which
+    // stream for as long as they keep sending. A timeout answers 408 (in
+    // the JSON envelope, from `json_error_bodies`).
+    let small = parts
+        .small
+        .route_layer(DefaultBodyLimit::max(limits::SMALL_BODY_LIMIT))
+        .route_layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout));
+    let uploads = parts
+        .uploads
+        .route_layer(DefaultBodyLimit::max(config.max_upload_bytes as usize + 64 * 1024))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), limits::idle_body_timeout));
+    small
+        .merge(uploads)
         .layer(axum::middleware::from_fn_with_state(gate, auth::authenticate))
-        .layer(DefaultBodyLimit::max(max_upload + 64 * 1024))
         .layer(axum::middleware::from_fn(error::json_error_bodies))
         .layer(axum::middleware::from_fn(log_request))
         .layer(CatchPanicLayer::custom(error::panic_response))
@@ -105,8 +121,69 @@ async fn log_request(req: axum::extract::Request, next: axum::middleware::Next) 
 
 /// Serves until SIGINT or SIGTERM, then finishes in-flight requests.
 pub async fn serve(listener: TcpListener, app: App) -> anyhow::Result<()> {
-    let service = app.router.into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
+    serve_until(listener, app, shutdown_signal()).await
+}
+
+/// Serves until `signal` completes, then stops accepting, lets open
+/// requests finish for up to `shutdown_grace`, and closes what is left.
+/// Hyper's own connection loop (rather than `axum::serve`) for the
+/// header-read timeout; `ConnectInfo<SocketAddr>` works as with
+/// `axum::serve`.
+pub async fn serve_until(
+    listener: TcpListener,
+    app: App,
+    signal: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::Service;
+
+    let config = app.state.config.clone();
+    let jobs = jobs::start(app.state.clone());
+    let mut make_service = app.router.into_make_service_with_connect_info::<SocketAddr>();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(config.header_read_timeout);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // Closing this channel closes every connection still open after the grace period.
+    let (force_close, closed) = tokio::sync::watch::channel(());
+    tokio::pin!(signal);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of file descriptors, most likely: breathe, then retry.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut signal => break,
+        };
+        let Ok(service) = make_service.call(peer).await;
+        let service = hyper_util::service::TowerToHyperService::new(tower::ServiceExt::map_request(
+            service,
+            |req: axum::http::Request<hyper::body::Incoming>| req.map(axum::body::Body::new),
+        ));
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let mut closed = closed.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                result = conn => if let Err(e) = result {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                },
+                _ = closed.changed() => {}
+            }
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(config.shutdown_grace) => {
+            tracing::warn!(grace = ?config.shutdown_grace, "closing connections still open after the grace period");
+        }
+    }
+    drop(force_close);
+    jobs.stop().await;
     app.state.events.flush().await;
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! `Bearer x` or raw `x`, or the `asc_auth_key` cookie → session token.
 //! A failure leaves the caller anonymous; routes that need a user answer 401.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -12,11 +13,12 @@ use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use spacelinks_api_types::date::now_micros;
-use spacelinks_core::crypto::{token_hash, verify_account_password};
+use spacelinks_core::crypto::{hash_account_password, token_hash, verify_account_password};
+use spacelinks_core::lockout::begin_attempt;
 use spacelinks_core::{Error, Result, User};
 
 use crate::app::AppState;
-use crate::ctx::{cookie_value, Caller};
+use crate::ctx::{client_ip, cookie_value, Caller};
 use crate::error::ApiError;
 use crate::scope::ScopeTable;
 
@@ -31,7 +33,8 @@ pub struct AuthGate {
 /// an API key against the scope the matched route declares. Unmatched paths
 /// pass through to the JSON 404.
 pub async fn authenticate(State(gate): State<AuthGate>, mut req: Request, next: Next) -> Response {
-    let caller = match resolve_caller(&gate.state, req.headers().clone()).await {
+    let (client, _) = client_ip(&gate.state, req.headers(), req.extensions());
+    let caller = match resolve_caller(&gate.state, req.headers(), client).await {
         Ok(c) => c,
         Err(e) => return ApiError(e).into_response(),
     };
@@ -45,21 +48,20 @@ pub async fn authenticate(State(gate): State<AuthGate>, mut req: Request, next: 
     next.run(req).await
 }
 
-async fn resolve_caller(state: &AppState, headers: axum::http::HeaderMap) -> Result<Caller> {
+async fn resolve_caller(state: &AppState, headers: &axum::http::HeaderMap, client: IpAddr) -> Result<Caller> {
     let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::trim);
-    let anonymous = Caller::default();
     let Some(auth) = auth.filter(|a| !a.is_empty()) else {
-        let Some(token) = cookie_value(&headers, "asc_auth_key") else { return Ok(anonymous) };
-        return Ok(Caller { user: session_user(state, &token).await?, api_key: None });
+        let Some(token) = cookie_value(headers, "asc_auth_key") else { return Ok(Caller::default()) };
+        return session_caller(state, &token).await;
     };
     if let Some(basic) = strip_scheme(auth, "Basic") {
-        return Ok(Caller { user: basic_user(state, basic).await?, api_key: None });
+        return Ok(Caller { user: basic_user(state, basic, client).await?, ..Caller::default() });
     }
     let token = strip_scheme(auth, "Bearer").unwrap_or(auth);
     if token.starts_with("sk-") {
         return api_key_caller(state, token).await;
     }
-    Ok(Caller { user: session_user(state, token).await?, api_key: None })
+    session_caller(state, token).await
 }
 
 fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
@@ -67,11 +69,14 @@ fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
     s.eq_ignore_ascii_case(scheme).then(|| rest.trim())
 }
 
-async fn session_user(state: &AppState, token: &str) -> Result<Option<User>> {
-    state.svc.store.session_user(&token_hash(token), now_micros()).await
+async fn session_caller(state: &AppState, token: &str) -> Result<Caller> {
+    let hash = token_hash(token);
+    let user = state.svc.store.session_user(&hash, now_micros()).await?;
+    let session = user.as_ref().map(|_| hash);
+    Ok(Caller { user, session, api_key: None })
 }
 
-async fn basic_user(state: &AppState, encoded: &str) -> Result<Option<User>> {
+async fn basic_user(state: &AppState, encoded: &str, client: IpAddr) -> Result<Option<User>> {
     let Some((email, password)) = STANDARD
         .decode(encoded)
         .ok()
@@ -80,18 +85,64 @@ async fn basic_user(state: &AppState, encoded: &str) -> Result<Option<User>> {
     else {
         return Ok(None);
     };
-    check_password(state, &email, password).await
+    check_password(state, &email, password, client).await
 }
 
-/// Looks the user up and verifies the password with Argon2id on a blocking
-/// thread. Unknown users cost the same time as wrong passwords.
-pub async fn check_password(state: &AppState, email: &str, password: String) -> Result<Option<User>> {
+/// Every account password check (login, Basic auth, and any sign-in or
+/// password-change form) goes through here: under the lockout (per account
+/// and client, per account, per client), then Argon2id on a blocking thread
+/// once one of the few permits is free (429 after `password_check_wait`).
+/// Unknown users cost the same time as wrong passwords.
+pub async fn check_password(state: &AppState, email: &str, password: String, client: IpAddr) -> Result<Option<User>> {
+    let attempt = begin_attempt(&state.svc.store, state.svc.lockout.login_counters(email, client)).await?;
+    match verify_password(state, email, password).await {
+        Ok(Some(user)) => {
+            attempt.release().await?;
+            Ok(Some(user))
+        }
+        Ok(None) => {
+            attempt.failed();
+            Ok(None)
+        }
+        // Refused for load, not judged: it does not count.
+        Err(busy @ Error::TooManyAttempts { .. }) => {
+            attempt.release().await?;
+            Err(busy)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn verify_password(state: &AppState, email: &str, password: String) -> Result<Option<User>> {
     let user = state.svc.store.user_by_email(email).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| state.dummy_hash.to_string());
-    let ok = tokio::task::spawn_blocking(move || verify_account_password(&password, &hash))
-        .await
-        .map_err(Error::internal)?;
+    let ok = with_argon2_permit(state, move || verify_account_password(&password, &hash)).await?;
     Ok(user.filter(|_| ok))
+}
+
+/// Hashes a new account password under the same permits as the checks.
+pub async fn hash_password(state: &AppState, password: String) -> Result<String> {
+    with_argon2_permit(state, move || hash_account_password(&password)).await?
+}
+
+/// Runs Argon2 work (19 MiB each) on a blocking thread once one of the
+/// `password_check_permits` is free; waiting longer than
+/// `password_check_wait` is a 429 with Retry-After.
+async fn with_argon2_permit<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    let wait = state.config.password_check_wait;
+    let permit = tokio::time::timeout(wait, state.password_checks.clone().acquire_owned())
+        .await
+        .map_err(|_| Error::TooManyAttempts { retry_after_secs: wait.as_secs().max(1) as i64 })?
+        .map_err(Error::internal)?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(Error::internal)
 }
 
 async fn api_key_caller(state: &AppState, key: &str) -> Result<Caller> {
@@ -107,5 +158,5 @@ async fn api_key_caller(state: &AppState, key: &str) -> Result<Caller> {
         // This request is a use too (`keys/@self` reports it).
         api_key.last_used = Some(now);
     }
-    Ok(Caller { user: Some(user), api_key: Some(api_key) })
+    Ok(Caller { user: Some(user), api_key: Some(api_key), session: None })
 }

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use ipnet::IpNet;
 
@@ -28,6 +29,23 @@ pub struct Config {
     pub link_password_min_len: usize,
     /// Previous versions kept per file besides the current one.
     pub keep_versions: i64,
+    /// Argon2 verifications running at once (each takes 19 MiB); about one
+    /// per core.
+    pub password_check_permits: usize,
+    /// How long a password check waits for a permit before the answer is 429.
+    pub password_check_wait: Duration,
+    /// A client must send its whole request head within this time.
+    pub header_read_timeout: Duration,
+    /// An upload whose body sends nothing for this long is cut.
+    pub body_idle_timeout: Duration,
+    /// Longest time to answer a request on any route but the uploads.
+    pub request_timeout: Duration,
+    /// On shutdown, how long open requests may finish before connections are closed.
+    pub shutdown_grace: Duration,
+    /// Link events older than this many days are purged; 0 keeps them forever.
+    pub event_retention_days: u32,
+    /// How often the purge job runs.
+    pub purge_interval: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -60,6 +78,14 @@ impl Config {
             max_upload_bytes: 100 * 1024 * 1024,
             link_password_min_len: 8,
             keep_versions: 10,
+            password_check_permits: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            password_check_wait: Duration::from_secs(5),
+            header_read_timeout: Duration::from_secs(30),
+            body_idle_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(10),
+            event_retention_days: 90,
+            purge_interval: Duration::from_secs(3600),
         }
     }
 

@@ -21,6 +21,9 @@ use crate::error::{ApiError, ApiResult};
 #[derive(Clone, Default)]
 pub struct Caller {
     pub user: Option<User>,
+    /// The hash of the session token this request came with, if any
+    /// (what sign-out revokes).
+    pub session: Option<String>,
     /// The API key this request authenticated with, if any.
     pub api_key: Option<ApiKey>,
 }
@@ -93,14 +96,7 @@ impl FromRequestParts<AppState> for Ctx {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let peer =
-            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
-        let trusted = state.config.trusted_proxies.iter().any(|n| n.contains(&peer));
-        let ip = if trusted {
-            forwarded_client(&parts.headers, &state.config.trusted_proxies).unwrap_or(peer)
-        } else {
-            peer
-        };
+        let (ip, trusted) = client_ip(state, &parts.headers, &parts.extensions);
         let forwarded_https = trusted
             && parts
                 .headers
@@ -122,6 +118,15 @@ impl FromRequestParts<AppState> for Ctx {
             headers: parts.headers.clone(),
         })
     }
+}
+
+/// The client's address (through trusted proxies), and whether the peer is
+/// a trusted proxy.
+pub fn client_ip(state: &AppState, headers: &HeaderMap, extensions: &axum::http::Extensions) -> (IpAddr, bool) {
+    let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let trusted = state.config.trusted_proxies.iter().any(|n| n.contains(&peer));
+    let ip = if trusted { forwarded_client(headers, &state.config.trusted_proxies).unwrap_or(peer) } else { peer };
+    (ip, trusted)
 }
 
 /// The right-most `X-Forwarded-For` hop that is not itself a trusted proxy.

@@ -71,10 +71,11 @@ pub async fn json_error_bodies(req: Request, next: Next) -> Response {
         .map(|b| String::from_utf8_lossy(&b).trim().to_string())
         .unwrap_or_default();
     let message = match status {
+        // Axum says "length limit exceeded"; say what the client must change.
+        StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large".into(),
         _ if !text.is_empty() && status.is_client_error() => text,
         StatusCode::NOT_FOUND => "The requested resource was not found".into(),
         StatusCode::METHOD_NOT_ALLOWED => "The HTTP method is not allowed on this resource".into(),
-        StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large".into(),
         s if s.is_server_error() => "Internal server error".into(),
         _ => status.canonical_reason().unwrap_or("Bad request").to_string(),
     };

@@ -10,6 +10,8 @@ pub mod download;
 pub mod dto;
 pub mod error;
 pub mod events;
+pub mod jobs;
+pub mod limits;
 pub mod routes;
 pub mod scope;
 

@@ -86,6 +86,8 @@ pub struct RouteSpec {
     /// The route template as axum matches it (`/api/2.0/files/file/{file_id}`).
     pub path: &'static str,
     pub scope: Scope,
+    /// Takes a file body: the upload limit instead of the small-body limit.
+    pub upload: bool,
 }
 
 /// The scopes of the route table, looked up by the matched route template.
@@ -159,7 +161,7 @@ mod tests {
 
     #[test]
     fn undeclared_routes_refuse_keys() {
-        let table = ScopeTable::new(&[RouteSpec { method: Method::GET, path: "/a", scope: Scope::Public }]);
+        let table = ScopeTable::new(&[RouteSpec { method: Method::GET, path: "/a", scope: Scope::Public, upload: false }]);
         assert_eq!(table.scope(&Method::GET, "/a"), Scope::Public);
         assert_eq!(table.scope(&Method::HEAD, "/a"), Scope::Public);
         assert_eq!(table.scope(&Method::POST, "/a"), Scope::NoApiKey);

@@ -1,7 +1,8 @@
 use async_trait::async_trait;
+use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
     ApiKey, AuditEntry, Error, File, FileVersion, Folder, Link, LinkEvent, LinkInsert, NewFile, NewUser, NewVersion,
-    Result, Store, User,
+    Purged, Result, Store, User,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
@@ -202,6 +203,15 @@ impl Store for Db {
             "SELECT {cols} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires > $2"
         );
         self.one(&sql, |q| q.bind(token_hash.to_string()).bind(now), rows::user).await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<bool> {
+        let r = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(r.rows_affected() > 0)
     }
 
     async fn create_api_key(&self, k: &ApiKey) -> Result<()> {
@@ -571,19 +581,29 @@ impl Store for Db {
         for chunk in events.chunks(ROWS) {
             let rows: Vec<String> = (0..chunk.len())
                 .map(|i| {
-                    let n = i * 6;
-                    format!("(${}, ${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5, n + 6)
+                    let n = i * 7;
+                    let p: Vec<String> = (1..=7).map(|k| format!("${}", n + k)).collect();
+                    format!("({})", p.join(", "))
                 })
                 .collect();
+            // A repeated open (same dedupe key) is skipped by the unique index.
             let sql = format!(
-                "INSERT INTO link_events (at, link_id, file_id, kind, ip, user_agent) VALUES {}",
+                "INSERT INTO link_events (at, link_id, file_id, kind, ip, user_agent, dedupe_key) VALUES {} \
+                 ON CONFLICT DO NOTHING",
                 rows.join(", ")
             );
             // Only the full-size statement is kept prepared: the sizes of
             // the last chunks vary and would crowd the statement cache.
             let mut q = sqlx::query(&sql).persistent(chunk.len() == ROWS);
             for e in chunk {
-                q = q.bind(e.at).bind(&e.link_id).bind(e.file_id).bind(e.kind).bind(&e.ip).bind(&e.user_agent);
+                q = q
+                    .bind(e.at)
+                    .bind(&e.link_id)
+                    .bind(e.file_id)
+                    .bind(e.kind)
+                    .bind(&e.ip)
+                    .bind(&e.user_agent)
+                    .bind(e.dedupe_key());
             }
             q.execute(&mut *tx).await.map_err(db_err)?;
         }
@@ -599,33 +619,88 @@ impl Store for Db {
         .await
     }
 
-    async fn password_failures(&self, link_id: &str, ip: &str, since: i64) -> Result<(i64, i64)> {
+    async fn count_attempt(&self, scope: &str, key: &str, now: i64, limit: &Limit) -> Result<CounterHit> {
+        // All SET expressions read the row as it was before this statement.
+        // `$3` is now, `$4` the base window, `$5` the limit, `$6` the
+        // longest window (all in microseconds but the limit).
         let row = sqlx::query(
-            "SELECT CAST(COALESCE(SUM(CASE WHEN ip = $2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS per_ip, \
-             CAST(COUNT(*) AS BIGINT) AS per_link FROM password_failures WHERE link_id = $1 AND at > $3",
+            "INSERT INTO lockout_counters (scope, counter_key, failures, window_start, window_end) \
+             VALUES ($1, $2, 1, $3, $3 + $4) \
+             ON CONFLICT (scope, counter_key) DO UPDATE SET \
+             failures = CASE WHEN lockout_counters.window_end <= $3 THEN 1 \
+                        ELSE lockout_counters.failures + 1 END, \
+             window_start = CASE WHEN lockout_counters.window_end <= $3 THEN $3 \
+                            ELSE lockout_counters.window_start END, \
+             window_end = CASE \
+                 WHEN lockout_counters.window_end > $3 THEN lockout_counters.window_end \
+                 WHEN lockout_counters.failures < $5 THEN $3 + $4 \
+                 WHEN 2 * (lockout_counters.window_end - lockout_counters.window_start) < $6 \
+                     THEN $3 + 2 * (lockout_counters.window_end - lockout_counters.window_start) \
+                 ELSE $3 + $6 END \
+             RETURNING failures, window_start, window_end",
         )
-        .bind(link_id)
-        .bind(ip)
-        .bind(since)
+        .bind(scope)
+        .bind(key)
+        .bind(now)
+        .bind(limit.window_secs * 1_000_000)
+        .bind(limit.max)
+        .bind(limit.max_window_secs.max(limit.window_secs) * 1_000_000)
         .fetch_one(&self.pool)
         .await
         .map_err(db_err)?;
-        Ok((row.try_get("per_ip").map_err(Error::internal)?, row.try_get("per_link").map_err(Error::internal)?))
+        Ok(CounterHit {
+            failures: row.try_get("failures").map_err(Error::internal)?,
+            window_start: row.try_get("window_start").map_err(Error::internal)?,
+            window_end: row.try_get("window_end").map_err(Error::internal)?,
+        })
     }
 
-    async fn add_password_failure(&self, link_id: &str, ip: &str, now: i64, forget_before: i64) -> Result<()> {
-        sqlx::query("INSERT INTO password_failures (link_id, ip, at) VALUES ($1, $2, $3)")
-            .bind(link_id)
-            .bind(ip)
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
-        sqlx::query("DELETE FROM password_failures WHERE at < $1")
-            .bind(forget_before)
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
+    async fn uncount_attempt(&self, scope: &str, key: &str, window_start: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE lockout_counters SET failures = failures - 1 \
+             WHERE scope = $1 AND counter_key = $2 AND window_start = $3 AND failures > 0",
+        )
+        .bind(scope)
+        .bind(key)
+        .bind(window_start)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn purge(&self, now: i64, counters_before: i64, events_before: Option<i64>) -> Result<Purged> {
+        Ok(Purged {
+            sessions: self.delete_in_batches("sessions", "token_hash", "expires <= $1", now).await?,
+            lockout_counters: self
+                .delete_in_batches(
+                    "lockout_counters",
+                    "scope || ' ' || counter_key",
+                    "window_end < $1",
+                    counters_before,
+                )
+                .await?,
+            events: match events_before {
+                Some(before) => self.delete_in_batches("link_events", "id", "at < $1", before).await?,
+                None => 0,
+            },
+        })
+    }
+}
+
+impl Db {
+    /// Deletes the rows matching `condition` (on `$1`) a thousand at a time,
+    /// so that a large purge never holds SQLite's write lock for long.
+    async fn delete_in_batches(&self, table: &str, key: &str, condition: &str, bound: i64) -> Result<u64> {
+        let sql =
+            format!("DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {table} WHERE {condition} LIMIT 1000)");
+        let mut total = 0;
+        loop {
+            let n = sqlx::query(&sql).bind(bound).execute(&self.pool).await.map_err(db_err)?.rows_affected();
+            total += n;
+            if n < 1000 {
+                return Ok(total);
+            }
+        }
     }
 }

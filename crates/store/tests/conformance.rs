@@ -8,6 +8,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use spacelinks_api_types::{FileShare, UserType};
+use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
     ApiKey, AuditEntry, Error, File, Folder, Link, LinkEvent, LinkInsert, NewFile, NewUser, NewVersion, Store, User,
 };
@@ -114,7 +115,11 @@ conformance_tests!(
     links,
     link_limits,
     link_events,
-    password_failures,
+    lockout_counters,
+    lockout_backoff,
+    concurrent_attempts,
+    opened_events_dedupe,
+    purges,
     concurrent_link_inserts,
     concurrent_content_replacements,
     concurrent_link_id_claims,
@@ -299,6 +304,12 @@ async fn sessions(store: &dyn Store) {
     // Other sessions are unaffected; unknown tokens find nobody.
     assert_eq!(store.session_user("token-b", T0 + 500).await.unwrap().map(|u| u.id), Some(bob.id));
     assert!(store.session_user("token-c", T0).await.unwrap().is_none());
+    // Sign-out deletes exactly that session.
+    store.create_session("token-a2", &alice.id, T0 + 1_000).await.unwrap();
+    assert!(store.delete_session("token-a2").await.unwrap());
+    assert!(!store.delete_session("token-a2").await.unwrap());
+    assert!(store.session_user("token-a2", T0).await.unwrap().is_none());
+    assert!(store.session_user("token-b", T0).await.unwrap().is_some());
 }
 
 async fn api_keys(store: &dyn Store) {
@@ -756,29 +767,139 @@ async fn link_events(store: &dyn Store) {
     assert_eq!(keys(store.link_events("m").await.unwrap()), many.iter().map(event_key).collect::<Vec<_>>());
 }
 
-async fn password_failures(store: &dyn Store) {
-    let ip1 = "203.0.113.1";
-    let ip2 = "2001:db8::2";
-    for (link_id, ip, at) in [("L", ip1, T0 + 10), ("L", ip1, T0 + 20), ("L", ip2, T0 + 30), ("M", ip1, T0 + 40)] {
-        store.add_password_failure(link_id, ip, at, T0).await.unwrap();
-    }
-    // (this link and IP, this link)
-    assert_eq!(store.password_failures("L", ip1, T0).await.unwrap(), (2, 3));
-    assert_eq!(store.password_failures("L", ip2, T0).await.unwrap(), (1, 3));
-    assert_eq!(store.password_failures("L", "198.51.100.9", T0).await.unwrap(), (0, 3));
-    assert_eq!(store.password_failures("M", ip1, T0).await.unwrap(), (1, 1));
-    assert_eq!(store.password_failures("N", ip1, T0).await.unwrap(), (0, 0));
-    // Only failures after `since` count.
-    assert_eq!(store.password_failures("L", ip1, T0 + 15).await.unwrap(), (1, 2));
-    assert_eq!(store.password_failures("L", ip2, T0 + 15).await.unwrap(), (1, 2));
-    assert_eq!(store.password_failures("L", ip1, T0 + 35).await.unwrap(), (0, 0));
+const SEC: i64 = 1_000_000;
 
-    // Recording a failure forgets those before `forget_before`, even when
-    // asked about from the beginning of time.
-    store.add_password_failure("L", ip2, T0 + 100, T0 + 25).await.unwrap();
-    assert_eq!(store.password_failures("L", ip1, 0).await.unwrap(), (0, 2));
-    assert_eq!(store.password_failures("L", ip2, 0).await.unwrap(), (2, 2));
-    assert_eq!(store.password_failures("M", ip1, 0).await.unwrap(), (1, 1));
+async fn lockout_counters(store: &dyn Store) {
+    let limit = Limit::fixed(3, 60);
+    let hit = |failures, start: i64| CounterHit { failures, window_start: start, window_end: start + 60 * SEC };
+    // The window starts at the first attempt and counts every attempt.
+    assert_eq!(store.count_attempt("s", "k", T0, &limit).await.unwrap(), hit(1, T0));
+    assert_eq!(store.count_attempt("s", "k", T0 + SEC, &limit).await.unwrap(), hit(2, T0));
+    // Counters are per (scope, key).
+    assert_eq!(store.count_attempt("s", "other", T0 + SEC, &limit).await.unwrap(), hit(1, T0 + SEC));
+    assert_eq!(store.count_attempt("t", "k", T0 + SEC, &limit).await.unwrap(), hit(1, T0 + SEC));
+    // Taking an attempt back lowers the count, in its own window only.
+    store.uncount_attempt("s", "k", T0).await.unwrap();
+    assert_eq!(store.count_attempt("s", "k", T0 + 2 * SEC, &limit).await.unwrap(), hit(2, T0));
+    store.uncount_attempt("s", "k", T0 - 1).await.unwrap();
+    assert_eq!(store.count_attempt("s", "k", T0 + 3 * SEC, &limit).await.unwrap(), hit(3, T0));
+    assert_eq!(store.count_attempt("s", "k", T0 + 4 * SEC, &limit).await.unwrap(), hit(4, T0));
+    // Never below zero.
+    for _ in 0..6 {
+        store.uncount_attempt("t", "k", T0 + SEC).await.unwrap();
+    }
+    assert_eq!(store.count_attempt("t", "k", T0 + 2 * SEC, &limit).await.unwrap(), hit(1, T0 + SEC));
+    // At the end of the window it starts over.
+    assert_eq!(store.count_attempt("s", "other", T0 + 61 * SEC, &limit).await.unwrap(), hit(1, T0 + 61 * SEC));
+}
+
+async fn lockout_backoff(store: &dyn Store) {
+    let limit = Limit::with_backoff(2, 10, 35);
+    let count = |at: i64| async move { store.count_attempt("acct", "a", at, &limit).await.unwrap() };
+    assert_eq!(count(T0).await.window_end, T0 + 10 * SEC);
+    assert_eq!(count(T0 + SEC).await.failures, 2);
+    // The window ended exhausted: the next one is twice as long...
+    let next = count(T0 + 10 * SEC).await;
+    assert_eq!(next, CounterHit { failures: 1, window_start: T0 + 10 * SEC, window_end: T0 + 30 * SEC });
+    count(T0 + 11 * SEC).await;
+    // ... and the one after is capped at the longest window.
+    let next = count(T0 + 30 * SEC).await;
+    assert_eq!((next.failures, next.window_end), (1, T0 + 65 * SEC));
+    // A window that ends under the limit is followed by the base window.
+    let next = count(T0 + 65 * SEC).await;
+    assert_eq!((next.failures, next.window_end), (1, T0 + 75 * SEC));
+}
+
+/// Fifty simultaneous attempts on one counter: each sees its own count, so
+/// exactly `max` of them are under the limit.
+async fn concurrent_attempts(db: &Db) {
+    let limit = Limit::fixed(5, 60);
+    let barrier = Arc::new(tokio::sync::Barrier::new(50));
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let (db, barrier) = (db.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                db.count_attempt("burst", "k", T0, &limit).await.unwrap().failures
+            })
+        })
+        .collect();
+    let mut counts = Vec::new();
+    for t in tasks {
+        counts.push(t.await.unwrap());
+    }
+    counts.sort();
+    assert_eq!(counts, (1..=50).collect::<Vec<i64>>());
+}
+
+async fn opened_events_dedupe(store: &dyn Store) {
+    let event = |at: i64, kind: &'static str, ip: &str, ua: &str| LinkEvent {
+        at,
+        link_id: "d".into(),
+        file_id: 7,
+        kind,
+        ip: ip.into(),
+        user_agent: ua.into(),
+    };
+    let minute = T0 - T0 % (60 * SEC);
+    store
+        .record_link_events(&[
+            event(minute, "opened", "10.0.0.1", "a"),
+            event(minute + SEC, "opened", "10.0.0.1", "a"),
+            event(minute + 2 * SEC, "downloaded", "10.0.0.1", "a"),
+            event(minute + 3 * SEC, "downloaded", "10.0.0.1", "a"),
+            event(minute + 4 * SEC, "opened", "10.0.0.2", "a"),
+            event(minute + 5 * SEC, "opened", "10.0.0.1", "b"),
+        ])
+        .await
+        .unwrap();
+    // Across batches too.
+    store.record_link_events(&[event(minute + 59 * SEC, "opened", "10.0.0.1", "a")]).await.unwrap();
+    store.record_link_events(&[event(minute + 60 * SEC, "opened", "10.0.0.1", "a")]).await.unwrap();
+    let kinds: Vec<(&str, String, String)> =
+        store.link_events("d").await.unwrap().into_iter().map(|e| (e.kind, e.ip, e.user_agent)).collect();
+    let k = |kind: &'static str, ip: &str, ua: &str| (kind, ip.to_string(), ua.to_string());
+    assert_eq!(
+        kinds,
+        [
+            k("opened", "10.0.0.1", "a"),
+            k("downloaded", "10.0.0.1", "a"),
+            k("downloaded", "10.0.0.1", "a"),
+            k("opened", "10.0.0.2", "a"),
+            k("opened", "10.0.0.1", "b"),
+            k("opened", "10.0.0.1", "a"),
+        ]
+    );
+}
+
+async fn purges(store: &dyn Store) {
+    let alice = create_user(store, "alice@example.com").await;
+    store.create_session("old", &alice.id, T0).await.unwrap();
+    store.create_session("live", &alice.id, T0 + 1).await.unwrap();
+    let limit = Limit::fixed(3, 60);
+    store.count_attempt("s", "ended", T0 - 100 * SEC, &limit).await.unwrap();
+    store.count_attempt("s", "running", T0, &limit).await.unwrap();
+    let event = |at: i64| LinkEvent {
+        at,
+        link_id: "p".into(),
+        file_id: 7,
+        kind: "downloaded",
+        ip: "10.0.0.1".into(),
+        user_agent: "ua".into(),
+    };
+    store.record_link_events(&(0..2500).map(|i| event(T0 - 5000 + i)).collect::<Vec<_>>()).await.unwrap();
+    store.record_link_events(&[event(T0)]).await.unwrap();
+    // Events kept forever: nothing but sessions and counters go.
+    let purged = store.purge(T0, T0 - 30 * SEC, None).await.unwrap();
+    assert_eq!((purged.sessions, purged.lockout_counters, purged.events), (1, 1, 0));
+    assert!(store.session_user("old", T0 - 1).await.unwrap().is_none());
+    assert!(store.session_user("live", T0).await.unwrap().is_some());
+    // Retention: only older events, in several batches.
+    let purged = store.purge(T0, T0 - 30 * SEC, Some(T0 - 10)).await.unwrap();
+    assert_eq!((purged.sessions, purged.lockout_counters, purged.events), (0, 0, 2500));
+    assert_eq!(store.link_events("p").await.unwrap().len(), 1);
+    // The running counter survived.
+    assert_eq!(store.count_attempt("s", "running", T0 + 1, &limit).await.unwrap().failures, 2);
 }
 
 /// Twenty simultaneous inserts under a limit of six must leave exactly six

@@ -5,46 +5,56 @@ use axum::http::{header, HeaderValue, StatusCode};
 use spacelinks_api_types::date::{format_plain_date, now_micros};
 use spacelinks_api_types::dto::{ApiKeyDto, AuthTokenDto, EmployeeFullDto};
 use spacelinks_api_types::{format_api_date, UserType};
-use spacelinks_core::crypto::{hash_account_password, new_api_key, new_password, new_session_token, token_hash};
+use spacelinks_core::crypto::{new_api_key, new_password, new_session_token, token_hash};
 use spacelinks_core::{ApiKey, Error, NewUser, User};
 
 use crate::app::AppState;
-use crate::auth::check_password;
+use crate::auth::{check_password, hash_password};
+use crate::scope::PERMISSIONS;
 use crate::ctx::{Body, Ctx};
 use crate::dto::employee;
 use crate::error::{json_error, ApiResult};
-use crate::scope::PERMISSIONS;
 
 const SESSION_DAYS: i64 = 30;
 const DAY_MICROS: i64 = 86_400_000_000;
 
 /// `POST /api/2.0/authentication`: `{userName, password}` → `{token, expires}`,
-/// plus the `asc_auth_key` cookie. Wrong credentials are throttled per
-/// e-mail and client IP like link passwords.
+/// plus the `asc_auth_key` cookie. Wrong credentials are throttled by the
+/// one lockout (`auth::check_password`), as link passwords are.
 pub async fn login(State(state): State<AppState>, ctx: Ctx, Body(body): Body) -> ApiResult {
     let email = body.string("username")?.value().unwrap_or_default();
     let password = body.string("password")?.value().unwrap_or_default();
-    let throttle_key = format!("login:{}", email.to_ascii_lowercase());
-    let now = now_micros();
-    let window = state.svc.lockout.window_secs * 1_000_000;
-    let (per_ip, _) = state.svc.store.password_failures(&throttle_key, &ctx.ip.to_string(), now - window).await?;
-    if per_ip >= state.svc.lockout.per_ip {
-        return Err(Error::TooManyAttempts { retry_after_secs: state.svc.lockout.window_secs }.into());
-    }
-    let Some(user) = check_password(&state, &email, password).await? else {
-        state.svc.store.add_password_failure(&throttle_key, &ctx.ip.to_string(), now, now - window).await?;
+    let Some(user) = check_password(&state, &email, password, ctx.ip).await? else {
         // DocSpace's login failure is a 401 with a message, unlike other 401s.
         return Ok(json_error(StatusCode::UNAUTHORIZED, "User authentication failed"));
     };
     let token = new_session_token();
-    let expires = now + SESSION_DAYS * DAY_MICROS;
+    let expires = now_micros() + SESSION_DAYS * DAY_MICROS;
     state.svc.store.create_session(&token_hash(&token), &user.id, expires).await?;
     let mut res =
         ctx.ok(AuthTokenDto { token: token.clone(), expires: format_plain_date(expires), sms: false, tfa: false })?;
-    let secure = if ctx.secure { "; Secure" } else { "" };
-    let cookie =
-        format!("asc_auth_key={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", SESSION_DAYS * 86_400);
+    let cookie = auth_cookie(&ctx, &token, SESSION_DAYS * 86_400);
     if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+fn auth_cookie(ctx: &Ctx, token: &str, max_age_secs: i64) -> String {
+    let secure = if ctx.secure { "; Secure" } else { "" };
+    format!("asc_auth_key={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}")
+}
+
+/// `POST /api/2.0/authentication/logout`: revokes the session this request
+/// came with (header or cookie) and clears the cookie. Anonymous callers get
+/// the same 200, as in DocSpace, whose answer has no `response` for
+/// accounts without single sign-on.
+pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
+    if let Some(hash) = &ctx.caller.session {
+        state.svc.store.delete_session(hash).await?;
+    }
+    let mut res = ctx.ok_empty()?;
+    if let Ok(v) = HeaderValue::from_str(&auth_cookie(&ctx, "", 0)) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(res)
@@ -208,8 +218,7 @@ pub async fn create_user(State(state): State<AppState>, ctx: Ctx, Body(body): Bo
     if password.chars().count() < 8 {
         return Err(Error::BadRequest("password must be at least 8 characters".into()).into());
     }
-    let hash =
-        tokio::task::spawn_blocking(move || hash_account_password(&password)).await.map_err(Error::internal)??;
+    let hash = hash_password(&state, password).await?;
     let new = NewUser {
         email,
         first_name: body.string("firstname")?.value().unwrap_or_default(),

@@ -1,6 +1,7 @@
 //! The route table: one module per resource, and the one place that says
-//! which API key scope each route needs (see `scope`). A route is added with
-//! its scope in one line; a route added any other way refuses API keys.
+//! which API key scope each route needs (see `scope`) and which routes take
+//! a file body. A route is added with its scope in one line; a route added
+//! any other way refuses API keys.
 
 mod account;
 mod files;
@@ -28,6 +29,8 @@ pub fn routes() -> Routes {
         .get("/healthz", Scope::Public, || async { "ok" })
         .post("/api/2.0/authentication", ANY_WRITE, account::login)
         .get("/api/2.0/authentication", ANY_READ, account::is_authenticated)
+        // DocSpace lets anyone sign out; the session the request carries ends.
+        .post("/api/2.0/authentication/logout", Scope::Public, account::logout)
         .post("/api/2.0/keys", ANY_WRITE, account::create_key)
         .get("/api/2.0/keys", ANY_READ, account::list_keys)
         .get("/api/2.0/keys/permissions", ANY_READ, account::key_permissions)
@@ -37,11 +40,11 @@ pub fn routes() -> Routes {
         .get("/api/2.0/people/@self", Scope::Read(Area::AccountsSelf), account::me)
         .get("/api/2.0/files/@my", FILES_READ, files::my_documents)
         .post("/api/2.0/files/@my/file", FILES_WRITE, files::create_file_in_my)
-        .post("/api/2.0/files/@my/upload", FILES_WRITE, files::upload_to_my)
+        .upload(Method::POST, "/api/2.0/files/@my/upload", FILES_WRITE, files::upload_to_my)
         .get("/api/2.0/files/{folder_id}", FILES_READ, files::folder_contents)
         .post("/api/2.0/files/{folder_id}/file", FILES_WRITE, files::create_file)
-        .post("/api/2.0/files/{folder_id}/upload", FILES_WRITE, files::upload)
-        .put("/api/2.0/files/{file_id}/update", FILES_WRITE, files::update_content)
+        .upload(Method::POST, "/api/2.0/files/{folder_id}/upload", FILES_WRITE, files::upload)
+        .upload(Method::PUT, "/api/2.0/files/{file_id}/update", FILES_WRITE, files::update_content)
         .get("/api/2.0/files/folder/{folder_id}", FILES_READ, files::folder_info)
         .post("/api/2.0/files/folder/{folder_id}", FILES_WRITE, files::create_folder)
         .get("/api/2.0/files/file/{file_id}", FILES_READ, files::file_info)
@@ -61,29 +64,50 @@ pub fn routes() -> Routes {
         .get("/doceditor", FILES_READ, pages::share_page)
         .get("/share/preview/{file_id}", FILES_READ, pages::share_preview)
         .post("/share/password", FILES_WRITE, pages::submit_password)
-        .post("/share/upload", FILES_WRITE, pages::upload_version)
+        .upload(Method::POST, "/share/upload", FILES_WRITE, pages::upload_version)
         .get("/static/share.css", Scope::Public, pages::stylesheet)
 }
 
 /// The router under construction and the table of what each route needs.
+/// Upload routes (a file body) are kept apart: they get the upload limit and
+/// the idle-body timeout instead of the small-body limit and the request
+/// timeout (`app::router`).
 #[derive(Default)]
 pub struct Routes {
     router: Router<AppState>,
+    uploads: Router<AppState>,
     table: Vec<RouteSpec>,
+}
+
+/// The parts `app::router` layers differently.
+pub struct RouteParts {
+    pub small: Router<AppState>,
+    pub uploads: Router<AppState>,
+    pub table: Vec<RouteSpec>,
 }
 
 impl Routes {
     pub fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, scope: Scope, h: H) -> Self {
-        self.add(Method::GET, path, scope, h)
+        self.add(Method::GET, path, scope, false, h)
     }
     pub fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, scope: Scope, h: H) -> Self {
-        self.add(Method::POST, path, scope, h)
+        self.add(Method::POST, path, scope, false, h)
     }
     pub fn put<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, scope: Scope, h: H) -> Self {
-        self.add(Method::PUT, path, scope, h)
+        self.add(Method::PUT, path, scope, false, h)
     }
     pub fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, scope: Scope, h: H) -> Self {
-        self.add(Method::DELETE, path, scope, h)
+        self.add(Method::DELETE, path, scope, false, h)
+    }
+    /// A route that takes a file body.
+    pub fn upload<H: Handler<T, AppState>, T: 'static>(
+        self,
+        method: Method,
+        path: &'static str,
+        scope: Scope,
+        h: H,
+    ) -> Self {
+        self.add(method, path, scope, true, h)
     }
 
     fn add<H: Handler<T, AppState>, T: 'static>(
@@ -91,12 +115,17 @@ impl Routes {
         method: Method,
         path: &'static str,
         scope: Scope,
+        upload: bool,
         h: H,
     ) -> Self {
         let filter = MethodFilter::try_from(method.clone()).expect("a method axum routes");
         // axum merges method routers registered on the same path.
-        self.router = self.router.route(path, on(filter, h));
-        self.table.push(RouteSpec { method, path, scope });
+        if upload {
+            self.uploads = self.uploads.route(path, on(filter, h));
+        } else {
+            self.router = self.router.route(path, on(filter, h));
+        }
+        self.table.push(RouteSpec { method, path, scope, upload });
         self
     }
 
@@ -105,7 +134,7 @@ impl Routes {
         &self.table
     }
 
-    pub fn into_parts(self) -> (Router<AppState>, Vec<RouteSpec>) {
-        (self.router, self.table)
+    pub fn into_parts(self) -> RouteParts {
+        RouteParts { small: self.router, uploads: self.uploads, table: self.table }
     }
 }

@@ -16,7 +16,7 @@ use crate::ctx::{parse_id, Ctx, QueryMap};
 use crate::download::{inline_safe, mime_of};
 use crate::dto::{human_size, urlencode};
 use crate::error::{ApiError, ApiResult};
-use crate::routes::share::{file_access, proof_cookie, request_token, visitor_status, FileAccess};
+use crate::routes::share::{file_access, proof, proof_cookie, request_token, visitor_status, FileAccess};
 
 const TEXT_PREVIEW_BYTES: u64 = 64 * 1024;
 
@@ -264,7 +264,8 @@ pub async fn submit_password(State(state): State<AppState>, ctx: Ctx, Form(form)
         return Ok(SharePage::invalid());
     };
     let authenticated = ctx.caller.user.is_some();
-    let status = match state.svc.try_password(&shared, &form.password, &ctx.ip.to_string(), authenticated).await {
+    let proof = proof(&ctx, &shared.link.id);
+    let status = match state.svc.try_password(&shared, &form.password, proof.as_deref(), ctx.ip, authenticated).await {
         Ok(s) => s,
         Err(Error::TooManyAttempts { retry_after_secs }) => {
             let mut page = SharePage::for_file("locked", &shared.file, &shared.link.title, &form.share);

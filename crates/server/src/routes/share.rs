@@ -168,7 +168,8 @@ pub async fn apply_share_password(
     let Some(shared) = state.svc.shared_file(&key).await? else {
         return ctx.ok(share_dto(LinkStatus::Invalid, None, authenticated));
     };
-    let status = state.svc.try_password(&shared, &password, &ctx.ip.to_string(), authenticated).await?;
+    let proof = proof(&ctx, &shared.link.id);
+    let status = state.svc.try_password(&shared, &password, proof.as_deref(), ctx.ip, authenticated).await?;
     let kind = match status {
         LinkStatus::Ok => "password_ok",
         LinkStatus::InvalidPassword => "password_failed",

@@ -496,3 +496,35 @@ pub fn assert_json_exact(actual: &Value, expected: &Value) {
     let (a, e) = (serde_json::to_string_pretty(actual).unwrap(), serde_json::to_string_pretty(expected).unwrap());
     assert!(a == e, "JSON differs\n--- actual\n{a}\n--- expected\n{e}");
 }
+
+// ---- PostgreSQL --------------------------------------------------------------
+
+/// A fresh schema in the PostgreSQL of `SPACELINKS_TEST_DATABASE_URL`, and a
+/// database URL confined to it; `None` (after saying so) when unset.
+pub struct PgSchema {
+    pub url: String,
+    admin: sqlx::PgPool,
+    schema: String,
+}
+
+impl PgSchema {
+    pub async fn create(test: &str) -> Option<PgSchema> {
+        let url = match std::env::var("SPACELINKS_TEST_DATABASE_URL") {
+            Ok(url) if !url.trim().is_empty() => url,
+            _ => {
+                println!("skipped {test} on PostgreSQL: SPACELINKS_TEST_DATABASE_URL is unset");
+                return None;
+            }
+        };
+        let admin = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(&url).await.expect("postgres");
+        let schema = format!("spacelinks_test_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&admin).await.expect("create schema");
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let url = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+        Some(PgSchema { url, admin, schema })
+    }
+
+    pub async fn drop_schema(self) {
+        sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.schema)).execute(&self.admin).await.expect("drop schema");
+    }
+}
