@@ -84,8 +84,14 @@ impl FromRequestParts<AppState> for Ctx {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let peer =
-            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        // A dual-stack listener reports IPv4 peers as `::ffff:a.b.c.d`, which
+        // no IPv4 network contains: canonical form first, for the proxy
+        // check and for the address limits and logs see.
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_canonical())
+            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
         let trusted = state.config.trusted_proxies.iter().any(|n| n.contains(&peer));
         let ip = if trusted {
             forwarded_client(&parts.headers, &state.config.trusted_proxies).unwrap_or(peer)
@@ -116,12 +122,12 @@ impl FromRequestParts<AppState> for Ctx {
 }
 
 /// The right-most `X-Forwarded-For` hop that is not itself a trusted proxy.
-fn forwarded_client(headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> Option<IpAddr> {
+pub fn forwarded_client(headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> Option<IpAddr> {
     let chain = header_str(headers, "x-forwarded-for")?;
     chain
         .split(',')
         .rev()
-        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok().map(|ip| ip.to_canonical()))
         .find(|ip| !trusted.iter().any(|n| n.contains(ip)))
 }
 

@@ -97,6 +97,7 @@ fn checked_title(title: String) -> Result<String, Error> {
     if t.chars().count() > MAX_TITLE || t.contains('/') || t.contains('\\') {
         return Err(Error::BadRequest(format!("title must be at most {MAX_TITLE} characters and contain no slashes")));
     }
+    spacelinks_core::titles::check_title_chars("title", &t)?;
     Ok(t)
 }
 
@@ -150,7 +151,22 @@ async fn add_file(
     size: i64,
 ) -> Result<File, Error> {
     let new = NewFile { folder_id: folder.id, owner_id: owner.id.clone(), title, size, blob_key, now: now_micros() };
-    state.svc.store.create_file(&new).await
+    match state.svc.store.create_file(&new).await {
+        Ok(file) => Ok(file),
+        Err(e) => {
+            // No row will ever point at this blob: remove it now rather
+            // than leave it for `spacelinks fsck`.
+            forget_blob(state, &new.blob_key).await;
+            Err(e)
+        }
+    }
+}
+
+/// Deletes a blob no row refers to; a failure is logged, and fsck finds it.
+async fn forget_blob(state: &AppState, key: &str) {
+    if let Err(e) = state.blobs.delete(key).await {
+        tracing::warn!(error = %e, "cannot remove an unreferenced blob; `spacelinks fsck --repair` will");
+    }
 }
 
 fn new_blob_key() -> String {
@@ -280,11 +296,15 @@ pub async fn new_version(
         return Err(Error::Forbidden("You don't have enough permission to edit the file".into()));
     }
     let (_, key, size) = receive_file(state, multipart).await?;
-    match state.svc.store.replace_file_content(file_id, size, &key, now_micros()).await? {
-        Some(old) => state.blobs.delete(&old).await?,
-        None => {
-            state.blobs.delete(&key).await?;
+    match state.svc.store.replace_file_content(file_id, size, &key, now_micros()).await {
+        Ok(Some(old)) => state.blobs.delete(&old).await?,
+        Ok(None) => {
+            forget_blob(state, &key).await;
             return Err(Error::file_not_found());
+        }
+        Err(e) => {
+            forget_blob(state, &key).await;
+            return Err(e);
         }
     }
     access.record(state, ctx, "uploaded");

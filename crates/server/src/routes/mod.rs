@@ -2,6 +2,7 @@
 
 mod account;
 mod files;
+mod health;
 mod links;
 mod pages;
 mod share;
@@ -13,7 +14,8 @@ use crate::app::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .route("/api/2.0/authentication", post(account::login).get(account::is_authenticated))
         .route("/api/2.0/keys", post(account::create_key).get(account::list_keys))
         .route("/api/2.0/keys/permissions", get(account::key_permissions))
