@@ -120,11 +120,15 @@ pub async fn check(db: &Db, blob_root: &Path, grace: Duration, repair: bool) -> 
     keys.sort();
     for key in keys {
         let (row, size) = &referenced[&key];
-        let (kind, detail) = match files.get(&key) {
+        // A blob written after the listing (its row read afterwards) is
+        // looked at again rather than reported missing.
+        let blob_size = match files.get(&key) {
+            Some(f) => Some(f.size),
+            None => std::fs::metadata(blob_root.join(&key)).ok().filter(|m| m.is_file()).map(|m| m.len()),
+        };
+        let (kind, detail) = match blob_size {
             None => ("missing", "the row's blob does not exist".to_string()),
-            Some(f) if f.size as i64 != *size => {
-                ("wrong_size", format!("the row records {size} bytes, the blob has {}", f.size))
-            }
+            Some(n) if n as i64 != *size => ("wrong_size", format!("the row records {size} bytes, the blob has {n}")),
             Some(_) => continue,
         };
         report.findings.push(Finding { kind, key, row: Some(row.clone()), detail, repaired: false });
