@@ -98,8 +98,11 @@ def pg_schema_url():
     url = os.environ.get("SPACELINKS_TEST_DATABASE_URL", "").strip()
     if not url:
         pytest.skip("SPACELINKS_TEST_DATABASE_URL is unset: this runs on SQLite only")
+    import shutil
     import uuid
 
+    if shutil.which("psql") is None:
+        pytest.fail("SPACELINKS_TEST_DATABASE_URL is set but psql is missing: apt-get install postgresql-client")
     schema = f"spacelinks_py_{uuid.uuid4().hex}"
     subprocess.run(["psql", url, "-q", "-c", f"CREATE SCHEMA {schema}"], check=True, capture_output=True)
     sep = "&" if "?" in url else "?"

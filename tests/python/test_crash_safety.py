@@ -46,15 +46,22 @@ class Node:
             RUST_LOG="warn",
         )
         self.env.pop("SPACELINKS_DATABASE_URL", None)
+        self.database_url = database_url
         if database_url:
             self.env["SPACELINKS_DATABASE_URL"] = database_url
         self.proc = None
+        self.app_name = None
         self.base = None
         self.starts = 0
 
     def start(self):
         port = free_port()
         env = dict(self.env, SPACELINKS_LISTEN=f"127.0.0.1:{port}")
+        if self.database_url:
+            # Names this process's PostgreSQL sessions, so that a kill can
+            # wait for them to end (see `kill`).
+            self.app_name = f"spacelinks-crash-{os.getpid()}-{self.starts}"
+            env["SPACELINKS_DATABASE_URL"] = f"{self.database_url}&application_name={self.app_name}"
         log = open(os.path.join(self.data_dir, f"server-{self.starts}.log"), "w")
         self.starts += 1
         self.proc = subprocess.Popen([os.environ["SPACELINKS_BIN"], "serve"], env=env, stdout=log, stderr=log)
@@ -73,6 +80,22 @@ class Node:
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
+        if self.database_url:
+            self.wait_for_sessions_to_end(self.app_name)
+
+    def wait_for_sessions_to_end(self, app_name):
+        """PostgreSQL finishes the statement a killed client had sent (a
+        COMMIT may still land) before it notices the client is gone: only
+        once the killed process's sessions have ended is what it wrote final."""
+        url = os.environ["SPACELINKS_TEST_DATABASE_URL"]
+        sql = f"SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '{app_name}'"
+        deadline = time.monotonic() + 20
+        while True:
+            out = subprocess.run(["psql", url, "-tA", "-c", sql], capture_output=True, text=True, check=True)
+            if out.stdout.strip() == "0":
+                return
+            assert time.monotonic() < deadline, f"the killed server's database sessions did not end: {out.stdout}"
+            time.sleep(0.05)
 
     def stop(self):
         self.proc.terminate()

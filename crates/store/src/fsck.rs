@@ -12,12 +12,37 @@ use std::time::{Duration, SystemTime};
 use serde_json::json;
 use sqlx::Row;
 
+use spacelinks_core::Store;
+
 use crate::Db;
 
-/// Every query that yields the blob keys rows refer to, with the row's id
-/// and the size it records. A table that gains blob keys must be listed
-/// here, or fsck --repair would take its blobs for orphans.
-const BLOB_REFERENCES: &[(&str, &str)] = &[("file", "SELECT id, blob_key, size FROM files")];
+/// Every table with a `blob_key` column refers to blobs (files today; kept
+/// versions, say, tomorrow): found from the schema rather than listed, so
+/// that a new table's blobs are never taken for orphans by `--repair`.
+async fn blob_reference_queries(db: &Db) -> anyhow::Result<Vec<(String, String)>> {
+    let sql = if db.backend() == "sqlite" {
+        "SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+         WHERE m.type = 'table' ORDER BY m.name"
+    } else {
+        "SELECT CAST(table_name AS TEXT) AS t, CAST(column_name AS TEXT) AS c FROM information_schema.columns \
+         WHERE table_schema = current_schema() ORDER BY table_name"
+    };
+    let mut columns: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for row in sqlx::query(sql).fetch_all(db.pool()).await? {
+        columns.entry(row.try_get("t")?).or_default().push(row.try_get("c")?);
+    }
+    Ok(columns
+        .into_iter()
+        .filter(|(_, cols)| cols.iter().any(|c| c == "blob_key"))
+        .map(|(table, cols)| {
+            let has = |c: &str| cols.iter().any(|x| x == c);
+            let id = if has("id") { "CAST(id AS TEXT)" } else { "''" };
+            let size = if has("size") { "CAST(size AS BIGINT)" } else { "CAST(-1 AS BIGINT)" };
+            let sql = format!("SELECT {id} AS id, blob_key, {size} AS size FROM {table} WHERE blob_key IS NOT NULL");
+            (table, sql)
+        })
+        .collect())
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -25,7 +50,7 @@ pub struct Finding {
     pub kind: &'static str,
     /// The blob key, relative to the blob store's root.
     pub key: String,
-    /// `file 42` for row findings.
+    /// `files 42` (table and id) for row findings.
     pub row: Option<String>,
     pub detail: String,
     /// Removed by `--repair`.
@@ -106,12 +131,12 @@ pub async fn check(db: &Db, blob_root: &Path, grace: Duration, repair: bool) -> 
     let mut files = HashMap::new();
     walk(blob_root, blob_root, SystemTime::now(), &mut files)?;
     let mut referenced: HashMap<String, (String, i64)> = HashMap::new();
-    for (what, sql) in BLOB_REFERENCES {
-        for row in sqlx::query(sql).fetch_all(db.pool()).await? {
-            let id: i64 = row.try_get("id")?;
+    for (table, sql) in blob_reference_queries(db).await? {
+        for row in sqlx::query(&sql).fetch_all(db.pool()).await? {
+            let id: String = row.try_get("id")?;
             let key: String = row.try_get("blob_key")?;
             let size: i64 = row.try_get("size")?;
-            referenced.insert(key, (format!("{what} {id}"), size));
+            referenced.insert(key, (format!("{table} {id}"), size));
         }
     }
     let mut report = Report { rows: referenced.len(), blobs: files.len(), findings: Vec::new() };
@@ -128,7 +153,7 @@ pub async fn check(db: &Db, blob_root: &Path, grace: Duration, repair: bool) -> 
         };
         let (kind, detail) = match blob_size {
             None => ("missing", "the row's blob does not exist".to_string()),
-            Some(n) if n as i64 != *size => ("wrong_size", format!("the row records {size} bytes, the blob has {n}")),
+            Some(n) if *size >= 0 && n as i64 != *size => ("wrong_size", format!("the row records {size} bytes, the blob has {n}")),
             Some(_) => continue,
         };
         report.findings.push(Finding { kind, key, row: Some(row.clone()), detail, repaired: false });
