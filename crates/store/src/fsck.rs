@@ -153,7 +153,9 @@ pub async fn check(db: &Db, blob_root: &Path, grace: Duration, repair: bool) -> 
         };
         let (kind, detail) = match blob_size {
             None => ("missing", "the row's blob does not exist".to_string()),
-            Some(n) if *size >= 0 && n as i64 != *size => ("wrong_size", format!("the row records {size} bytes, the blob has {n}")),
+            Some(n) if *size >= 0 && n as i64 != *size => {
+                ("wrong_size", format!("the row records {size} bytes, the blob has {n}"))
+            }
             Some(_) => continue,
         };
         report.findings.push(Finding { kind, key, row: Some(row.clone()), detail, repaired: false });
