@@ -60,6 +60,12 @@ async fn check(args: &FsckArgs) -> anyhow::Result<fsck::Report> {
     let mut config = Config::with_data_dir(&args.data_dir);
     config.database_url = args.database_url.clone().filter(|s| !s.is_empty());
     config.blob_url = args.blob_url.clone().filter(|s| !s.is_empty());
+    // `serve` creates the SQLite database; fsck must not make an empty one
+    // (where every blob would look orphaned).
+    let sqlite = args.data_dir.join("spacelinks.db");
+    if config.database_url.is_none() && !sqlite.is_file() {
+        anyhow::bail!("no database at {}: pass --data-dir or --database-url", sqlite.display());
+    }
     let db = spacelinks_store::Db::open(&config.database_url()).await?;
     let root = fsck::local_blob_root(&config.blob_url())?;
     let grace = std::time::Duration::from_secs(args.grace_minutes * 60);

@@ -139,6 +139,13 @@ pub async fn check(db: &Db, blob_root: &Path, grace: Duration, repair: bool) -> 
             referenced.insert(key, (format!("{table} {id}"), size));
         }
     }
+    // An empty or wrong database would make every blob an orphan.
+    if repair && referenced.is_empty() && !files.is_empty() {
+        anyhow::bail!(
+            "the database refers to no blob while the blob store holds {}: is this the right database? Not repairing",
+            files.len()
+        );
+    }
     let mut report = Report { rows: referenced.len(), blobs: files.len(), findings: Vec::new() };
     // Rows first: a missing blob or a wrong size is data loss to report.
     let mut keys: Vec<_> = referenced.keys().cloned().collect();

@@ -993,6 +993,11 @@ async fn fsck_finds_and_repairs(db: &Db) {
         blob_key: key.into(),
         now: T0,
     };
+    // Blobs but no row at all: a wrong database, never repaired.
+    put("files/early", b"x");
+    assert!(fsck::check(db, blobs, Duration::ZERO, true).await.is_err());
+    assert!(blobs.join("files/early").exists());
+    std::fs::remove_file(blobs.join("files/early")).unwrap();
     store.create_file(&new_file("ok.txt", "files/ok", 3)).await.unwrap();
     put("files/ok", b"abc");
     store.create_file(&new_file("missing.txt", "files/missing", 3)).await.unwrap();
