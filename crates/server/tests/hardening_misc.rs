@@ -168,26 +168,18 @@ async fn readyz_checks_the_database_and_the_blob_store() {
 
 // ---- no orphaned blobs --------------------------------------------------------
 
+/// Every file under `dir`, staging files included, sorted.
 fn blob_files(dir: &std::path::Path) -> Vec<String> {
     let mut out = Vec::new();
-    for e in walkdir(dir) {
-        out.push(e);
-    }
-    out.sort();
-    out
-}
-
-fn walkdir(dir: &std::path::Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(dir) else { return out };
-    for e in rd.flatten() {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let p = e.path();
         if p.is_dir() {
-            out.extend(walkdir(&p));
+            out.extend(blob_files(&p));
         } else {
             out.push(p.display().to_string());
         }
     }
+    out.sort();
     out
 }
 
