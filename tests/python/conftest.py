@@ -88,3 +88,23 @@ def server():
 @pytest.fixture(scope="session")
 def api_key(server):
     return server.new_api_key()
+
+
+@pytest.fixture
+def pg_schema_url():
+    """A fresh PostgreSQL schema for one test, as a database URL, dropped
+    afterwards; the test is skipped, saying so, when
+    SPACELINKS_TEST_DATABASE_URL is unset."""
+    url = os.environ.get("SPACELINKS_TEST_DATABASE_URL", "").strip()
+    if not url:
+        pytest.skip("SPACELINKS_TEST_DATABASE_URL is unset: this runs on SQLite only")
+    import shutil
+    import uuid
+
+    if shutil.which("psql") is None:
+        pytest.fail("SPACELINKS_TEST_DATABASE_URL is set but psql is missing: apt-get install postgresql-client")
+    schema = f"spacelinks_py_{uuid.uuid4().hex}"
+    subprocess.run(["psql", url, "-q", "-c", f"CREATE SCHEMA {schema}"], check=True, capture_output=True)
+    sep = "&" if "?" in url else "?"
+    yield f"{url}{sep}options=-c%20search_path%3D{schema}"
+    subprocess.run(["psql", url, "-q", "-c", f"DROP SCHEMA {schema} CASCADE"], check=True, capture_output=True)

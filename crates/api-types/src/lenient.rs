@@ -61,13 +61,24 @@ impl Fields {
         self.0.get(key)
     }
 
+    /// A text field: only a JSON string will do. `{"title": 42}` is an
+    /// error, as in ASP.NET: quoted numbers are accepted for numeric fields,
+    /// never the other way round.
     pub fn string(&self, key: &str) -> Result<Patch<String>, FieldError> {
         match self.0.get(key) {
             None => Ok(Patch::Absent),
             Some(Value::Null) => Ok(Patch::Null),
             Some(Value::String(s)) => Ok(Patch::Value(s.clone())),
-            Some(Value::Number(n)) => Ok(Patch::Value(n.to_string())),
             Some(_) => Err(type_error(key, "a string")),
+        }
+    }
+
+    /// An enum field, which ASP.NET reads from its name or its number:
+    /// returns the text of either.
+    pub fn enum_text(&self, key: &str) -> Result<Patch<String>, FieldError> {
+        match self.0.get(key) {
+            Some(Value::Number(n)) => Ok(Patch::Value(n.to_string())),
+            _ => self.string(key).map_err(|_| type_error(key, "a name or a number")),
         }
     }
 
@@ -124,6 +135,11 @@ mod tests {
         let f = Fields::from_value(json!({"internal": 1, "title": [1]})).unwrap();
         assert!(f.bool("internal").is_err());
         assert!(f.string("title").is_err());
+        let f = Fields::from_value(json!({"title": 42, "password": 12345678, "type": 2})).unwrap();
+        assert!(f.string("title").is_err());
+        assert!(f.required_string("title").is_err());
+        assert!(f.string("password").is_err());
+        assert_eq!(f.enum_text("type").unwrap(), Patch::Value("2".into()));
         assert!(Fields::from_value(json!([1])).is_err());
         assert!(Fields::from_slice(b"{not json").is_err());
         assert!(Fields::from_slice(b"").is_ok());

@@ -5,6 +5,7 @@
 mod client;
 mod error;
 mod files;
+mod fsck;
 mod links;
 mod output;
 mod serve;
@@ -54,6 +55,8 @@ struct Cli {
 enum Command {
     /// Run the server.
     Serve(serve::ServeArgs),
+    /// Check the database against the blob store; `--repair` removes orphans.
+    Fsck(fsck::FsckArgs),
     /// Upload, list and download files.
     Files(files::FilesCmd),
     /// List, create, change and revoke a file's external links.
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: CliResult = match cli.command {
         Command::Serve(args) => return serve::run(args),
+        Command::Fsck(args) => return fsck::run(args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "spacelinks", &mut std::io::stdout());
             Ok(())

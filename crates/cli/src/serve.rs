@@ -69,26 +69,13 @@ fn fail(e: impl std::fmt::Display) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn parse_proxies(values: &[String]) -> anyhow::Result<Vec<ipnet::IpNet>> {
-    values
-        .iter()
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| {
-            let v = v.trim();
-            v.parse::<ipnet::IpNet>()
-                .or_else(|_| v.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| anyhow::anyhow!("--trusted-proxy {v:?} is not an IP address or CIDR"))
-        })
-        .collect()
-}
-
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = Config::with_data_dir(args.data_dir);
     config.listen = args.listen;
     config.database_url = args.database_url.filter(|s| !s.is_empty());
     config.blob_url = args.blob_url.filter(|s| !s.is_empty());
     config.public_url = args.public_url.filter(|s| !s.is_empty());
-    config.trusted_proxies = parse_proxies(&args.trusted_proxies)?;
+    config.trusted_proxies = spacelinks_server::config::parse_trusted_proxies(&args.trusted_proxies)?;
     config.max_upload_bytes = args.max_upload_mb * 1024 * 1024;
     config.link_password_min_len = args.link_password_min;
     config.keep_versions = i64::from(args.keep_versions);

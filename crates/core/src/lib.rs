@@ -11,7 +11,8 @@ pub mod rights;
 pub mod service;
 pub mod store;
 pub mod versions;
+pub mod titles;
 
 pub use error::{Error, Result};
 pub use model::*;
-pub use store::{LinkInsert, Store};
+pub use store::{LinkChangeFn, LinkInsert, LinkWrite, Store};

@@ -148,6 +148,7 @@ impl LinkRequest {
             if t.chars().count() > MAX_TITLE_LEN {
                 return Err(Error::BadRequest(format!("title must be at most {MAX_TITLE_LEN} characters")));
             }
+            crate::titles::check_title_chars("title", t)?;
         }
         Ok(LinkRequest {
             link_id,

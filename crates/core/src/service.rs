@@ -14,7 +14,7 @@ use crate::links::{
 };
 use crate::lockout::begin_attempt;
 pub use crate::lockout::LockoutPolicy;
-use crate::{AuditEntry, Error, File, Link, LinkInsert, Result, Store, User};
+use crate::{AuditEntry, Error, File, Link, LinkInsert, LinkWrite, Result, Store, User};
 
 #[derive(Clone)]
 pub struct Services {
@@ -109,28 +109,34 @@ impl Services {
         let Some(existing) = existing else {
             return self.create_link(user, &file, req, &ctx, req.primary).await;
         };
-        let now = now_micros();
-        let Some(change) = req.merge_into(&existing, &ctx)? else {
-            let audit = self.audit(user, &existing, "link.deleted", json!({ "title": existing.title }), now);
-            self.store.delete_link(file_id, &existing.id, &audit).await?;
-            return Ok(None);
-        };
-        let mut next = change.link;
-        match &change.password {
-            PasswordChange::Keep => {}
-            PasswordChange::Clear => next.password_enc = None,
-            PasswordChange::Set(p) => next.password_enc = Some(self.secrets.encrypt_password(&next.id, p)),
-        }
-        let details = json!({
-            "changed": changed_fields(&existing, &next, &change.password),
-            "access": next.access,
-            "title": next.title,
+        // The merge happens under the link's row lock, on the link as it is
+        // then: parallel PUTs changing different fields all take effect.
+        let secrets = &self.secrets;
+        let change: crate::LinkChangeFn<'_> = Box::new(move |current: &Link| {
+            let now = now_micros();
+            let Some(change) = req.merge_into(current, &ctx)? else {
+                let details = json!({ "title": current.title });
+                return Ok(LinkWrite::Delete(audit_entry(user, current, "link.deleted", details, now)));
+            };
+            let mut next = change.link;
+            match &change.password {
+                PasswordChange::Keep => {}
+                PasswordChange::Clear => next.password_enc = None,
+                PasswordChange::Set(p) => next.password_enc = Some(secrets.encrypt_password(&next.id, p)),
+            }
+            let details = json!({
+                "changed": changed_fields(current, &next, &change.password),
+                "access": next.access,
+                "title": next.title,
+            });
+            let audit = audit_entry(user, &next, "link.updated", details, now);
+            Ok(LinkWrite::Update(next, audit))
         });
-        let audit = self.audit(user, &next, "link.updated", details, now);
-        if !self.store.update_link(&next, &audit).await? {
-            return Err(Error::item_not_found());
+        match self.store.change_link(file_id, &existing.id, change).await? {
+            None => Err(Error::item_not_found()),
+            Some(LinkWrite::Delete(_)) => Ok(None),
+            Some(LinkWrite::Update(next, _)) => self.manage(next).map(Some),
         }
-        self.manage(next).map(Some)
     }
 
     async fn create_link(
@@ -233,14 +239,7 @@ impl Services {
         details: serde_json::Value,
         now: i64,
     ) -> AuditEntry {
-        AuditEntry {
-            at: now,
-            actor_id: user.id.clone(),
-            file_id: link.file_id,
-            link_id: link.id.clone(),
-            action,
-            details: details.to_string(),
-        }
+        audit_entry(user, link, action, details, now)
     }
 
     /// The link and file behind a share token; `None` for a forged token, a
@@ -296,6 +295,17 @@ impl Services {
             attempt.release().await?;
         }
         Ok(status)
+    }
+}
+
+fn audit_entry(user: &User, link: &Link, action: &'static str, details: serde_json::Value, now: i64) -> AuditEntry {
+    AuditEntry {
+        at: now,
+        actor_id: user.id.clone(),
+        file_id: link.file_id,
+        link_id: link.id.clone(),
+        action,
+        details: details.to_string(),
     }
 }
 

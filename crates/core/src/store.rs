@@ -22,6 +22,16 @@ pub enum LinkInsert {
     IdTaken,
 }
 
+/// What a link change decided, under the link's row lock.
+#[derive(Debug, Clone)]
+pub enum LinkWrite {
+    Update(Link, AuditEntry),
+    Delete(AuditEntry),
+}
+
+/// Decides a link change from the link as it is once locked.
+pub type LinkChangeFn<'a> = Box<dyn FnOnce(&Link) -> Result<LinkWrite> + Send + 'a>;
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// `postgres` or `sqlite`, for logs and the health check.
@@ -86,6 +96,12 @@ pub trait Store: Send + Sync + 'static {
     /// audit row in the same transaction.
     async fn insert_link(&self, link: &Link, max: i64, audit: &AuditEntry) -> Result<LinkInsert>;
     async fn update_link(&self, link: &Link, audit: &AuditEntry) -> Result<bool>;
+    /// Read-modify-write of one link in one transaction: locks the link row,
+    /// reads it, lets `change` decide, writes the result and its audit row.
+    /// Concurrent changes of one link queue instead of overwriting each
+    /// other's fields. `None` when the link (on this file) does not exist;
+    /// an error from `change` writes nothing.
+    async fn change_link(&self, file_id: i64, link_id: &str, change: LinkChangeFn<'_>) -> Result<Option<LinkWrite>>;
     async fn delete_link(&self, file_id: i64, link_id: &str, audit: &AuditEntry) -> Result<bool>;
     async fn audit_entries(&self, file_id: i64) -> Result<Vec<AuditEntry>>;
 

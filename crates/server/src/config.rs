@@ -107,3 +107,31 @@ impl Config {
         self.public_url.clone().unwrap_or_else(|| format!("http://{bound}")).trim_end_matches('/').to_string()
     }
 }
+
+/// `--trusted-proxy` values: IP addresses or CIDR networks, blanks ignored.
+/// IPv4-mapped IPv6 forms (`::ffff:10.0.0.1`, `::ffff:10.0.0.0/104`) become
+/// IPv4, since peers are matched in canonical form.
+pub fn parse_trusted_proxies(values: &[String]) -> anyhow::Result<Vec<IpNet>> {
+    values
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            let net = v
+                .parse::<IpNet>()
+                .or_else(|_| v.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| anyhow::anyhow!("--trusted-proxy {v:?} is not an IP address or CIDR"))?;
+            Ok(canonical_net(net))
+        })
+        .collect()
+}
+
+fn canonical_net(net: IpNet) -> IpNet {
+    match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => IpNet::new(v4.into(), v6.prefix_len() - 96).unwrap_or(net),
+            None => net,
+        },
+        _ => net,
+    }
+}

@@ -123,19 +123,25 @@ impl FromRequestParts<AppState> for Ctx {
 /// The client's address (through trusted proxies), and whether the peer is
 /// a trusted proxy.
 pub fn client_ip(state: &AppState, headers: &HeaderMap, extensions: &axum::http::Extensions) -> (IpAddr, bool) {
-    let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    // A dual-stack listener reports IPv4 peers as `::ffff:a.b.c.d`, which no
+    // IPv4 network contains: canonical form first, for the proxy check and
+    // for the address that limits and logs see.
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_canonical())
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
     let trusted = state.config.trusted_proxies.iter().any(|n| n.contains(&peer));
     let ip = if trusted { forwarded_client(headers, &state.config.trusted_proxies).unwrap_or(peer) } else { peer };
     (ip, trusted)
 }
 
 /// The right-most `X-Forwarded-For` hop that is not itself a trusted proxy.
-fn forwarded_client(headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> Option<IpAddr> {
+pub fn forwarded_client(headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> Option<IpAddr> {
     let chain = header_str(headers, "x-forwarded-for")?;
     chain
         .split(',')
         .rev()
-        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok().map(|ip| ip.to_canonical()))
         .find(|ip| !trusted.iter().any(|n| n.contains(ip)))
 }
 

@@ -62,6 +62,7 @@ fn rows() -> Vec<Row> {
     use Method as M;
     vec![
         row(M::GET, "/healthz", "none (public)", [200, 200, 200, 200], PUBLIC, 200),
+        row(M::GET, "/readyz", "none (public)", [200, 200, 200, 200], PUBLIC, 200),
         row(M::POST, "/api/2.0/authentication", "*:write", [200, 200, 200, 200], ANY_WRITE, 200),
         row(M::GET, "/api/2.0/authentication", "*:read", [200, 200, 200, 200], ANY_READ, 200),
         row(M::POST, "/api/2.0/keys", "*:write", [401, 200, 200, 403], ANY_WRITE, 200),
@@ -108,6 +109,7 @@ fn rows() -> Vec<Row> {
         row(M::POST, "/share/password", "files:write", [303, 303, 303, 303], FILES_WRITE, 303),
         row(M::POST, "/share/upload", "files:write", [403, 303, 403, 403], FILES_WRITE, 303),
         row(M::GET, "/static/share.css", "none (public)", [200, 200, 200, 200], PUBLIC, 200),
+        row(M::POST, "/api/2.0/authentication/logout", "none (public)", [200, 200, 200, 200], PUBLIC, 200),
     ]
 }
 
@@ -168,6 +170,8 @@ impl Fixture {
         let upload = |p: String| Req::post(&p).multipart("file", "m.txt", b"m");
         match (method.as_str(), path) {
             ("GET", "/healthz") => Req::get("/healthz"),
+            ("GET", "/readyz") => Req::get("/readyz"),
+            ("POST", "/api/2.0/authentication/logout") => Req::post("/api/2.0/authentication/logout"),
             ("POST", "/api/2.0/authentication") => {
                 Req::post("/api/2.0/authentication").json(json!({"userName": OWNER_EMAIL, "password": OWNER_PASSWORD}))
             }

@@ -97,6 +97,20 @@ impl Blobs {
         Ok(chunks.concat())
     }
 
+    /// Writes, reads back and deletes a small object under `probe/`: the
+    /// readiness check. A key of its own per call, so nodes sharing a store
+    /// do not step on each other.
+    pub async fn probe(&self) -> Result<()> {
+        let key = format!("{PROBE_PREFIX}/{}", uuid::Uuid::new_v4().simple());
+        self.put_bytes(&key, Bytes::from_static(b"ok")).await?;
+        let read = self.head_bytes(&key, 2, 2).await;
+        self.delete(&key).await?;
+        match read? {
+            b if b == b"ok" => Ok(()),
+            _ => Err(Error::internal("the blob store returned other bytes than written")),
+        }
+    }
+
     pub async fn delete(&self, key: &str) -> Result<()> {
         match self.store.delete(&Path::from(key)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
@@ -104,6 +118,9 @@ impl Blobs {
         }
     }
 }
+
+/// Where readiness probes write; fsck ignores it.
+pub const PROBE_PREFIX: &str = "probe";
 
 /// Upload part size, and at most two parts in flight: the local file system
 /// takes parts of any size, and 8 MiB parts four deep kept some 40 MiB

@@ -1,8 +1,8 @@
 use async_trait::async_trait;
 use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
-    ApiKey, AuditEntry, Error, File, FileVersion, Folder, Link, LinkEvent, LinkInsert, NewFile, NewUser, NewVersion,
-    Purged, Result, Store, User,
+    ApiKey, AuditEntry, Error, File, FileVersion, Folder, Link, LinkChangeFn, LinkEvent, LinkInsert, LinkWrite, NewFile,
+    NewUser, NewVersion, Purged, Result, Store, User,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
@@ -114,6 +114,21 @@ fn version_query(file_id: i64, version: i64, v: &NewVersion) -> Q<'_> {
     .bind(v.now)
     .bind(&v.created_by)
     .bind(&v.comment)
+}
+
+fn update_link_query(l: &Link) -> Q<'_> {
+    sqlx::query(
+        "UPDATE links SET access = $1, title = $2, expires = $3, password_enc = $4, deny_download = $5, internal = $6 \
+         WHERE id = $7 AND file_id = $8",
+    )
+    .bind(l.access as i64)
+    .bind(&l.title)
+    .bind(l.expires)
+    .bind(l.password_enc.clone())
+    .bind(flag(l.deny_download))
+    .bind(flag(l.internal))
+    .bind(&l.id)
+    .bind(l.file_id)
 }
 
 fn flag(b: bool) -> i64 {
@@ -526,27 +541,50 @@ impl Store for Db {
 
     async fn update_link(&self, l: &Link, audit: &AuditEntry) -> Result<bool> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let r = sqlx::query(
-            "UPDATE links SET access = $1, title = $2, expires = $3, password_enc = $4, deny_download = $5, internal = $6 \
-             WHERE id = $7 AND file_id = $8",
-        )
-        .bind(l.access as i64)
-        .bind(&l.title)
-        .bind(l.expires)
-        .bind(l.password_enc.clone())
-        .bind(flag(l.deny_download))
-        .bind(flag(l.internal))
-        .bind(&l.id)
-        .bind(l.file_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        let r = update_link_query(l).execute(&mut *tx).await.map_err(db_err)?;
         if r.rows_affected() == 0 {
             return Ok(false);
         }
         audit_query(audit).execute(&mut *tx).await.map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         Ok(true)
+    }
+
+    async fn change_link(&self, file_id: i64, link_id: &str, change: LinkChangeFn<'_>) -> Result<Option<LinkWrite>> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        // A write first takes the link row's lock (the write lock on
+        // SQLite), so a concurrent change waits here and then reads what
+        // this one wrote, instead of both merging into the same old row.
+        let touched = sqlx::query("UPDATE links SET access = access WHERE id = $1 AND file_id = $2")
+            .bind(link_id)
+            .bind(file_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if touched.rows_affected() == 0 {
+            return Ok(None);
+        }
+        let sql = format!("SELECT {} FROM links WHERE id = $1", rows::LINK_COLS);
+        let row = sqlx::query(&sql).bind(link_id).fetch_one(&mut *tx).await.map_err(db_err)?;
+        let write = change(&rows::link(&row)?)?;
+        let audit = match &write {
+            LinkWrite::Update(next, audit) => {
+                update_link_query(next).execute(&mut *tx).await.map_err(db_err)?;
+                audit
+            }
+            LinkWrite::Delete(audit) => {
+                sqlx::query("DELETE FROM links WHERE id = $1 AND file_id = $2")
+                    .bind(link_id)
+                    .bind(file_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                audit
+            }
+        };
+        audit_query(audit).execute(&mut *tx).await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(Some(write))
     }
 
     async fn delete_link(&self, file_id: i64, link_id: &str, audit: &AuditEntry) -> Result<bool> {

@@ -7,7 +7,8 @@
 
 mod blobs;
 mod db;
+pub mod fsck;
 mod rows;
 
-pub use blobs::{BlobRange, Blobs};
+pub use blobs::{BlobRange, Blobs, PROBE_PREFIX};
 pub use db::Db;

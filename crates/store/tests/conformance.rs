@@ -123,6 +123,9 @@ conformance_tests!(
     concurrent_link_inserts,
     concurrent_content_replacements,
     concurrent_link_id_claims,
+    concurrent_link_updates,
+    change_link_decides_under_the_lock,
+    fsck_finds_and_repairs,
 );
 
 // ---------------------------------------------------------------------------
@@ -1018,6 +1021,166 @@ async fn concurrent_link_id_claims(db: &Db) {
         assert_eq!(store.file_links(f.id, 0, 10).await.unwrap().1, expected);
         assert_eq!(store.audit_entries(f.id).await.unwrap().len(), expected as usize);
     }
+}
+
+/// Parallel PUTs of one link through the service, each changing another
+/// field: every change survives (they used to read the link outside the
+/// transaction and overwrite each other's fields).
+async fn concurrent_link_updates(db: &Db) {
+    use spacelinks_api_types::Fields;
+    use spacelinks_core::links::{LinkRequest, PasswordPolicy};
+    use spacelinks_core::service::{LockoutPolicy, Services};
+    let store: Arc<dyn Store> = Arc::new(db.clone());
+    let svc = Services {
+        store: store.clone(),
+        secrets: spacelinks_core::crypto::Secrets::from_master(&[7u8; 32]),
+        passwords: PasswordPolicy::default(),
+        lockout: LockoutPolicy::default(),
+        keep_versions: 10,
+    };
+    let (alice, root) = owner_and_root(store.as_ref()).await;
+    let far = spacelinks_api_types::date::now_micros() + 86_400_000_000 * 365;
+    let far_text = spacelinks_api_types::format_api_date(far);
+    for round in 0..8 {
+        let file = create_file(store.as_ref(), root.id, &alice, &format!("doc{round}.docx")).await;
+        let now = spacelinks_api_types::date::now_micros();
+        let create =
+            LinkRequest::parse(&Fields::from_value(serde_json::json!({"access": "Read"})).unwrap(), now).unwrap();
+        let created = svc.set_link(&alice, file.id, &create).await.unwrap().unwrap();
+        let id = created.link.id.clone();
+        let bodies = [
+            serde_json::json!({"linkId": id, "access": "Editing"}),
+            serde_json::json!({"linkId": id, "title": "renamed"}),
+            serde_json::json!({"linkId": id, "expirationDate": far_text}),
+            serde_json::json!({"linkId": id, "password": "Secret-pw1"}),
+            serde_json::json!({"linkId": id, "denyDownload": true}),
+            serde_json::json!({"linkId": id, "internal": true}),
+        ];
+        let barrier = Arc::new(tokio::sync::Barrier::new(bodies.len()));
+        let tasks: Vec<_> = bodies
+            .iter()
+            .map(|b| {
+                let req = LinkRequest::parse(&Fields::from_value(b.clone()).unwrap(), now).unwrap();
+                let (svc, alice, barrier, file_id) = (svc.clone(), alice.clone(), barrier.clone(), file.id);
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    svc.set_link(&alice, file_id, &req).await.map(|_| ())
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("task panicked").expect("set_link failed");
+        }
+        let after = svc.manage(store.link(&id).await.unwrap().unwrap()).unwrap();
+        let l = &after.link;
+        assert_eq!(
+            (l.access, l.title.as_str(), l.expires.is_some(), after.password.as_deref(), l.deny_download, l.internal),
+            (FileShare::Editing, "renamed", true, Some("Secret-pw1"), true, true),
+            "round {round}: a concurrent update lost another's field"
+        );
+        // One audit row per change, plus the creation.
+        assert_eq!(store.audit_entries(file.id).await.unwrap().len(), 1 + bodies.len());
+    }
+}
+
+/// `change_link`: the closure sees the stored link; an error writes nothing;
+/// a missing link (or one on another file) is `None`; delete removes it.
+async fn change_link_decides_under_the_lock(db: &Db) {
+    use spacelinks_core::LinkWrite;
+    let store: &dyn Store = db;
+    let (alice, root) = owner_and_root(store).await;
+    let file = create_file(store, root.id, &alice, "c.txt").await;
+    let l = link("cl", file.id, false, T0);
+    assert_eq!(insert(store, &l, 10).await, LinkInsert::Inserted);
+    let renamed = Link { title: "renamed".into(), ..l.clone() };
+    let write = store
+        .change_link(
+            file.id,
+            "cl",
+            Box::new(|cur: &Link| {
+                assert_eq!(cur.title, l.title);
+                Ok(LinkWrite::Update(renamed.clone(), audit("link.updated", &renamed, T0 + 1)))
+            }),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(write, Some(LinkWrite::Update(..))));
+    assert_eq!(store.link("cl").await.unwrap().unwrap().title, "renamed");
+    let refused = store.change_link(file.id, "cl", Box::new(|_: &Link| Err(Error::BadRequest("no".into())))).await;
+    assert!(matches!(refused, Err(Error::BadRequest(_))));
+    assert_eq!(store.audit_entries(file.id).await.unwrap().len(), 2);
+    let never = |_: &Link| -> spacelinks_core::Result<LinkWrite> { panic!("called for a missing link") };
+    assert!(store.change_link(file.id, "nope", Box::new(never)).await.unwrap().is_none());
+    assert!(store.change_link(file.id + 1000, "cl", Box::new(never)).await.unwrap().is_none());
+    let gone = store
+        .change_link(file.id, "cl", Box::new(|cur: &Link| Ok(LinkWrite::Delete(audit("link.deleted", cur, T0 + 2)))))
+        .await
+        .unwrap();
+    assert!(matches!(gone, Some(LinkWrite::Delete(_))));
+    assert!(store.link("cl").await.unwrap().is_none());
+    assert_eq!(store.audit_entries(file.id).await.unwrap().len(), 3);
+}
+
+/// fsck against a blob directory: a healthy file, a missing blob, a wrong
+/// size, an orphan and a staging leftover; repair removes only the last two
+/// and only past the grace period.
+async fn fsck_finds_and_repairs(db: &Db) {
+    use spacelinks_store::fsck;
+    use std::time::Duration;
+    let store: &dyn Store = db;
+    let (alice, root) = owner_and_root(store).await;
+    let dir = tempfile::tempdir().unwrap();
+    let blobs = dir.path();
+    let put = |key: &str, bytes: &[u8]| {
+        let p = blobs.join(key);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    };
+    let new_file = |title: &str, key: &str, size: i64| NewFile {
+        folder_id: root.id,
+        owner_id: alice.id.clone(),
+        title: title.into(),
+        size,
+        blob_key: key.into(),
+        now: T0,
+    };
+    // Blobs but no row at all: a wrong database, never repaired.
+    put("files/early", b"x");
+    assert!(fsck::check(db, blobs, Duration::ZERO, true).await.is_err());
+    assert!(blobs.join("files/early").exists());
+    std::fs::remove_file(blobs.join("files/early")).unwrap();
+    store.create_file(&new_file("ok.txt", "files/ok", 3)).await.unwrap();
+    put("files/ok", b"abc");
+    store.create_file(&new_file("missing.txt", "files/missing", 3)).await.unwrap();
+    store.create_file(&new_file("short.txt", "files/short", 10)).await.unwrap();
+    put("files/short", b"abc");
+    put("files/orphan", b"nobody's");
+    put("files/upload#12", b"half");
+    let kinds = |r: &fsck::Report| {
+        let mut k: Vec<(&str, String, bool)> = r.findings.iter().map(|f| (f.kind, f.key.clone(), f.repaired)).collect();
+        k.sort();
+        k
+    };
+    let report = fsck::check(db, blobs, Duration::from_secs(3600), true).await.unwrap();
+    assert_eq!(
+        kinds(&report),
+        [
+            ("missing", "files/missing".to_string(), false),
+            ("orphan", "files/orphan".to_string(), false),
+            ("staging", "files/upload#12".to_string(), false),
+            ("wrong_size", "files/short".to_string(), false),
+        ],
+        "young orphans are left alone"
+    );
+    assert!(blobs.join("files/orphan").exists());
+    let report = fsck::check(db, blobs, Duration::ZERO, true).await.unwrap();
+    let repaired: Vec<_> = report.findings.iter().filter(|f| f.repaired).map(|f| f.key.as_str()).collect();
+    assert_eq!(repaired, ["files/orphan", "files/upload#12"]);
+    assert!(!blobs.join("files/orphan").exists() && !blobs.join("files/upload#12").exists());
+    assert!(blobs.join("files/ok").exists() && blobs.join("files/short").exists());
+    let report = fsck::check(db, blobs, Duration::ZERO, false).await.unwrap();
+    assert_eq!(report.open().count(), 2, "missing and wrong_size stay: {:?}", report.findings);
+    assert_eq!(report.rows, 3);
 }
 
 // ---------------------------------------------------------------------------

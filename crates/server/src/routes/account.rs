@@ -204,7 +204,7 @@ pub async fn create_user(State(state): State<AppState>, ctx: Ctx, Body(body): Bo
     if email.len() > 255 || !email.contains('@') {
         return Err(Error::BadRequest("email must be a valid e-mail address".into()).into());
     }
-    let user_type = match body.string("type")?.value() {
+    let user_type = match body.enum_text("type")?.value() {
         None => UserType::User,
         Some(t) => UserType::parse(&t)
             .ok_or_else(|| Error::BadRequest("type must be one of DocSpaceAdmin, RoomAdmin, User, Guest".into()))?,

@@ -98,6 +98,7 @@ fn checked_title(title: String) -> Result<String, Error> {
     if t.chars().count() > MAX_TITLE || t.contains('/') || t.contains('\\') {
         return Err(Error::BadRequest(format!("title must be at most {MAX_TITLE} characters and contain no slashes")));
     }
+    spacelinks_core::titles::check_title_chars("title", &t)?;
     Ok(t)
 }
 
@@ -151,7 +152,22 @@ async fn add_file(
     size: i64,
 ) -> Result<File, Error> {
     let new = NewFile { folder_id: folder.id, owner_id: owner.id.clone(), title, size, blob_key, now: now_micros() };
-    state.svc.store.create_file(&new).await
+    match state.svc.store.create_file(&new).await {
+        Ok(file) => Ok(file),
+        Err(e) => {
+            // No row will ever point at this blob: remove it now rather
+            // than leave it for `spacelinks fsck`.
+            forget_blob(state, &new.blob_key).await;
+            Err(e)
+        }
+    }
+}
+
+/// Deletes a blob no row refers to; a failure is logged, and fsck finds it.
+async fn forget_blob(state: &AppState, key: &str) {
+    if let Err(e) = state.blobs.delete(key).await {
+        tracing::warn!(error = %e, "cannot remove an unreferenced blob; `spacelinks fsck --repair` will");
+    }
 }
 
 fn new_blob_key() -> String {

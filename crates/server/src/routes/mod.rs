@@ -5,6 +5,7 @@
 
 mod account;
 mod files;
+mod health;
 mod links;
 mod pages;
 mod share;
@@ -26,11 +27,10 @@ const ANY_WRITE: Scope = Scope::Write(Area::Global);
 
 pub fn routes() -> Routes {
     Routes::default()
-        .get("/healthz", Scope::Public, || async { "ok" })
+        .get("/healthz", Scope::Public, health::healthz)
+        .get("/readyz", Scope::Public, health::readyz)
         .post("/api/2.0/authentication", ANY_WRITE, account::login)
         .get("/api/2.0/authentication", ANY_READ, account::is_authenticated)
-        // DocSpace lets anyone sign out; the session the request carries ends.
-        .post("/api/2.0/authentication/logout", Scope::Public, account::logout)
         .post("/api/2.0/keys", ANY_WRITE, account::create_key)
         .get("/api/2.0/keys", ANY_READ, account::list_keys)
         .get("/api/2.0/keys/permissions", ANY_READ, account::key_permissions)
@@ -66,6 +66,10 @@ pub fn routes() -> Routes {
         .post("/share/password", FILES_WRITE, pages::submit_password)
         .upload(Method::POST, "/share/upload", FILES_WRITE, pages::upload_version)
         .get("/static/share.css", Scope::Public, pages::stylesheet)
+        // DocSpace lets anyone sign out; the session the request carries
+        // ends. Last in the table: the authorization matrix walks the table
+        // in order, and this ends its callers' sessions.
+        .post("/api/2.0/authentication/logout", Scope::Public, account::logout)
 }
 
 /// The router under construction and the table of what each route needs.
