@@ -183,6 +183,7 @@
     row.li.setAttribute('data-state', state);
     row.message.textContent = text;
     if (state === 'error') {
+      row.percent.textContent = '';
       row.message.classList.add('error');
       row.message.setAttribute('role', 'alert');
       row.bar.setAttribute('aria-label', `Upload of ${row.li.firstChild.textContent} failed`);
