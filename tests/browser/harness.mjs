@@ -47,9 +47,9 @@ export async function freePort() {
 
 /**
  * Starts `spacelinks serve` and resolves once GET /healthz answers 200.
- * Returns { baseUrl, dataDir, logPath, stop() }.
+ * `env` adds or overrides SPACELINKS_* settings. Returns { baseUrl, dataDir, logPath, stop() }.
  */
-export async function startServer({ timeoutMs = 30_000 } = {}) {
+export async function startServer({ timeoutMs = 30_000, env: extraEnv = {} } = {}) {
   const bin = process.env.SPACELINKS_BIN;
   if (!bin) {
     throw new Error('SPACELINKS_BIN must point at the spacelinks binary, e.g. '
@@ -68,6 +68,7 @@ export async function startServer({ timeoutMs = 30_000 } = {}) {
     SPACELINKS_OWNER_EMAIL: OWNER_EMAIL,
     SPACELINKS_OWNER_PASSWORD: OWNER_PASSWORD,
     RUST_LOG: process.env.RUST_LOG || 'warn',
+    ...extraEnv,
   };
   delete env.SPACELINKS_DATABASE_URL;
   delete env.SPACELINKS_BLOB_URL;

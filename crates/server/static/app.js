@@ -80,6 +80,7 @@
 
   async function uploadAll(form, list, files, input) {
     const rows = files.map((file) => progressRow(list, file));
+    const maxBytes = Number(form.getAttribute('data-max-bytes')) || 0;
     if (input) input.value = ''; // the picker is free for the next batch
     list.setAttribute('aria-busy', 'true');
     let next = 0;
@@ -88,7 +89,9 @@
       while (next < files.length) {
         const i = next;
         next += 1;
-        const ok = await uploadOne(form, files[i], rows[i]);
+        const ok = maxBytes && files[i].size > maxBytes
+          ? tooLarge(files[i], rows[i], maxBytes)
+          : await uploadOne(form, files[i], rows[i]);
         if (!ok) failed += 1;
       }
     };
@@ -122,6 +125,19 @@
     li.append(name, ' ', bar, ' ', percent, ' ', message);
     list.appendChild(li);
     return { li, bar, percent, message };
+  }
+
+  /** The server would refuse it anyway (data-max-bytes is its limit): say so now. */
+  function tooLarge(file, row, maxBytes) {
+    finish(row, 'error', `This file is ${formatBytes(file.size)}; the server accepts at most ${formatBytes(maxBytes)} per file.`);
+    return false;
+  }
+
+  function formatBytes(n) {
+    if (n >= 1024 * 1024 * 1024) return `${(n / (1024 * 1024 * 1024)).toFixed(1)} GB`;
+    if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+    if (n >= 1024) return `${(n / 1024).toFixed(1)} KB`;
+    return `${n} bytes`;
   }
 
   function setProgress(row, fraction) {
@@ -277,15 +293,24 @@
   const PASSWORD_MAX = 30;
   const MAX_LIFETIME_MS = 10 * 366 * 24 * 3600 * 1000;
 
+  /** A limit the server wrote on the field (data-minlength, ...), else the default. */
+  function limit(field, attr, fallback) {
+    const n = Number(field.getAttribute(attr));
+    return Number.isInteger(n) && n > 0 ? n : fallback;
+  }
+
   const RULES = {
-    title(value) {
-      return Array.from(value).length > TITLE_MAX ? `The title can be at most ${TITLE_MAX} characters.` : '';
+    title(value, field) {
+      const max = limit(field, 'data-maxlength', TITLE_MAX);
+      return Array.from(value).length > max ? `The title can be at most ${max} characters.` : '';
     },
-    password(value) {
+    password(value, field) {
       if (value === '') return '';
+      const min = limit(field, 'data-minlength', PASSWORD_MIN);
+      const max = limit(field, 'data-maxlength', PASSWORD_MAX);
       const len = Array.from(value).length;
-      if (len < PASSWORD_MIN || len > PASSWORD_MAX || !/^[\x21-\x7e]*$/.test(value)) {
-        return `Password must contain from ${PASSWORD_MIN} to ${PASSWORD_MAX} characters, only latin letters, digits and symbols, no spaces.`;
+      if (len < min || len > max || !/^[\x21-\x7e]*$/.test(value)) {
+        return `Password must contain from ${min} to ${max} characters, only latin letters, digits and symbols, no spaces.`;
       }
       return '';
     },
@@ -322,10 +347,15 @@
     return null;
   }
 
+  /** What each field held when the page was shown (server errors are about these). */
+  const shownValues = new WeakMap();
+
   function setUpLinkForm(form) {
+    showUtcAsLocal(form);
     const fields = Array.from(form.querySelectorAll('input, textarea')).filter((f) => ruleFor(f));
     for (const field of fields) {
-      const check = () => showFieldError(field, ruleFor(field)(field.value));
+      shownValues.set(field, field.value);
+      const check = () => showFieldError(field, ruleFor(field)(field.value, field));
       field.addEventListener('input', () => {
         // While typing, only clear an error (never scold half-typed input).
         if (field.getAttribute('aria-invalid') === 'true') check();
@@ -336,7 +366,7 @@
     form.addEventListener('submit', (event) => {
       let first = null;
       for (const field of fields) {
-        const message = ruleFor(field)(field.value);
+        const message = ruleFor(field)(field.value, field);
         showFieldError(field, message);
         if (message && !first) first = field;
       }
@@ -345,10 +375,101 @@
         first.focus();
       }
     });
+    sendUtc(form); // after the checks: it skips a submit they stopped
   }
 
-  /** The message goes right after the field and is tied to it for screen readers. */
+  // ------------------------------------- date fields the server keeps in UTC
+
+  // Without JavaScript a [data-utc-input] datetime-local field is in UTC (its
+  // hint says so). With it, the person sees and types their own local time:
+  // the value is shown in local time on load, the hint names the zone, and on
+  // submit a hidden field carries the UTC value under the field's name. So the
+  // server always receives UTC and its "unchanged expiry" check still works.
+
+  const pad = (n) => String(n).padStart(2, '0');
+
+  function formatLocal(d) {
+    const secs = d.getSeconds() ? `:${pad(d.getSeconds())}` : '';
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}${secs}`;
+  }
+
+  function utcToLocal(value) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value.trim());
+    if (!m) return value;
+    const [, y, mo, d, h, mi, s = '0'] = m;
+    return formatLocal(new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s)));
+  }
+
+  function localToUtc(value) {
+    const t = parseLocalDate(value);
+    if (t === null || !/T/.test(value)) return value; // the server names the mistake
+    const iso = new Date(t).toISOString(); // 2030-01-31T17:00:00.000Z
+    return iso.endsWith(':00.000Z') ? iso.slice(0, 16) : iso.slice(0, 19);
+  }
+
+  function zoneName() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || 'your time zone';
+    } catch (_) {
+      return 'your time zone';
+    }
+  }
+
+  /** Shows UTC values in local time (before anything reads the fields). */
+  function showUtcAsLocal(form) {
+    for (const field of form.querySelectorAll('input[data-utc-input]')) {
+      if (field.value) field.value = utcToLocal(field.value);
+      for (const id of (field.getAttribute('aria-describedby') || '').split(/\s+/)) {
+        const hint = id && document.getElementById(id);
+        if (hint && hint.classList.contains('hint') && /\bin UTC\b/.test(hint.textContent)) {
+          hint.textContent = hint.textContent.replace(/\bin UTC\b/, `in your time (${zoneName()})`);
+        }
+      }
+    }
+  }
+
+  /** On submit, UTC copies of the fields travel under their names. */
+  function sendUtc(form) {
+    const fields = Array.from(form.querySelectorAll('input[data-utc-input]'));
+    if (!fields.length) return;
+    form.addEventListener('submit', (event) => {
+      if (event.defaultPrevented) return;
+      for (const field of fields) {
+        if (!field.name) continue;
+        const copy = document.createElement('input');
+        copy.type = 'hidden';
+        copy.name = field.name;
+        copy.value = field.value ? localToUtc(field.value) : '';
+        copy.setAttribute('data-utc-copy', '');
+        field.setAttribute('data-name', field.name);
+        field.removeAttribute('name');
+        form.appendChild(copy);
+      }
+    });
+    // Back/forward cache: the page comes back as it was left, with the copy.
+    window.addEventListener('pageshow', () => {
+      form.querySelectorAll('input[data-utc-copy]').forEach((copy) => copy.remove());
+      for (const field of fields) {
+        if (field.hasAttribute('data-name')) field.name = field.getAttribute('data-name');
+      }
+    });
+  }
+
+  const same = (a, b) => a.trim().replace(/\.$/, '') === b.trim().replace(/\.$/, '');
+
+  /**
+   * The message goes right after the field and is tied to it for screen
+   * readers. The server's own message for the field (#<id>-error) stays until
+   * the value changes and passes these checks; then it is about an old value.
+   */
   function showFieldError(field, message) {
+    const serverBox = field.id ? document.getElementById(`${field.id}-error`) : null;
+    if (serverBox && !serverBox.hasAttribute('data-js-error')) {
+      const stale = !message && field.value !== shownValues.get(field);
+      serverBox.hidden = stale;
+      if (stale) field.removeAttribute('data-server-invalid');
+      else if (message && !serverBox.hidden && same(serverBox.textContent, message)) message = '';
+    }
     const id = `${field.id || field.name}-js-error`;
     let box = document.getElementById(id);
     if (!box && message) {
