@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use crate::{ApiKey, AuditEntry, File, Folder, Link, LinkEvent, NewFile, NewUser, Result, User};
+use crate::{ApiKey, AuditEntry, File, Folder, Link, LinkEvent, LinkEventCounts, NewFile, NewUser, Result, User};
 
 /// The outcome of inserting a link under the per-file limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,11 @@ pub trait Store: Send + Sync + 'static {
     async fn create_session(&self, token_hash: &str, user_id: &str, expires: i64) -> Result<()>;
     /// The user behind an unexpired session.
     async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<User>>;
+    /// Signs a session out.
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    /// Sets a new password hash and ends every other session of the user,
+    /// in one transaction; `keep_session` (a token hash) stays signed in.
+    async fn set_user_password(&self, user_id: &str, password_hash: &str, keep_session: &str) -> Result<()>;
 
     async fn create_api_key(&self, key: &ApiKey) -> Result<()>;
     async fn api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>>;
@@ -49,6 +54,13 @@ pub trait Store: Send + Sync + 'static {
     async fn folder_page(&self, id: i64, offset: i64, limit: i64) -> Result<(Vec<Folder>, Vec<File>, i64)>;
     /// Number of direct child files and folders.
     async fn folder_counts(&self, id: i64) -> Result<(i64, i64)>;
+    /// Deletes a folder that has no files and no folders, in one statement
+    /// (so nothing can be added meanwhile); `false` if it is not empty, is a
+    /// root folder or does not exist.
+    async fn delete_empty_folder(&self, id: i64) -> Result<bool>;
+    /// (file id, number of links not expired at `now`) for the files of a
+    /// folder that have any.
+    async fn active_link_counts(&self, folder_id: i64, now: i64) -> Result<Vec<(i64, i64)>>;
 
     async fn create_file(&self, file: &NewFile) -> Result<File>;
     async fn file(&self, id: i64) -> Result<Option<File>>;
@@ -79,6 +91,10 @@ pub trait Store: Send + Sync + 'static {
 
     async fn record_link_events(&self, events: &[LinkEvent]) -> Result<()>;
     async fn link_events(&self, link_id: &str) -> Result<Vec<LinkEvent>>;
+    /// One page of a link's events, newest first, and the total.
+    async fn link_events_page(&self, link_id: &str, offset: i64, limit: i64) -> Result<(Vec<LinkEvent>, i64)>;
+    /// Opens, downloads and the last open of a link.
+    async fn link_event_counts(&self, link_id: &str) -> Result<LinkEventCounts>;
     /// Wrong passwords since `since`: (for this link and IP, for this link).
     async fn password_failures(&self, link_id: &str, ip: &str, since: i64) -> Result<(i64, i64)>;
     /// Records a wrong password and forgets failures older than `forget_before`.

@@ -72,6 +72,7 @@ pub async fn build(config: Config, bound: SocketAddr) -> anyhow::Result<App> {
 pub fn router(state: AppState) -> Router {
     let max_upload = state.config.max_upload_bytes as usize;
     routes::routes()
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::web::browser_caller))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(DefaultBodyLimit::max(max_upload + 64 * 1024))
         .layer(axum::middleware::from_fn(error::json_error_bodies))

@@ -11,6 +11,7 @@ pub mod dto;
 pub mod error;
 pub mod events;
 pub mod routes;
+pub mod web;
 
 pub use app::{build, serve, App};
 pub use config::Config;

@@ -1,9 +1,9 @@
 //! The route table: one module per resource.
 
-mod account;
-mod files;
+pub(crate) mod account;
+pub(crate) mod files;
 mod links;
-mod pages;
+pub(crate) mod pages;
 mod share;
 
 use axum::routing::{get, post, put};
@@ -41,4 +41,5 @@ pub fn routes() -> Router<AppState> {
         .route("/share/password", post(pages::submit_password))
         .route("/share/upload", post(pages::upload_version))
         .route("/static/share.css", get(pages::stylesheet))
+        .merge(crate::web::routes())
 }
