@@ -192,7 +192,8 @@ pub struct LinkEvent {
     pub at: i64,
     pub link_id: String,
     pub file_id: i64,
-    /// `opened`, `password_failed`, `password_ok`, `downloaded`, `uploaded`.
+    /// `opened`, `password_failed`, `password_ok`, `locked_out`, `downloaded`,
+    /// `uploaded`.
     pub kind: &'static str,
     pub ip: String,
     pub user_agent: String,

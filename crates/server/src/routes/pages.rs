@@ -246,6 +246,14 @@ pub async fn submit_password(State(state): State<AppState>, ctx: Ctx, Form(form)
     let status = match state.svc.try_password(&shared, &form.password, &ctx.ip.to_string(), authenticated).await {
         Ok(s) => s,
         Err(Error::TooManyAttempts { retry_after_secs }) => {
+            state.events.record(spacelinks_core::LinkEvent {
+                at: spacelinks_api_types::date::now_micros(),
+                link_id: shared.link.id.clone(),
+                file_id,
+                kind: "locked_out",
+                ip: ctx.ip.to_string(),
+                user_agent: ctx.user_agent.clone(),
+            });
             let mut page = SharePage::for_file("locked", &shared.file, &shared.link.title, &form.share);
             page.message = format!("Too many wrong passwords. Please wait {retry_after_secs} seconds and try again.");
             let mut res = page.respond(StatusCode::TOO_MANY_REQUESTS);

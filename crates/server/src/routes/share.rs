@@ -168,7 +168,13 @@ pub async fn apply_share_password(
     let Some(shared) = state.svc.shared_file(&key).await? else {
         return ctx.ok(share_dto(LinkStatus::Invalid, None, authenticated));
     };
-    let status = state.svc.try_password(&shared, &password, &ctx.ip.to_string(), authenticated).await?;
+    let status = match state.svc.try_password(&shared, &password, &ctx.ip.to_string(), authenticated).await {
+        Err(e @ Error::TooManyAttempts { .. }) => {
+            state.events.record(event(&shared, &ctx, "locked_out"));
+            return Err(e.into());
+        }
+        other => other?,
+    };
     let kind = match status {
         LinkStatus::Ok => "password_ok",
         LinkStatus::InvalidPassword => "password_failed",

@@ -44,5 +44,3 @@ pub async fn asset(Path(name): Path<String>) -> Response {
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
     res
 }
-
-

@@ -72,7 +72,8 @@ async fn managed(state: &AppState, signed: &SignedIn, raw_id: &str) -> Result<Fi
 
 /// A link of this file, as its manager sees it; 404 for any other.
 async fn managed_link(state: &AppState, file: &File, link_id: &str) -> Result<ManagedLink, Error> {
-    let link = state.svc.store.link(link_id).await?.filter(|l| l.file_id == file.id).ok_or_else(Error::item_not_found)?;
+    let link =
+        state.svc.store.link(link_id).await?.filter(|l| l.file_id == file.id).ok_or_else(Error::item_not_found)?;
     state.svc.manage(link)
 }
 
@@ -220,7 +221,12 @@ pub async fn edit_link_page(
 }
 
 /// `POST /files/file/{id}/links`: a new link.
-pub async fn create_link(State(state): State<AppState>, signed: SignedIn, Path(id): Path<String>, form: WebForm) -> WebResult {
+pub async fn create_link(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    form: WebForm,
+) -> WebResult {
     signed.check_csrf(&state, Some(form.get("csrf")))?;
     let file = managed(&state, &signed, &id).await?;
     save_link(&state, &signed, &file, None, &form).await
@@ -239,7 +245,13 @@ pub async fn update_link(
     save_link(&state, &signed, &file, Some(&m.link.id), &form).await
 }
 
-async fn save_link(state: &AppState, signed: &SignedIn, file: &File, link_id: Option<&str>, form: &WebForm) -> WebResult {
+async fn save_link(
+    state: &AppState,
+    signed: &SignedIn,
+    file: &File,
+    link_id: Option<&str>,
+    form: &WebForm,
+) -> WebResult {
     let values = LinkValues {
         title: form.get("title").to_string(),
         access: form.get("access").to_string(),
@@ -312,8 +324,10 @@ fn request_body(v: &LinkValues, tz: &str, link_id: Option<&str>) -> Map<String, 
 /// to name.
 fn utc_expiry(value: &str, tz: &str) -> String {
     let offset: i64 = tz.trim().parse().ok().filter(|m: &i64| m.abs() <= 24 * 60).unwrap_or(0);
-    let parsed = PrimitiveDateTime::parse(value, format_description!("[year]-[month]-[day]T[hour]:[minute]"))
-        .or_else(|_| PrimitiveDateTime::parse(value, format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]")));
+    let parsed =
+        PrimitiveDateTime::parse(value, format_description!("[year]-[month]-[day]T[hour]:[minute]")).or_else(|_| {
+            PrimitiveDateTime::parse(value, format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"))
+        });
     match parsed {
         Ok(t) => {
             let utc = t.assume_utc() + time::Duration::minutes(offset);
@@ -405,7 +419,10 @@ pub async fn qr_code(
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+    );
     Ok(res)
 }
 

@@ -15,9 +15,7 @@ use super::{
 use crate::app::AppState;
 use crate::ctx::{parse_id, QueryMap};
 use crate::dto::human_size;
-use crate::routes::files::{
-    add_file, checked_title, multipart_error, own_file, own_folder, path_parts, receive_field,
-};
+use crate::routes::files::{add_file, checked_title, multipart_error, own_file, own_folder, path_parts, receive_field};
 
 const PAGE_SIZE: i64 = 100;
 
@@ -67,7 +65,12 @@ pub fn folder_url(folder: &Folder) -> String {
 }
 
 fn folder_row(f: &Folder) -> FolderRow {
-    FolderRow { id: f.id, title: f.title.clone(), modified: human_time(f.updated), modified_at: machine_time(f.updated) }
+    FolderRow {
+        id: f.id,
+        title: f.title.clone(),
+        modified: human_time(f.updated),
+        modified_at: machine_time(f.updated),
+    }
 }
 
 /// `GET /files`: the signed-in person's My Documents.
@@ -123,7 +126,12 @@ async fn listing(state: &AppState, signed: &SignedIn, id: i64, q: &QueryMap) -> 
 }
 
 /// `POST /files/folder/{id}/folders`: a new folder inside this one.
-pub async fn new_folder(State(state): State<AppState>, signed: SignedIn, Path(id): Path<String>, form: WebForm) -> WebResult {
+pub async fn new_folder(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    form: WebForm,
+) -> WebResult {
     signed.check_csrf(&state, Some(form.get("csrf")))?;
     let parent = own_folder(&state, &signed.user, parse_id(&id, Error::folder_not_found)?).await?;
     let title = checked_title(form.get("title").to_string())?;
@@ -142,8 +150,10 @@ pub async fn upload(State(state): State<AppState>, signed: SignedIn, Path(id): P
     let json = super::wants_json(&signed.ctx.headers);
     match receive_uploads(&state, &signed, &id, req).await {
         Ok((folder, stored)) if json => {
-            let files: Vec<_> =
-                stored.iter().map(|f| serde_json::json!({ "id": f.id, "title": f.title, "url": format!("/files/file/{}", f.id) })).collect();
+            let files: Vec<_> = stored
+                .iter()
+                .map(|f| serde_json::json!({ "id": f.id, "title": f.title, "url": format!("/files/file/{}", f.id) }))
+                .collect();
             let body = serde_json::json!({ "ok": true, "files": files }).to_string();
             let mut res = axum::response::IntoResponse::into_response(body);
             res.headers_mut().insert(
@@ -269,7 +279,12 @@ pub async fn confirm_delete_file(State(state): State<AppState>, signed: SignedIn
 }
 
 /// `POST /files/file/{id}/delete`.
-pub async fn delete_file(State(state): State<AppState>, signed: SignedIn, Path(id): Path<String>, form: WebForm) -> WebResult {
+pub async fn delete_file(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    form: WebForm,
+) -> WebResult {
     signed.check_csrf(&state, Some(form.get("csrf")))?;
     let file = own_file(&state, &signed.user, parse_id(&id, Error::file_not_found)?).await?;
     if let Some(key) = state.svc.store.delete_file(file.id).await? {
@@ -280,7 +295,11 @@ pub async fn delete_file(State(state): State<AppState>, signed: SignedIn, Path(i
 }
 
 /// `GET /files/folder/{id}/delete`: are you sure?
-pub async fn confirm_delete_folder(State(state): State<AppState>, signed: SignedIn, Path(id): Path<String>) -> WebResult {
+pub async fn confirm_delete_folder(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> WebResult {
     let folder = own_folder(&state, &signed.user, parse_id(&id, Error::folder_not_found)?).await?;
     if folder.is_root() {
         return Err(Error::Forbidden("My Documents cannot be deleted.".into()).into());
@@ -297,7 +316,12 @@ pub async fn confirm_delete_folder(State(state): State<AppState>, signed: Signed
 }
 
 /// `POST /files/folder/{id}/delete`: deletes an empty folder.
-pub async fn delete_folder(State(state): State<AppState>, signed: SignedIn, Path(id): Path<String>, form: WebForm) -> WebResult {
+pub async fn delete_folder(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    form: WebForm,
+) -> WebResult {
     signed.check_csrf(&state, Some(form.get("csrf")))?;
     let folder = own_folder(&state, &signed.user, parse_id(&id, Error::folder_not_found)?).await?;
     if !state.svc.store.delete_empty_folder(folder.id).await? {

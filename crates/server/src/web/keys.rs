@@ -42,7 +42,13 @@ fn row(k: &ApiKey) -> KeyRow {
     }
 }
 
-async fn page(state: &AppState, signed: &SignedIn, new_key: (String, String), name: &str, error: &str) -> Result<KeysPage, Error> {
+async fn page(
+    state: &AppState,
+    signed: &SignedIn,
+    new_key: (String, String),
+    name: &str,
+    error: &str,
+) -> Result<KeysPage, Error> {
     let keys = state.svc.own_api_keys(&signed.user).await?;
     Ok(KeysPage {
         layout: signed.layout(state, "API keys", "keys"),
@@ -75,7 +81,12 @@ pub async fn create_key(State(state): State<AppState>, signed: SignedIn, form: W
 }
 
 /// `POST /keys/{id}/revoke`: only one's own keys, here (404 for any other).
-pub async fn revoke_key(State(state): State<AppState>, signed: SignedIn, Path(id): Path<String>, form: WebForm) -> WebResult {
+pub async fn revoke_key(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    form: WebForm,
+) -> WebResult {
     signed.check_csrf(&state, Some(form.get("csrf")))?;
     let own = state.svc.own_api_keys(&signed.user).await?.into_iter().any(|k| k.id == id);
     if !own {

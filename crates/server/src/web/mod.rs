@@ -181,9 +181,12 @@ impl FromRequestParts<AppState> for SignedIn {
         let user = if token.is_empty() {
             None
         } else {
-            state.svc.store.session_user(&token_hash(&token), now_micros()).await.map_err(|e| {
-                WebError { error: e, json }.into_response()
-            })?
+            state
+                .svc
+                .store
+                .session_user(&token_hash(&token), now_micros())
+                .await
+                .map_err(|e| WebError { error: e, json }.into_response())?
         };
         match user {
             Some(user) => Ok(SignedIn { user, token, ctx }),

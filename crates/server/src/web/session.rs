@@ -114,19 +114,17 @@ pub async fn sign_in(State(state): State<AppState>, ctx: Ctx, form: WebForm) -> 
         Err(e) => return Err(e.into()),
     };
     let Some(user) = user else {
-        return Ok(sign_in_page(
-            &state,
-            &email,
-            "The e-mail or password is not correct.",
-            StatusCode::UNAUTHORIZED,
-        ));
+        return Ok(sign_in_page(&state, &email, "The e-mail or password is not correct.", StatusCode::UNAUTHORIZED));
     };
     let (token, _) = new_session(&state, &user).await?;
     let mut res = see_other("/files");
     let secure = if ctx.secure { "; Secure" } else { "" };
     set_cookie(
         &mut res,
-        &format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", SESSION_DAYS * 86_400),
+        &format!(
+            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+            SESSION_DAYS * 86_400
+        ),
     );
     Ok(res)
 }
@@ -151,7 +149,13 @@ struct PasswordPage {
     min: usize,
 }
 
-fn password_form(state: &AppState, signed: &SignedIn, current_error: &str, new_error: &str, done: bool) -> PasswordPage {
+fn password_form(
+    state: &AppState,
+    signed: &SignedIn,
+    current_error: &str,
+    new_error: &str,
+    done: bool,
+) -> PasswordPage {
     PasswordPage {
         layout: signed.layout(state, "Change my password", "account"),
         current_error: current_error.into(),
