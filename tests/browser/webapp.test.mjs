@@ -69,8 +69,10 @@ async function newSession(options = {}) {
   return { context, page, cspViolations, pageErrors };
 }
 
+/** A text file's bytes, unique to this run (so a download proves the right file). */
 function uniqueBytes(label, size = 48 * 1024) {
-  return Buffer.concat([Buffer.from(`${label}\n`), randomBytes(size)]);
+  const line = `${label} ${randomBytes(12).toString('hex')}\n`;
+  return Buffer.from(line.repeat(Math.ceil(size / line.length)));
 }
 
 /** The card (<article>) of the link whose URL or title is `text`, on a file page. */
@@ -101,14 +103,27 @@ async function fillLinkForm(page, { title, password, expires, access, utc = fals
   if (access !== undefined) await page.getByLabel('Access', { exact: true }).selectOption({ label: access });
   if (password !== undefined) await page.getByLabel('Password', { exact: true }).fill(password);
   if (expires !== undefined) {
-    await page.getByLabel('Expires', { exact: true }).fill(utc ? expires.toISOString().slice(0, 16) : localDateTime(expires));
+    await page.getByLabel('Expires', { exact: true }).fill(utc ? expires.toISOString().slice(0, 16) : await localDateTime(page, expires));
   }
 }
 
-/** A Date as a datetime-local value in the browser's (= this process's) zone. */
-function localDateTime(d) {
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+/** A Date as a datetime-local value in the browser's time zone. */
+async function localDateTime(page, d) {
+  return page.evaluate((ms) => {
+    const t = new Date(ms);
+    const p = (n) => String(n).padStart(2, '0');
+    return `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())}T${p(t.getHours())}:${p(t.getMinutes())}`;
+  }, d.getTime());
+}
+
+/** The expiry of the link `url` on file `fileId`, through the API (ms since the epoch). */
+async function apiLink(fileId, url) {
+  const links = await api.call('GET', `/api/2.0/files/file/${fileId}/links`);
+  const link = links.response.map((l) => l.sharedTo ?? l.sharedLink).find((l) => l.shareLink === url);
+  assert.ok(link, `the API lists ${url}: ${JSON.stringify(links.response)}`);
+  const e = link.expirationDate;
+  link.expiresMs = e ? Date.parse(typeof e === 'string' ? e : e.utcTime) : null;
+  return link;
 }
 
 function daysFromNow(days) {
@@ -142,13 +157,17 @@ async function reloadUntil(page, check, what, timeoutMs = 10_000) {
   }
 }
 
-/** Asserts the page fits the phone's width (no horizontal scrolling). */
-async function fitsPhone(page, what) {
+/**
+ * Checks the page fits the phone's width (no horizontal scrolling); returns
+ * '' or what sticks out, so one run can list every page that does not fit.
+ */
+async function phoneOverflow(page, what) {
   const width = await pageScrollWidth(page);
-  if (width <= PHONE.width) return;
+  if (width <= PHONE.width) return '';
   // Name the culprits: the innermost elements that stick out on the right.
   const wide = await page.evaluate((max) => Array.from(document.querySelectorAll('body *'))
-    .filter((el) => el.getBoundingClientRect().right > max + 0.5)
+    .filter((el) => el.getBoundingClientRect().right > max + 0.5
+      || (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'visible'))
     .filter((el) => !Array.from(el.children).some((c) => c.getBoundingClientRect().right > max + 0.5))
     .slice(0, 5)
     .map((el) => {
@@ -156,7 +175,7 @@ async function fitsPhone(page, what) {
       const path = [el.parentElement?.parentElement, el.parentElement, el].filter(Boolean).map(name).join(' > ');
       return `${path} (right edge ${Math.round(el.getBoundingClientRect().right)})`;
     }), PHONE.width);
-  assert.fail(`${what}: scrollWidth ${width} > ${PHONE.width}; sticking out: ${wide.join(', ')}`);
+  return `${what}: scrollWidth ${width} > ${PHONE.width}; sticking out: ${wide.join(', ')}`;
 }
 
 async function assertNoSeriousAxe(page, what) {
@@ -179,7 +198,8 @@ describe('owner web app: the main flow', { timeout: 300_000 }, () => {
   let fileUrl;
 
   before(async () => {
-    owner = await newSession({ permissions: ['clipboard-read', 'clipboard-write'] });
+    // Not UTC, so that the local-time expiry field is really converted.
+    owner = await newSession({ permissions: ['clipboard-read', 'clipboard-write'], timezoneId: 'America/New_York' });
     await owner.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
   });
   after(async () => {
@@ -267,6 +287,8 @@ describe('owner web app: the main flow', { timeout: 300_000 }, () => {
     await shot(page, 'file-page');
 
     await openNewLinkForm(page);
+    const hint = await page.locator('#link-expires-hint').innerText();
+    assert.match(hint, /America\/New_York/, `with JavaScript the expiry is in the person's time zone: ${hint}`);
     await shot(page, 'link-form');
 
     // Instant checks (JS): a bad password is named next to its field before sending.
@@ -276,13 +298,16 @@ describe('owner web app: the main flow', { timeout: 300_000 }, () => {
     const passwordError = page.locator('[data-js-error]').filter({ hasText: /8 to 30/ });
     await passwordError.waitFor({ state: 'visible' });
     assert.equal(await password.getAttribute('aria-invalid'), 'true');
-    const expires = page.getByLabel('Expires', { exact: true });
-    await expires.fill(localDateTime(daysFromNow(-1)));
-    await expires.blur();
+    const expiresField = page.getByLabel('Expires', { exact: true });
+    await expiresField.fill(await localDateTime(page, daysFromNow(-1)));
+    await expiresField.blur();
     await page.locator('[data-js-error]').filter({ hasText: /future/ }).waitFor({ state: 'visible' });
     await shot(page, 'link-form-instant-errors');
 
-    await fillLinkForm(page, { title: 'For the auditors', password: LINK_PASSWORD, expires: daysFromNow(7) });
+    const expires = daysFromNow(7);
+    const typed = await localDateTime(page, expires);
+    assert.notEqual(typed, expires.toISOString().slice(0, 16), 'the browser is not on UTC (the conversion is tested)');
+    await fillLinkForm(page, { title: 'For the auditors', password: LINK_PASSWORD, expires });
     await password.blur();
     await passwordError.waitFor({ state: 'hidden' });
     await saveLink(page);
@@ -299,16 +324,26 @@ describe('owner web app: the main flow', { timeout: 300_000 }, () => {
     for (const name of ['Copy link', 'Edit', 'Revoke', 'Activity']) {
       assert.equal(await action(row, name).count(), 1, `the link offers ${name}`);
     }
-    // The link really has the password and the expiry (through the API).
-    const links = await api.call('GET', `/api/2.0/files/file/${fileIdOf(page)}/links`);
-    const made = links.response.map((l) => l.sharedTo ?? l.sharedLink).find((l) => l.shareLink === linkUrl);
-    assert.ok(made, `the API lists the new link: ${JSON.stringify(links.response)}`);
+    // The link really has the password and the expiry (through the API): the
+    // local time typed became the right instant.
+    const fileId = fileIdOf(page);
+    const made = await apiLink(fileId, linkUrl);
     assert.equal(made.title, 'For the auditors');
     assert.equal(made.password, LINK_PASSWORD);
-    assert.ok(made.expirationDate, 'the link has an expiry');
-    const expiry = Date.parse(typeof made.expirationDate === 'string' ? made.expirationDate : made.expirationDate.utcTime);
-    assert.ok(Math.abs(expiry - daysFromNow(7).getTime()) < 5 * 60_000, `expiry ${JSON.stringify(made.expirationDate)} is in a week`);
+    assert.ok(Math.abs(made.expiresMs - expires.getTime()) < 60_000, `expiry ${JSON.stringify(made.expirationDate)} is the instant typed (${typed} local)`);
     await shot(page, 'file-page-with-link');
+
+    // Edit shows the same local time; saving it unchanged keeps the instant.
+    await clickAndWait(page, action(row, 'Edit'));
+    assert.equal(await page.getByLabel('Expires', { exact: true }).inputValue(), typed, 'the edit form shows local time');
+    assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), 'For the auditors');
+    await page.getByLabel('Deny download', { exact: true }).check();
+    await page.getByLabel('Deny download', { exact: true }).uncheck();
+    await saveLink(page);
+    assert.equal(page.url().split('#')[0], fileUrl);
+    const edited = await apiLink(fileId, linkUrl);
+    assert.equal(edited.expiresMs, made.expiresMs, 'an unchanged expiry stays the same instant');
+    assert.equal(edited.password, LINK_PASSWORD, 'and the password stays');
   });
 
   test('4. Copy link puts the shown URL on the clipboard and says Copied', async () => {
@@ -466,7 +501,9 @@ describe('owner web app: CSRF', { timeout: 120_000 }, () => {
 describe('owner web app: every page', { timeout: 300_000 }, () => {
   test('9 + 11. axe-core finds no serious or critical violation on any page; a screenshot of each', async () => {
     const folderId = await api.createFolder('Projects');
-    const fileId = await api.upload('handbook.txt', Buffer.from('The handbook\n'), 'text/plain');
+    // Many and long lines: the text preview scrolls, so it must be reachable by keyboard.
+    const handbook = Array.from({ length: 300 }, (_, i) => `${i + 1}. ${'rule, '.repeat(i % 40)}`).join('\n');
+    const fileId = await api.upload('handbook.txt', Buffer.from(`The handbook\n${handbook}\n`), 'text/plain');
     await api.uploadTo(folderId, 'plan.txt', Buffer.from('The plan\n'), 'text/plain');
     const link = await api.createLink(fileId, { access: 2, password: LINK_PASSWORD, title: 'Handbook for partners', expirationDate: daysFromNow(30).toISOString() });
     // Some activity for the activity page.
@@ -657,8 +694,9 @@ describe('owner web app: the upload size limit', { timeout: 120_000 }, () => {
       assert.equal(res.status(), 413);
       assert.match(await res.headerValue('content-type'), /^text\/html/);
       assert.match(await page.getByRole('alert').innerText(), /1(\.0)? MB|too large|larger/i);
-      await page.getByRole('button', { name: 'Sign out' }).waitFor();
       await shot(page, 'limit-nojs');
+      assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 1, 'the page keeps the signed-in layout (Sign out, Files, API keys)');
+      assert.equal(await page.getByRole('link', { name: 'Files', exact: true }).count(), 1, 'a way back: Files');
     } finally {
       await context.close();
     }
@@ -669,6 +707,11 @@ describe('owner web app: on a phone (390 × 844)', { timeout: 300_000 }, () => {
   test('10. sign in, upload, create a link, activity, revoke: nothing overflows', async () => {
     const { context, page, cspViolations } = await newSession({ viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     const longName = `minutes-of-the-annual-general-meeting-${'x'.repeat(60)}-final.txt`;
+    const overflows = [];
+    const fitsPhone = async (p, what) => {
+      const problem = await phoneOverflow(p, what);
+      if (problem) overflows.push(problem);
+    };
     try {
       await page.goto(`${server.baseUrl}/`);
       await fitsPhone(page, 'sign-in');
@@ -713,6 +756,7 @@ describe('owner web app: on a phone (390 × 844)', { timeout: 300_000 }, () => {
       await clickAndWait(page, page.getByRole('link', { name: 'API keys', exact: true }));
       await fitsPhone(page, 'API keys');
       await shot(page, 'phone-api-keys');
+      assert.deepEqual(overflows, [], 'pages wider than the phone');
       assert.deepEqual(cspViolations, []);
     } finally {
       await context.close();
@@ -758,11 +802,9 @@ describe('owner web app: JavaScript off', { timeout: 300_000 }, () => {
       const url = await shownLinkUrl(row);
       assert.equal(await row.locator('[data-copy-status]').count(), 0, 'app.js did not run');
       assert.equal((await fetch(url)).status, 200, 'the new link works');
-      const made = (await api.call('GET', `/api/2.0/files/file/${fileId}/links`)).response
-        .map((l) => l.sharedTo ?? l.sharedLink).find((l) => l.shareLink === url);
+      const made = await apiLink(fileId, url);
       assert.equal(made.password, LINK_PASSWORD);
-      const expiry = Date.parse(typeof made.expirationDate === 'string' ? made.expirationDate : made.expirationDate.utcTime);
-      assert.ok(Math.abs(expiry - daysFromNow(2).getTime()) < 5 * 60_000, `the UTC expiry is kept: ${JSON.stringify(made.expirationDate)}`);
+      assert.ok(Math.abs(made.expiresMs - daysFromNow(2).getTime()) < 5 * 60_000, `the UTC expiry is kept: ${JSON.stringify(made.expirationDate)}`);
       await shot(page, 'nojs-link-created');
 
       await clickAndWait(page, action(row, 'Revoke'));

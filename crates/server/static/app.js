@@ -409,9 +409,9 @@
 
   function zoneName() {
     try {
-      return Intl.DateTimeFormat().resolvedOptions().timeZone || 'your time zone';
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time';
     } catch (_) {
-      return 'your time zone';
+      return 'local time';
     }
   }
 
@@ -422,7 +422,7 @@
       for (const id of (field.getAttribute('aria-describedby') || '').split(/\s+/)) {
         const hint = id && document.getElementById(id);
         if (hint && hint.classList.contains('hint') && /\bin UTC\b/.test(hint.textContent)) {
-          hint.textContent = hint.textContent.replace(/\bin UTC\b/, `in your time (${zoneName()})`);
+          hint.textContent = hint.textContent.replace(/\bin UTC\b/, `in your time zone (${zoneName()})`);
         }
       }
     }
