@@ -548,6 +548,7 @@ async fn the_upload_limit_reaches_the_person_as_a_message() {
     assert_eq!(res.status, 413);
     assert!(res.content_type().starts_with("text/html"));
     assert!(res.text().contains("is larger than the upload limit of 1 MB"), "{}", res.text());
+    assert!(res.text().contains(">Sign out</button>"), "the error page keeps the signed-in frame");
     let res = b.upload(root, &[("big.bin", &big)], true).await;
     assert_eq!(res.status, 413);
     assert!(res.json()["error"].as_str().unwrap().contains("larger than the upload limit of 1 MB"));
@@ -835,7 +836,7 @@ async fn the_file_page_previews_through_the_share_pages_route() {
     let owner = s.owner().await;
     let file = s.upload_id(&owner, "hello.txt", b"Hello, preview").await;
     let page = b.page(&format!("/files/file/{file}")).await;
-    assert!(page.contains("<pre id=\"preview-text\">Hello, preview</pre>"), "{page}");
+    assert!(page.contains("<pre id=\"preview-text\" tabindex=\"0\">Hello, preview</pre>"), "{page}");
     // The session cookie lets the owner read the file outside the API (the
     // preview of images and PDFs loads from there) ...
     let view = b.get(&format!("/filehandler.ashx?action=view&fileid={file}")).await;

@@ -82,6 +82,17 @@ pub struct Layout {
 }
 
 impl Layout {
+    pub fn signed_in(state: &AppState, user: &User, token: &str, title: impl Into<String>, nav: &'static str) -> Self {
+        Layout {
+            title: title.into(),
+            user: Some(user.email.clone()),
+            csrf: state.svc.secrets.csrf_token(token),
+            nav,
+            css: assets::css_url(),
+            js: assets::js_url(),
+        }
+    }
+
     pub fn signed_out(title: &str) -> Self {
         Layout {
             title: title.into(),
@@ -156,14 +167,7 @@ impl SignedIn {
     }
 
     pub fn layout(&self, state: &AppState, title: impl Into<String>, nav: &'static str) -> Layout {
-        Layout {
-            title: title.into(),
-            user: Some(self.user.email.clone()),
-            csrf: self.csrf(state),
-            nav,
-            css: assets::css_url(),
-            js: assets::js_url(),
-        }
+        Layout::signed_in(state, &self.user, &self.token, title, nav)
     }
 
     pub fn session_hash(&self) -> String {
@@ -304,9 +308,26 @@ impl IntoResponse for WebError {
         if self.json {
             return json_reply(status, &message);
         }
-        let page = ErrorPage { layout: Layout::signed_out(heading), heading: heading.into(), message };
-        render(&page, status)
+        let parts = ErrorParts { heading: heading.into(), message };
+        let mut res = error_page(Layout::signed_out(heading), &parts, status);
+        // `session::browser_caller` renders it again with the navigation
+        // when the visitor is signed in.
+        res.extensions_mut().insert(parts);
+        res
     }
+}
+
+/// What an error page says, kept on the response so that it can be drawn
+/// again inside the signed-in frame.
+#[derive(Clone)]
+pub struct ErrorParts {
+    pub heading: String,
+    pub message: String,
+}
+
+pub fn error_page(layout: Layout, parts: &ErrorParts, status: StatusCode) -> Response {
+    let page = ErrorPage { layout, heading: parts.heading.clone(), message: parts.message.clone() };
+    render(&page, status)
 }
 
 /// `12.3 MB`-style sizes for messages.

@@ -10,7 +10,10 @@ use spacelinks_api_types::date::now_micros;
 use spacelinks_core::crypto::{hash_account_password, token_hash};
 use spacelinks_core::Error;
 
-use super::{render, see_other, set_cookie, Layout, SignedIn, WebError, WebForm, WebResult, SESSION_COOKIE};
+use super::{
+    error_page, render, see_other, set_cookie, ErrorParts, Layout, SignedIn, WebError, WebForm, WebResult,
+    SESSION_COOKIE,
+};
 use crate::app::AppState;
 use crate::ctx::{cookie_value, Caller, Ctx};
 use crate::routes::account::{new_session, sign_in as password_sign_in, SESSION_DAYS};
@@ -25,17 +28,33 @@ const MAX_PASSWORD: usize = 256;
 /// `/filehandler.ashx`; "Sign-in only" links open for a signed-in person).
 /// Only GET and HEAD: nothing that changes state is authorised by the cookie
 /// alone, and the API keeps its own credentials.
+///
+/// It also draws the web app's error pages again inside the signed-in frame
+/// (navigation and Sign out) when the visitor has a session.
 pub async fn browser_caller(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let anonymous = req.extensions().get::<Caller>().is_none_or(|c| c.user.is_none());
     let read = req.method() == Method::GET || req.method() == Method::HEAD;
-    if anonymous && read && !req.uri().path().starts_with("/api/") {
-        if let Some(token) = cookie_value(req.headers(), SESSION_COOKIE) {
-            if let Ok(Some(user)) = state.svc.store.session_user(&token_hash(&token), now_micros()).await {
-                req.extensions_mut().insert(Caller { user: Some(user), api_key: None });
-            }
+    let token = cookie_value(req.headers(), SESSION_COOKIE).filter(|_| !req.uri().path().starts_with("/api/"));
+    if let (Some(token), true, true) = (&token, anonymous, read) {
+        if let Ok(Some(user)) = state.svc.store.session_user(&token_hash(token), now_micros()).await {
+            req.extensions_mut().insert(Caller { user: Some(user), api_key: None });
         }
     }
-    next.run(req).await
+    let res = next.run(req).await;
+    match (res.extensions().get::<ErrorParts>().cloned(), token) {
+        (Some(parts), Some(token)) => match state.svc.store.session_user(&token_hash(&token), now_micros()).await {
+            Ok(Some(user)) => {
+                let layout = Layout::signed_in(&state, &user, &token, parts.heading.clone(), "");
+                let mut page = error_page(layout, &parts, res.status());
+                if let Some(retry) = res.headers().get(header::RETRY_AFTER) {
+                    page.headers_mut().insert(header::RETRY_AFTER, retry.clone());
+                }
+                page
+            }
+            _ => res,
+        },
+        _ => res,
+    }
 }
 
 #[derive(Template)]
