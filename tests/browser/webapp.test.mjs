@@ -355,6 +355,25 @@ describe('owner web app: the main flow', { timeout: 300_000 }, () => {
     await status.waitFor({ state: 'visible' });
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), linkUrl);
     await shot(page, 'copied');
+
+    // Over plain http on a LAN address there is no Clipboard API (it needs a
+    // secure context): the older copy command still copies.
+    await page.evaluate(() => navigator.clipboard.writeText('nothing yet'));
+    const insecure = await owner.context.newPage();
+    try {
+      await insecure.addInitScript(() => {
+        Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined, configurable: true });
+      });
+      await insecure.goto(fileUrl);
+      assert.equal(await insecure.evaluate(() => typeof navigator.clipboard), 'undefined');
+      const again = linkRow(insecure, linkUrl);
+      await again.getByRole('button', { name: 'Copy link' }).click();
+      await again.locator('[data-copy-status]').filter({ hasText: 'Copied' }).waitFor();
+    } finally {
+      await insecure.close();
+    }
+    await page.bringToFront();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), linkUrl, 'copied without the Clipboard API');
   });
 
   test('5. a stranger opens the link, types the password and downloads the same bytes', async () => {
@@ -719,8 +738,8 @@ describe('owner web app: on a phone (390 × 844)', { timeout: 300_000 }, () => {
       await signIn(page, server.baseUrl);
       await fitsPhone(page, 'files');
 
-      const form = page.locator('form[data-upload]');
-      await dropFiles(page, form, [{ name: longName, type: 'text/plain', bytes: uniqueBytes('phone') }]);
+      // Dropped on the page, not on the form: the whole page is the drop zone.
+      await dropFiles(page, page.locator('h1'), [{ name: longName, type: 'text/plain', bytes: uniqueBytes('phone') }]);
       await page.locator('[data-upload-progress] li[data-state=done]').filter({ hasText: longName }).waitFor();
       await fitsPhone(page, 'files with the progress of a long name');
       const file = page.getByRole('link', { name: longName, exact: true });

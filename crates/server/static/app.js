@@ -186,7 +186,11 @@
   function uploadError(xhr) {
     let body = null;
     try { body = JSON.parse(xhr.responseText); } catch (_) { body = null; }
-    if (xhr.status >= 200 && xhr.status < 300 && (!body || body.ok !== false) && !(body && body.error)) return null;
+    const ok = xhr.status >= 200 && xhr.status < 300;
+    if (ok && body && typeof body === 'object' && body.ok !== false && !body.error) return null;
+    // A page instead of JSON: most likely the session ended and the request
+    // was sent to the sign-in page.
+    if (ok) return 'The server did not confirm this upload (has the session ended?). Reload the page and check.';
     const message = body && (typeof body.error === 'string' ? body.error
       : body.error && typeof body.error.message === 'string' ? body.error.message : null);
     if (message) return message;
@@ -245,16 +249,60 @@
     const status = copyStatusFor(button);
     button.addEventListener('click', async () => {
       const text = button.getAttribute('data-copy') || '';
-      try {
-        if (!navigator.clipboard || !navigator.clipboard.writeText) throw new Error('no clipboard');
-        await navigator.clipboard.writeText(text);
+      status.textContent = '';
+      if (await copyText(text, button)) {
         status.textContent = 'Copied';
         status.setAttribute('data-state', 'copied');
-      } catch (_) {
-        status.textContent = 'Could not copy; select the link and copy it by hand.';
+      } else {
+        const field = fieldShowing(text, button);
+        if (field) field.select();
+        status.textContent = field ? 'Could not copy: the text is selected, press Ctrl+C (⌘C on a Mac).'
+          : 'Could not copy; select the text and copy it by hand.';
         status.setAttribute('data-state', 'error');
       }
     });
+  }
+
+  /**
+   * The Clipboard API exists only in secure contexts (https or localhost);
+   * a server reached over plain http on a LAN address falls back to the
+   * older selection-and-copy command.
+   */
+  async function copyText(text, button) {
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      try {
+        await navigator.clipboard.writeText(text);
+        return true;
+      } catch (_) {
+        // Denied or unavailable: try the fallback.
+      }
+    }
+    const shown = fieldShowing(text, button);
+    const field = shown || document.createElement('textarea');
+    if (!shown) {
+      field.value = text;
+      field.className = 'visually-hidden';
+      field.setAttribute('readonly', '');
+      field.setAttribute('aria-hidden', 'true');
+      field.tabIndex = -1;
+      button.after(field);
+    }
+    try {
+      field.select();
+      field.setSelectionRange(0, text.length);
+      return document.execCommand('copy');
+    } catch (_) {
+      return false;
+    } finally {
+      if (!shown) field.remove();
+      button.focus();
+    }
+  }
+
+  /** The read-only field next to the button that shows the same text, if any. */
+  function fieldShowing(text, button) {
+    const scope = button.parentElement || document;
+    return Array.from(scope.querySelectorAll('input[readonly], textarea[readonly]')).find((f) => f.value === text) || null;
   }
 
   /** A polite live region right after the button (created once, empty). */
