@@ -269,9 +269,10 @@ export async function pageScrollWidth(page) {
 /**
  * Drops files onto `target` the way a person dragging them from the desktop
  * does: a DataTransfer built in the page, with dragenter, dragover and drop.
- * `files` is [{ name, type, bytes: Buffer }].
+ * `files` is [{ name, type, bytes: Buffer }]; `beforeDrop` runs while the
+ * files hover over the page.
  */
-export async function dropFiles(page, target, files) {
+export async function dropFiles(page, target, files, { beforeDrop } = {}) {
   const payload = files.map((f) => ({ name: f.name, type: f.type, base64: Buffer.from(f.bytes).toString('base64') }));
   const dataTransfer = await page.evaluateHandle((list) => {
     const dt = new DataTransfer();
@@ -283,8 +284,9 @@ export async function dropFiles(page, target, files) {
     }
     return dt;
   }, payload);
-  for (const type of ['dragenter', 'dragover', 'drop']) {
-    await target.dispatchEvent(type, { dataTransfer });
-  }
+  await target.dispatchEvent('dragenter', { dataTransfer });
+  await target.dispatchEvent('dragover', { dataTransfer });
+  if (beforeDrop) await beforeDrop();
+  await target.dispatchEvent('drop', { dataTransfer });
   await dataTransfer.dispose();
 }

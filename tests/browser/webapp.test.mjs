@@ -246,7 +246,10 @@ describe('owner web app: the main flow', { timeout: 300_000 }, () => {
     const requests = [];
     page.on('request', (r) => { if (r.method() === 'POST') requests.push(r); });
 
-    await dropFiles(page, form, uploads);
+    await dropFiles(page, form, uploads, {
+      beforeDrop: async () => assert.equal(await form.getAttribute('data-dragover'), '', 'the form shows files are over the page'),
+    });
+    assert.equal(await form.getAttribute('data-dragover'), null, 'and stops after the drop');
 
     // One row per file with its name and a <progress>, which reaches 100%.
     const rows = page.locator('[data-upload-progress] li');
@@ -258,6 +261,8 @@ describe('owner web app: the main flow', { timeout: 300_000 }, () => {
       assert.equal(await row.locator('progress').evaluate((p) => p.value / p.max), 1, `${f.name}: the bar is full`);
       assert.match(await row.innerText(), /100\s*%/, `${f.name}: 100% shown`);
     }
+    await page.locator('[data-announcer]').filter({ hasText: '2 files uploaded.' }).waitFor({ state: 'attached' });
+    assert.equal(await page.locator('[data-announcer]').getAttribute('role'), 'status', 'screen readers hear the outcome');
     const uploadPosts = requests.filter((r) => (r.headers().accept ?? '').includes('application/json'));
     assert.equal(uploadPosts.length, 2, 'one request per file, asking for JSON');
     await shot(page, 'files-uploaded');
