@@ -3,9 +3,11 @@
 //! can serve the same data.
 
 use crate::service::Services;
-use crate::{Error, LinkEvent, LinkEventCounts, Result, User};
+use crate::{Error, File, Link, LinkEvent, LinkEventCounts, Result, User};
 
 pub struct LinkActivity {
+    pub file: File,
+    pub link: Link,
     pub events: Vec<LinkEvent>,
     pub total: i64,
     pub counts: LinkEventCounts,
@@ -22,10 +24,11 @@ impl Services {
         offset: i64,
         limit: i64,
     ) -> Result<LinkActivity> {
-        self.managed_file(Some(user), file_id).await?;
-        self.store.link(link_id).await?.filter(|l| l.file_id == file_id).ok_or_else(Error::item_not_found)?;
+        let file = self.managed_file(Some(user), file_id).await?;
+        let link =
+            self.store.link(link_id).await?.filter(|l| l.file_id == file_id).ok_or_else(Error::item_not_found)?;
         let (events, total) = self.store.link_events_page(link_id, offset.max(0), limit).await?;
         let counts = self.store.link_event_counts(link_id).await?;
-        Ok(LinkActivity { events, total, counts })
+        Ok(LinkActivity { file, link, events, total, counts })
     }
 }

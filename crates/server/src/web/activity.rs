@@ -61,15 +61,13 @@ pub async fn activity_page(
     let page = q.int("page")?.unwrap_or(1).max(1);
     let offset = (page - 1) * PAGE_SIZE;
     let activity = state.svc.link_activity(&signed.user, file_id, &link_id, offset, PAGE_SIZE).await?;
-    let file = state.svc.managed_file(Some(&signed.user), file_id).await?;
-    let link = state.svc.store.link(&link_id).await?.ok_or_else(Error::item_not_found)?;
     let here = format!("/files/file/{file_id}/links/{link_id}/activity");
     let shown = activity.events.len() as i64;
     let view = ActivityPage {
-        layout: signed.layout(&state, format!("Activity · {}", link.title), "files"),
+        layout: signed.layout(&state, format!("Activity · {}", activity.link.title), "files"),
         file_id,
-        file_title: file.title,
-        link_title: link.title,
+        file_title: activity.file.title,
+        link_title: activity.link.title,
         opens: activity.counts.opens,
         downloads: activity.counts.downloads,
         last_opened: activity.counts.last_opened.map(|t| (human_time(t), machine_time(t))),

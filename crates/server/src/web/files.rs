@@ -4,8 +4,8 @@
 
 use askama::Template;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use spacelinks_api_types::date::now_micros;
 use spacelinks_core::{Error, File, Folder};
 
@@ -149,23 +149,18 @@ pub async fn new_folder(
 pub async fn upload(State(state): State<AppState>, signed: SignedIn, Path(id): Path<String>, req: Request) -> Response {
     let json = super::wants_json(&signed.ctx.headers);
     match receive_uploads(&state, &signed, &id, req).await {
-        Ok((folder, stored)) if json => {
+        Ok((_, stored)) if json => {
             let files: Vec<_> = stored
                 .iter()
                 .map(|f| serde_json::json!({ "id": f.id, "title": f.title, "url": format!("/files/file/{}", f.id) }))
                 .collect();
-            let body = serde_json::json!({ "ok": true, "files": files }).to_string();
-            let mut res = axum::response::IntoResponse::into_response(body);
-            res.headers_mut().insert(
-                axum::http::header::CONTENT_TYPE,
-                axum::http::HeaderValue::from_static("application/json; charset=utf-8"),
-            );
-            let _ = folder;
+            let mut res = serde_json::json!({ "ok": true, "files": files }).to_string().into_response();
+            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
             res
         }
         Ok((folder, _)) => see_other(&folder_url(&folder)),
         Err(e) if json => json_reply(super::status_of(&e.error), &error_text(&e.error)),
-        Err(e) => axum::response::IntoResponse::into_response(WebError { error: e.error, json: false }),
+        Err(e) => WebError { error: e.error, json: false }.into_response(),
     }
 }
 
