@@ -588,6 +588,15 @@ async fn activity_lists_events_newest_first_with_counters_and_pages() {
         )
         .await;
     assert_eq!(opened.status, 200);
+    // The page's own preview is not a second open.
+    let preview = s
+        .send(
+            Req::get(&format!("/filehandler.ashx?action=view&fileid={file}&share={token}"))
+                .cookie(&proof)
+                .header("sec-fetch-dest", "image"),
+        )
+        .await;
+    assert_eq!(preview.status, 200);
     let dl = s
         .send(
             Req::get(&format!("/filehandler.ashx?action=download&fileid={file}&share={token}"))

@@ -323,7 +323,10 @@ pub async fn file_handler(State(state): State<AppState>, ctx: Ctx, q: QueryMap) 
     let res = stream_file(&state, access.file(), inline, &ctx.headers).await?;
     let from_start =
         ctx.headers.get(axum::http::header::RANGE).is_none_or(|r| r.to_str().is_ok_and(|r| r.starts_with("bytes=0-")));
-    if res.status().is_success() && from_start {
+    // The share page's own preview (an <img>, <video> or <iframe> of a page
+    // that already counted the visit) is not another open.
+    let embedded = ctx.headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok()).is_some_and(|d| d != "document");
+    if res.status().is_success() && from_start && !(inline && embedded) {
         access.record(&state, &ctx, if inline { "opened" } else { "downloaded" });
     }
     Ok(res)
