@@ -21,10 +21,12 @@
   /** How many files travel at the same time. */
   const PARALLEL_UPLOADS = 3;
 
-  function setUpUpload(form) {
+  /** `wholePage`: drops anywhere on the page go to this form (the first one). */
+  function setUpUpload(form, wholePage) {
     const input = form.querySelector('input[type=file]');
     const list = form.querySelector('[data-upload-progress]') || appendList(form);
     if (!input) return;
+    announcer(); // a live region must exist before it speaks
 
     input.addEventListener('change', () => {
       if (input.files && input.files.length) uploadAll(form, list, Array.from(input.files), input);
@@ -39,7 +41,7 @@
         input.focus();
       }
     });
-    setUpDropZone(form, list, input);
+    setUpDropZone(wholePage ? document : form, form, list, input);
   }
 
   function appendList(form) {
@@ -49,26 +51,26 @@
     return list;
   }
 
-  /** The whole page is the drop zone; the form shows that files are over it. */
-  function setUpDropZone(form, list, input) {
+  /** `zone` (the page, or the form) takes drops; the form shows that files are over it. */
+  function setUpDropZone(zone, form, list, input) {
     let depth = 0;
     const hasFiles = (event) => Array.from(event.dataTransfer ? event.dataTransfer.types : []).includes('Files');
-    document.addEventListener('dragenter', (event) => {
+    zone.addEventListener('dragenter', (event) => {
       if (!hasFiles(event)) return;
       depth += 1;
       form.setAttribute('data-dragover', '');
     });
-    document.addEventListener('dragleave', (event) => {
+    zone.addEventListener('dragleave', (event) => {
       if (!hasFiles(event)) return;
       depth = Math.max(0, depth - 1);
       if (depth === 0) form.removeAttribute('data-dragover');
     });
-    document.addEventListener('dragover', (event) => {
+    zone.addEventListener('dragover', (event) => {
       if (!hasFiles(event)) return;
       event.preventDefault(); // allows the drop
       event.dataTransfer.dropEffect = 'copy';
     });
-    document.addEventListener('drop', (event) => {
+    zone.addEventListener('drop', (event) => {
       if (!hasFiles(event)) return;
       event.preventDefault(); // never let the browser navigate to the file
       depth = 0;
@@ -320,17 +322,23 @@
 
   // ---------------------------------------------------- page-level announcer
 
-  let announcer = null;
-  function announce(text) {
-    if (!announcer) {
-      announcer = document.createElement('p');
-      announcer.className = 'visually-hidden';
-      announcer.setAttribute('data-announcer', '');
-      announcer.setAttribute('role', 'status');
-      announcer.setAttribute('aria-live', 'polite');
-      document.body.appendChild(announcer);
+  let liveRegion = null;
+
+  /** The page's polite live region for outcomes (created empty, once). */
+  function announcer() {
+    if (!liveRegion) {
+      liveRegion = document.createElement('p');
+      liveRegion.className = 'visually-hidden';
+      liveRegion.setAttribute('data-announcer', '');
+      liveRegion.setAttribute('role', 'status');
+      liveRegion.setAttribute('aria-live', 'polite');
+      document.body.appendChild(liveRegion);
     }
-    announcer.textContent = text;
+    return liveRegion;
+  }
+
+  function announce(text) {
+    announcer().textContent = text;
   }
 
   // ------------------------------------------------ link form: instant checks
@@ -550,7 +558,7 @@
   // ------------------------------------------------------------------ start
 
   function start() {
-    document.querySelectorAll('form[data-upload]').forEach(setUpUpload);
+    document.querySelectorAll('form[data-upload]').forEach((form, i) => setUpUpload(form, i === 0));
     document.querySelectorAll('button[data-copy]').forEach(setUpCopy);
     document.querySelectorAll('form[data-link-form]').forEach(setUpLinkForm);
   }
