@@ -675,6 +675,26 @@ describe('owner web app: API keys', { timeout: 120_000 }, () => {
   });
 });
 
+describe('owner web app: an upload after the session ended', { timeout: 120_000 }, () => {
+  test('the file shows an error, not "Uploaded", and nothing is stored', async () => {
+    const { context, page } = await newSession();
+    try {
+      await signIn(page, server.baseUrl);
+      await context.clearCookies(); // signed out elsewhere, or the session expired
+      const name = 'after sign-out.txt';
+      await dropFiles(page, page.locator('form[data-upload]'), [{ name, type: 'text/plain', bytes: Buffer.from('late\n') }]);
+      const row = page.locator('[data-upload-progress] li').filter({ hasText: name });
+      await row.and(page.locator('[data-state=error]')).waitFor();
+      assert.match(await row.locator('.upload-message').innerText(), /sign in|session/i, 'the server\'s words say what happened');
+      assert.ok(!(await page.locator('[data-announcer]').innerText()).includes('1 file uploaded'), 'no success is announced');
+      const listing = await api.call('GET', '/api/2.0/files/@my');
+      assert.ok(!JSON.stringify(listing).includes(name), 'nothing was stored');
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe('owner web app: the upload size limit', { timeout: 120_000 }, () => {
   let small;
   before(async () => { small = await startServer({ env: { SPACELINKS_MAX_UPLOAD_MB: '1' } }); });
