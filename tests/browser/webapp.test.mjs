@@ -307,6 +307,15 @@ describe('owner web app: the main flow', { timeout: 300_000 }, () => {
     await expiresField.fill(await localDateTime(page, daysFromNow(-1)));
     await expiresField.blur();
     await page.locator('[data-js-error]').filter({ hasText: /future/ }).waitFor({ state: 'visible' });
+    const titleField = page.getByLabel('Title', { exact: true });
+    await titleField.fill('t'.repeat(256));
+    await titleField.blur();
+    await page.locator('[data-js-error]').filter({ hasText: /at most 255/ }).waitFor({ state: 'visible' });
+    // Sending is stopped, and the focus goes to the first field to fix.
+    await page.getByRole('button', { name: 'Save link' }).click();
+    assert.match(new URL(page.url()).pathname, /\/links\/new$/, 'the form was not sent');
+    assert.equal(await page.locator('[data-js-error]').filter({ hasText: /at most 255/ }).count(), 1, 'the same page, not a reload');
+    assert.equal(await page.evaluate(() => document.activeElement.id), await titleField.getAttribute('id'));
     await shot(page, 'link-form-instant-errors');
 
     const expires = daysFromNow(7);
