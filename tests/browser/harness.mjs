@@ -9,7 +9,8 @@
 //   SPACELINKS_SCREENSHOTS  where screenshots go (default: a new temp folder)
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -46,9 +47,9 @@ export async function freePort() {
 
 /**
  * Starts `spacelinks serve` and resolves once GET /healthz answers 200.
- * Returns { baseUrl, dataDir, logPath, stop() }.
+ * `env` adds or overrides SPACELINKS_* settings. Returns { baseUrl, dataDir, logPath, stop() }.
  */
-export async function startServer({ timeoutMs = 30_000 } = {}) {
+export async function startServer({ timeoutMs = 30_000, env: extraEnv = {} } = {}) {
   const bin = process.env.SPACELINKS_BIN;
   if (!bin) {
     throw new Error('SPACELINKS_BIN must point at the spacelinks binary, e.g. '
@@ -67,6 +68,7 @@ export async function startServer({ timeoutMs = 30_000 } = {}) {
     SPACELINKS_OWNER_EMAIL: OWNER_EMAIL,
     SPACELINKS_OWNER_PASSWORD: OWNER_PASSWORD,
     RUST_LOG: process.env.RUST_LOG || 'warn',
+    ...extraEnv,
   };
   delete env.SPACELINKS_DATABASE_URL;
   delete env.SPACELINKS_BLOB_URL;
@@ -154,6 +156,26 @@ export class Api {
     return link;
   }
 
+  /** Creates a folder in My Documents (or in `parentId`); returns its id. */
+  async createFolder(title, parentId) {
+    const parent = parentId ?? (await this.call('GET', '/api/2.0/files/@my')).response.current.id;
+    return (await this.call('POST', `/api/2.0/files/folder/${parent}`, { title })).response.id;
+  }
+
+  /** Uploads bytes into a folder; returns the new file's id. */
+  async uploadTo(folderId, name, bytes, type = 'application/octet-stream') {
+    const form = new FormData();
+    form.append('File', new Blob([bytes], { type }), name);
+    const res = await fetch(`${this.baseUrl}/api/2.0/files/${folderId}/upload`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${this.apiKey}` },
+      body: form,
+    });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`upload ${name}: HTTP ${res.status} ${JSON.stringify(json)}`);
+    return json.response[0].id;
+  }
+
   async revokeLink(fileId, linkId) {
     return this.call('PUT', `/api/2.0/files/file/${fileId}/links`, { linkId, access: 0 });
   }
@@ -193,3 +215,78 @@ export function screenshotDir() {
 /** A 48x32 RGB PNG (blue with a white stripe), valid for any decoder. */
 export const PNG_BASE64 =
   'iVBORw0KGgoAAAANSUhEUgAAADAAAAAgCAIAAADbtmxLAAAAOklEQVR42u3UQREAMAgDQRxVGo6xQjXwo9PNnIB9JU7WqgIICAgICGgI6mUDAgL6D+SpgYCAgIAeB10EJSomdMUXGwAAAABJRU5ErkJggg==';
+
+// ------------------------------------------------------------------ web app
+
+/** Signs the owner in through the page at `/`; resolves on the files page. */
+export async function signIn(page, baseUrl, { email = OWNER_EMAIL, password = OWNER_PASSWORD } = {}) {
+  await page.goto(`${baseUrl}/`);
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await Promise.all([
+    page.waitForURL((url) => url.pathname.startsWith('/files')),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ]);
+}
+
+/** Clicks something that leads to another page and waits for that page. */
+export async function clickAndWait(page, locator) {
+  const [response] = await Promise.all([page.waitForNavigation(), locator.click()]);
+  return response;
+}
+
+const require = createRequire(import.meta.url);
+let axeSource = null;
+
+/**
+ * Runs axe-core (tests/browser/node_modules) in the page and returns its violations of impact serious or
+ * critical, each as "rule-id (impact): help — selector, selector".
+ */
+export async function seriousAxeViolations(page) {
+  axeSource ??= readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    // Evaluated over CDP, which the page's CSP does not govern: a <script>
+    // tag (page.addScriptTag) would be refused by script-src 'self', and
+    // bypassCSP would hide the pages' own CSP mistakes.
+    await page.evaluate(axeSource);
+  }
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')),
+    }));
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.targets.slice(0, 5).join(', ')}`);
+}
+
+/** The widest thing on the page, in CSS pixels. */
+export async function pageScrollWidth(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth);
+}
+
+/**
+ * Drops files onto `target` the way a person dragging them from the desktop
+ * does: a DataTransfer built in the page, with dragenter, dragover and drop.
+ * `files` is [{ name, type, bytes: Buffer }]; `beforeDrop` runs while the
+ * files hover over the page.
+ */
+export async function dropFiles(page, target, files, { beforeDrop } = {}) {
+  const payload = files.map((f) => ({ name: f.name, type: f.type, base64: Buffer.from(f.bytes).toString('base64') }));
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) {
+      const bin = atob(f.base64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i += 1) bytes[i] = bin.charCodeAt(i);
+      dt.items.add(new File([bytes], f.name, { type: f.type }));
+    }
+    return dt;
+  }, payload);
+  await target.dispatchEvent('dragenter', { dataTransfer });
+  await target.dispatchEvent('dragover', { dataTransfer });
+  if (beforeDrop) await beforeDrop();
+  await target.dispatchEvent('drop', { dataTransfer });
+  await dataTransfer.dispose();
+}

@@ -88,7 +88,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let bound = listener.local_addr()?;
     let owner = config.owner_email.clone();
     let app = spacelinks_server::build(config, bound).await?;
-    println!("spacelinks listening on {} (sign in as {owner})", app.state.public_url);
+    println!("spacelinks listening on {}", app.state.public_url);
+    println!("Open {}/ in a browser and sign in as {owner}", app.state.public_url);
     tracing::info!(addr = %bound, backend = app.state.svc.store.backend(), "listening");
     spacelinks_server::serve(listener, app).await
 }

@@ -19,6 +19,7 @@ type HmacSha256 = Hmac<Sha256>;
 pub struct Secrets {
     token_key: [u8; 32],
     proof_key: [u8; 32],
+    csrf_key: [u8; 32],
     /// Shared: the expanded AES key schedule is large, and the app state
     /// holding these keys is cloned for every request.
     aead: std::sync::Arc<Aes256Gcm>,
@@ -46,6 +47,7 @@ impl Secrets {
         Secrets {
             token_key: hmac(master, &[b"spacelinks/share-token"]),
             proof_key: hmac(master, &[b"spacelinks/password-proof"]),
+            csrf_key: hmac(master, &[b"spacelinks/web-csrf"]),
             aead: std::sync::Arc::new(Aes256Gcm::new_from_slice(&aead_key).expect("32-byte key")),
         }
     }
@@ -118,6 +120,17 @@ impl Secrets {
     /// It changes when the password changes, so old proofs stop working.
     pub fn password_proof(&self, link_id: &str, password: &str) -> String {
         URL_SAFE_NO_PAD.encode(hmac(&self.proof_key, &[link_id.as_bytes(), b"\0", password.as_bytes()]))
+    }
+
+    /// The CSRF token of the web app's forms: an HMAC of the browser's
+    /// session (or pre-session) token, so it is bound to that session and
+    /// needs no storage.
+    pub fn csrf_token(&self, session_token: &str) -> String {
+        URL_SAFE_NO_PAD.encode(hmac(&self.csrf_key, &[session_token.as_bytes()]))
+    }
+
+    pub fn check_csrf_token(&self, session_token: &str, token: &str) -> bool {
+        !session_token.is_empty() && bool::from(self.csrf_token(session_token).as_bytes().ct_eq(token.as_bytes()))
     }
 
     pub fn check_password_proof(&self, link_id: &str, password: &str, proof: &str) -> bool {

@@ -2,8 +2,10 @@
 //! grants and the policies around it, and the `Store` trait the database
 //! implements. No HTTP and no SQL here, so every rule is unit-testable.
 
+pub mod activity;
 pub mod crypto;
 pub mod error;
+pub mod keys;
 pub mod links;
 pub mod lockout;
 pub mod model;

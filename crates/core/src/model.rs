@@ -102,6 +102,33 @@ impl File {
     pub fn file_type(&self) -> FileType {
         FileType::from_extension(&self.extension())
     }
+    /// What the pages call this kind of file ("PNG image", "PDF document").
+    /// The owner's pages and the share page both use this one label.
+    pub fn kind_label(&self) -> String {
+        kind_label(&self.title)
+    }
+}
+
+/// The kind of a file by its name: the extension in capitals, then the kind
+/// in words, without repeating one in the other ("PDF document", not
+/// "PDF PDF document").
+pub fn kind_label(title: &str) -> String {
+    let ext = extension_of(title).trim_start_matches('.').to_ascii_uppercase();
+    let kind = match FileType::from_extension(&ext) {
+        FileType::Image => "image",
+        FileType::Video => "video",
+        FileType::Audio => "audio",
+        FileType::Pdf | FileType::Document => "document",
+        FileType::Spreadsheet => "spreadsheet",
+        FileType::Presentation => "presentation",
+        FileType::Archive => "archive",
+        FileType::Unknown => "file",
+    };
+    if ext.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{ext} {kind}")
+    }
 }
 
 /// `.docx` for `Report.docx`, empty for a name without a dot.
@@ -169,7 +196,8 @@ pub struct LinkEvent {
     pub at: i64,
     pub link_id: String,
     pub file_id: i64,
-    /// `opened`, `password_failed`, `password_ok`, `downloaded`, `uploaded`.
+    /// `opened`, `password_failed`, `password_ok`, `locked_out`, `downloaded`,
+    /// `uploaded`.
     pub kind: &'static str,
     pub ip: String,
     pub user_agent: String,
@@ -225,4 +253,26 @@ pub struct Purged {
     pub sessions: u64,
     pub lockout_counters: u64,
     pub events: u64,
+}
+
+/// The counters at the top of a link's activity.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkEventCounts {
+    pub opens: i64,
+    pub downloads: i64,
+    pub last_opened: Option<i64>,
+}
+
+#[cfg(test)]
+mod kind_tests {
+    use super::kind_label;
+
+    #[test]
+    fn kind_labels_do_not_repeat_the_extension() {
+        assert_eq!(kind_label("Report.pdf"), "PDF document");
+        assert_eq!(kind_label("photo.PNG"), "PNG image");
+        assert_eq!(kind_label("notes.txt"), "TXT document");
+        assert_eq!(kind_label("Makefile"), "file");
+        assert_eq!(kind_label("data.bin"), "BIN file");
+    }
 }

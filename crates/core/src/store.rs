@@ -5,7 +5,8 @@ use async_trait::async_trait;
 
 use crate::lockout::{CounterHit, Limit};
 use crate::{
-    ApiKey, AuditEntry, File, FileVersion, Folder, Link, LinkEvent, NewFile, NewUser, NewVersion, Purged, Result, User,
+    ApiKey, AuditEntry, File, FileVersion, Folder, Link, LinkEvent, LinkEventCounts, NewFile, NewUser, NewVersion, Purged,
+    Result, User,
 };
 
 /// The outcome of inserting a link under the per-file limits.
@@ -48,6 +49,9 @@ pub trait Store: Send + Sync + 'static {
     async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<User>>;
     /// Sign-out: `true` when the session existed.
     async fn delete_session(&self, token_hash: &str) -> Result<bool>;
+    /// Sets a new password hash and ends every other session of the user,
+    /// in one transaction; `keep_session` (a token hash) stays signed in.
+    async fn set_user_password(&self, user_id: &str, password_hash: &str, keep_session: &str) -> Result<()>;
 
     async fn create_api_key(&self, key: &ApiKey) -> Result<()>;
     async fn api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>>;
@@ -64,6 +68,13 @@ pub trait Store: Send + Sync + 'static {
     async fn folder_page(&self, id: i64, offset: i64, limit: i64) -> Result<(Vec<Folder>, Vec<File>, i64)>;
     /// Number of direct child files and folders.
     async fn folder_counts(&self, id: i64) -> Result<(i64, i64)>;
+    /// Deletes a folder that has no files and no folders, in one statement
+    /// (so nothing can be added meanwhile); `false` if it is not empty, is a
+    /// root folder or does not exist.
+    async fn delete_empty_folder(&self, id: i64) -> Result<bool>;
+    /// (file id, number of links not expired at `now`) for the files of a
+    /// folder that have any.
+    async fn active_link_counts(&self, folder_id: i64, now: i64) -> Result<Vec<(i64, i64)>>;
 
     /// Creates the file and its version 1 ("Created") in one transaction.
     async fn create_file(&self, file: &NewFile) -> Result<File>;
@@ -124,4 +135,8 @@ pub trait Store: Send + Sync + 'static {
     /// ended before `counters_before`, and link events older than
     /// `events_before` (none when `None`).
     async fn purge(&self, now: i64, counters_before: i64, events_before: Option<i64>) -> Result<Purged>;
+    /// One page of a link's events, newest first, and the total.
+    async fn link_events_page(&self, link_id: &str, offset: i64, limit: i64) -> Result<(Vec<LinkEvent>, i64)>;
+    /// Opens, downloads and the last open of a link.
+    async fn link_event_counts(&self, link_id: &str) -> Result<LinkEventCounts>;
 }

@@ -83,16 +83,20 @@ pub fn router(state: AppState) -> Router {
     // Small bodies and a request timeout everywhere but the uploads, which
     // stream for as long as they keep sending. A timeout answers 408 (in
     // the JSON envelope, from `json_error_bodies`).
+    // The web app's pages are not in the API's table: API keys are refused there.
     let small = parts
         .small
+        .merge(crate::web::routes())
         .route_layer(DefaultBodyLimit::max(limits::SMALL_BODY_LIMIT))
         .route_layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout));
     let uploads = parts
         .uploads
+        .merge(crate::web::upload_routes())
         .route_layer(DefaultBodyLimit::max(config.max_upload_bytes as usize + 64 * 1024))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), limits::idle_body_timeout));
     small
         .merge(uploads)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::web::browser_caller))
         .layer(axum::middleware::from_fn_with_state(gate, auth::authenticate))
         .layer(axum::middleware::from_fn(error::json_error_bodies))
         .layer(axum::middleware::from_fn(log_request))

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod limits;
 pub mod routes;
 pub mod scope;
+pub mod web;
 
 pub use app::{build, serve, App};
 pub use config::Config;

@@ -289,7 +289,9 @@ async fn forwarded_for_is_ignored_from_an_untrusted_peer() {
     s.send(password(&token, "Wrong-pass1").header("x-forwarded-for", "198.51.100.1")).await.assert_empty(429);
     s.state.events.flush().await;
     let events = s.store().link_events(&lid).await.unwrap();
-    assert_eq!(events.len(), 5);
+    // Five wrong passwords, then the refused attempt (locked out).
+    assert_eq!(events.len(), 6);
+    assert_eq!(events[5].kind, "locked_out");
     assert!(events.iter().all(|e| e.ip == "127.0.0.1"), "{events:?}");
 }
 

@@ -1,8 +1,8 @@
 use async_trait::async_trait;
 use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
-    ApiKey, AuditEntry, Error, File, FileVersion, Folder, Link, LinkChangeFn, LinkEvent, LinkInsert, LinkWrite, NewFile,
-    NewUser, NewVersion, Purged, Result, Store, User,
+    ApiKey, AuditEntry, Error, File, FileVersion, Folder, Link, LinkChangeFn, LinkEvent, LinkEventCounts, LinkInsert,
+    LinkWrite, NewFile, NewUser, NewVersion, Purged, Result, Store, User,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
@@ -229,6 +229,23 @@ impl Store for Db {
         Ok(r.rows_affected() > 0)
     }
 
+    async fn set_user_password(&self, user_id: &str, password_hash: &str, keep_session: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
     async fn create_api_key(&self, k: &ApiKey) -> Result<()> {
         sqlx::query(
             "INSERT INTO api_keys (id, user_id, name, key_hash, postfix, permissions, created, expires, last_used, is_active) \
@@ -331,6 +348,34 @@ impl Store for Db {
         .await
         .map_err(db_err)?;
         Ok((row.try_get("files").map_err(Error::internal)?, row.try_get("folders").map_err(Error::internal)?))
+    }
+
+    async fn delete_empty_folder(&self, id: i64) -> Result<bool> {
+        let r = sqlx::query(
+            "DELETE FROM folders WHERE id = $1 AND parent_id IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM files WHERE folder_id = $1) \
+             AND NOT EXISTS (SELECT 1 FROM folders c WHERE c.parent_id = $1)",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn active_link_counts(&self, folder_id: i64, now: i64) -> Result<Vec<(i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT l.file_id AS file_id, CAST(COUNT(*) AS BIGINT) AS n FROM links l JOIN files f ON f.id = l.file_id \
+             WHERE f.folder_id = $1 AND (l.expires IS NULL OR l.expires > $2) GROUP BY l.file_id",
+        )
+        .bind(folder_id)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("file_id").map_err(Error::internal)?, r.try_get("n").map_err(Error::internal)?)))
+            .collect()
     }
 
     async fn create_file(&self, f: &NewFile) -> Result<File> {
@@ -655,6 +700,40 @@ impl Store for Db {
             rows::event,
         )
         .await
+    }
+
+    async fn link_events_page(&self, link_id: &str, offset: i64, limit: i64) -> Result<(Vec<LinkEvent>, i64)> {
+        let events = self
+            .all(
+                "SELECT at, link_id, file_id, kind, ip, user_agent FROM link_events WHERE link_id = $1 \
+                 ORDER BY id DESC LIMIT $2 OFFSET $3",
+                |q| q.bind(link_id.to_string()).bind(limit).bind(offset),
+                rows::event,
+            )
+            .await?;
+        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM link_events WHERE link_id = $1")
+            .bind(link_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok((events, row.try_get("n").map_err(Error::internal)?))
+    }
+
+    async fn link_event_counts(&self, link_id: &str) -> Result<LinkEventCounts> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN kind = 'opened' THEN 1 ELSE 0 END), 0) AS BIGINT) AS opens, \
+             CAST(COALESCE(SUM(CASE WHEN kind = 'downloaded' THEN 1 ELSE 0 END), 0) AS BIGINT) AS downloads, \
+             MAX(CASE WHEN kind = 'opened' THEN at END) AS last_opened FROM link_events WHERE link_id = $1",
+        )
+        .bind(link_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(LinkEventCounts {
+            opens: row.try_get("opens").map_err(Error::internal)?,
+            downloads: row.try_get("downloads").map_err(Error::internal)?,
+            last_opened: row.try_get("last_opened").map_err(Error::internal)?,
+        })
     }
 
     async fn count_attempt(&self, scope: &str, key: &str, now: i64, limit: &Limit) -> Result<CounterHit> {

@@ -200,7 +200,7 @@ pub fn event(r: &AnyRow) -> Result<LinkEvent> {
 }
 
 fn static_kind(k: &str) -> &'static str {
-    ["opened", "password_failed", "password_ok", "downloaded", "uploaded"]
+    ["opened", "password_failed", "password_ok", "locked_out", "downloaded", "uploaded"]
         .into_iter()
         .find(|s| *s == k)
         .unwrap_or("other")

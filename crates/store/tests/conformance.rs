@@ -10,7 +10,8 @@ use std::sync::Arc;
 use spacelinks_api_types::{FileShare, UserType};
 use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
-    ApiKey, AuditEntry, Error, File, Folder, Link, LinkEvent, LinkInsert, NewFile, NewUser, NewVersion, Store, User,
+    ApiKey, AuditEntry, Error, File, Folder, Link, LinkEvent, LinkEventCounts, LinkInsert, NewFile, NewUser, NewVersion,
+    Store, User,
 };
 use spacelinks_store::Db;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -126,6 +127,10 @@ conformance_tests!(
     concurrent_link_updates,
     change_link_decides_under_the_lock,
     fsck_finds_and_repairs,
+    web_sessions_and_passwords,
+    empty_folder_deletion,
+    active_link_counts,
+    link_event_pages_and_counts,
 );
 
 // ---------------------------------------------------------------------------
@@ -768,6 +773,97 @@ async fn link_events(store: &dyn Store) {
     let many: Vec<LinkEvent> = (0..250).map(|i| event(T0 + 10 + i, "m", "opened", "10.0.0.9")).collect();
     store.record_link_events(&many).await.unwrap();
     assert_eq!(keys(store.link_events("m").await.unwrap()), many.iter().map(event_key).collect::<Vec<_>>());
+}
+
+async fn web_sessions_and_passwords(store: &dyn Store) {
+    let alice = create_user(store, "alice@example.com").await;
+    let bob = create_user(store, "bob@example.com").await;
+    for (token, user) in [("a1", &alice), ("a2", &alice), ("a3", &alice), ("b1", &bob)] {
+        store.create_session(token, &user.id, T0 + 1_000).await.unwrap();
+    }
+    store.delete_session("a3").await.unwrap();
+    store.delete_session("no-such-session").await.unwrap();
+    assert!(store.session_user("a3", T0).await.unwrap().is_none());
+    // A new password ends every other session of the user, not this one
+    // and not anyone else's.
+    store.set_user_password(&alice.id, "new-hash", "a1").await.unwrap();
+    assert_eq!(store.user_by_id(&alice.id).await.unwrap().unwrap().password_hash, "new-hash");
+    assert!(store.session_user("a1", T0).await.unwrap().is_some());
+    assert!(store.session_user("a2", T0).await.unwrap().is_none());
+    assert!(store.session_user("b1", T0).await.unwrap().is_some());
+    assert_eq!(store.user_by_id(&bob.id).await.unwrap().unwrap().password_hash, "hash-of-bob@example.com");
+}
+
+async fn empty_folder_deletion(store: &dyn Store) {
+    let (owner, root) = owner_and_root(store).await;
+    let empty = store.create_folder(&root, "Empty", T0).await.unwrap();
+    let with_file = store.create_folder(&root, "With a file", T0).await.unwrap();
+    let with_folder = store.create_folder(&root, "With a folder", T0).await.unwrap();
+    create_file(store, with_file.id, &owner, "a.txt").await;
+    store.create_folder(&with_folder, "Inner", T0).await.unwrap();
+    assert!(!store.delete_empty_folder(root.id).await.unwrap(), "My Documents stays");
+    assert!(!store.delete_empty_folder(with_file.id).await.unwrap());
+    assert!(!store.delete_empty_folder(with_folder.id).await.unwrap());
+    assert!(store.delete_empty_folder(empty.id).await.unwrap());
+    assert!(store.folder(empty.id).await.unwrap().is_none());
+    assert!(!store.delete_empty_folder(empty.id).await.unwrap(), "already gone");
+    assert!(store.folder(with_file.id).await.unwrap().is_some());
+}
+
+async fn active_link_counts(store: &dyn Store) {
+    let (owner, root) = owner_and_root(store).await;
+    let sub = store.create_folder(&root, "Sub", T0).await.unwrap();
+    let a = create_file(store, root.id, &owner, "a.txt").await;
+    let b = create_file(store, root.id, &owner, "b.txt").await;
+    let c = create_file(store, sub.id, &owner, "c.txt").await;
+    create_file(store, root.id, &owner, "no-links.txt").await;
+    let mut expired = link("11111111-0000-0000-0000-000000000003", a.id, false, T0);
+    expired.expires = Some(T0 + 10);
+    let mut later = link("11111111-0000-0000-0000-000000000004", a.id, false, T0);
+    later.expires = Some(T0 + 1_000);
+    for l in [
+        link("11111111-0000-0000-0000-000000000001", a.id, true, T0),
+        link("11111111-0000-0000-0000-000000000002", b.id, false, T0),
+        link("11111111-0000-0000-0000-000000000005", c.id, false, T0),
+        expired,
+        later,
+    ] {
+        assert_eq!(insert(store, &l, 6).await, LinkInsert::Inserted);
+    }
+    let mut counts = store.active_link_counts(root.id, T0 + 10).await.unwrap();
+    counts.sort();
+    assert_eq!(counts, [(a.id, 2), (b.id, 1)], "expired links and other folders do not count");
+    assert_eq!(store.active_link_counts(sub.id, T0).await.unwrap(), [(c.id, 1)]);
+}
+
+async fn link_event_pages_and_counts(store: &dyn Store) {
+    let event = |at: i64, link_id: &str, kind: &'static str| LinkEvent {
+        at,
+        link_id: link_id.into(),
+        file_id: 7,
+        kind,
+        ip: "10.0.0.1".into(),
+        user_agent: "agent".into(),
+    };
+    let kinds = ["opened", "password_failed", "locked_out", "opened", "downloaded", "opened", "uploaded"];
+    let events: Vec<LinkEvent> = kinds.iter().enumerate().map(|(i, k)| event(T0 + i as i64, "a", k)).collect();
+    store.record_link_events(&events).await.unwrap();
+    store.record_link_events(&[event(T0 + 100, "b", "opened")]).await.unwrap();
+
+    let (page, total) = store.link_events_page("a", 0, 3).await.unwrap();
+    assert_eq!(total, 7);
+    assert_eq!(page.iter().map(|e| e.kind).collect::<Vec<_>>(), ["uploaded", "opened", "downloaded"], "newest first");
+    let (page, _) = store.link_events_page("a", 6, 3).await.unwrap();
+    assert_eq!(page.iter().map(|e| (e.kind, e.at)).collect::<Vec<_>>(), [("opened", T0)]);
+    assert_eq!(store.link_events_page("a", 2, 3).await.unwrap().0[1].kind, "opened");
+    assert_eq!(store.link_events_page("a", 2, 3).await.unwrap().0[2].kind, "locked_out");
+    assert_eq!(
+        store.link_event_counts("a").await.unwrap(),
+        LinkEventCounts { opens: 3, downloads: 1, last_opened: Some(T0 + 5) }
+    );
+    assert_eq!(store.link_event_counts("none").await.unwrap(), LinkEventCounts::default());
+    let (none, total) = store.link_events_page("none", 0, 10).await.unwrap();
+    assert!(none.is_empty() && total == 0);
 }
 
 const SEC: i64 = 1_000_000;

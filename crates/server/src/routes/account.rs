@@ -1,11 +1,13 @@
 //! Login, API keys and people.
 
+use std::net::IpAddr;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use spacelinks_api_types::date::{format_plain_date, now_micros};
 use spacelinks_api_types::dto::{ApiKeyDto, AuthTokenDto, EmployeeFullDto};
 use spacelinks_api_types::{format_api_date, UserType};
-use spacelinks_core::crypto::{new_api_key, new_password, new_session_token, token_hash};
+use spacelinks_core::crypto::{new_password, new_session_token, token_hash};
+use spacelinks_core::keys::NewApiKey;
 use spacelinks_core::{ApiKey, Error, NewUser, User};
 
 use crate::app::AppState;
@@ -15,7 +17,7 @@ use crate::ctx::{Body, Ctx};
 use crate::dto::employee;
 use crate::error::{json_error, ApiResult};
 
-const SESSION_DAYS: i64 = 30;
+pub const SESSION_DAYS: i64 = 30;
 const DAY_MICROS: i64 = 86_400_000_000;
 
 /// `POST /api/2.0/authentication`: `{userName, password}` → `{token, expires}`,
@@ -24,13 +26,11 @@ const DAY_MICROS: i64 = 86_400_000_000;
 pub async fn login(State(state): State<AppState>, ctx: Ctx, Body(body): Body) -> ApiResult {
     let email = body.string("username")?.value().unwrap_or_default();
     let password = body.string("password")?.value().unwrap_or_default();
-    let Some(user) = check_password(&state, &email, password, ctx.ip).await? else {
+    let Some(user) = sign_in(&state, &email, password, ctx.ip).await? else {
         // DocSpace's login failure is a 401 with a message, unlike other 401s.
         return Ok(json_error(StatusCode::UNAUTHORIZED, "User authentication failed"));
     };
-    let token = new_session_token();
-    let expires = now_micros() + SESSION_DAYS * DAY_MICROS;
-    state.svc.store.create_session(&token_hash(&token), &user.id, expires).await?;
+    let (token, expires) = new_session(&state, &user).await?;
     let mut res =
         ctx.ok(AuthTokenDto { token: token.clone(), expires: format_plain_date(expires), sms: false, tfa: false })?;
     let cookie = auth_cookie(&ctx, &token, SESSION_DAYS * 86_400);
@@ -60,6 +60,22 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
     Ok(res)
 }
 
+/// The one password sign-in, shared by the API login and the web app's
+/// sign-in form: the login lockout and the Argon2id check both live in
+/// `auth::check_password`. `None` for wrong credentials.
+pub async fn sign_in(state: &AppState, email: &str, password: String, ip: IpAddr) -> Result<Option<User>, Error> {
+    check_password(state, email, password, ip).await
+}
+
+/// A new session for `user`: the token (only the client keeps it) and its
+/// expiry.
+pub async fn new_session(state: &AppState, user: &User) -> Result<(String, i64), Error> {
+    let token = new_session_token();
+    let expires = now_micros() + SESSION_DAYS * DAY_MICROS;
+    state.svc.store.create_session(&token_hash(&token), &user.id, expires).await?;
+    Ok((token, expires))
+}
+
 pub async fn is_authenticated(ctx: Ctx) -> ApiResult {
     ctx.ok(ctx.caller.user.is_some())
 }
@@ -82,13 +98,7 @@ fn key_dto(state: &AppState, k: &ApiKey, owner: &User, full_key: Option<String>)
 /// `POST /api/2.0/keys`: the full key is in this response and nowhere else.
 pub async fn create_key(State(state): State<AppState>, ctx: Ctx, Body(body): Body) -> ApiResult {
     let user = ctx.user()?;
-    if user.user_type == UserType::Guest {
-        return Err(Error::access_denied().into());
-    }
     let name = body.required_string("name")?;
-    if name.chars().count() > 30 {
-        return Err(Error::BadRequest("name must be at most 30 characters".into()).into());
-    }
     let permissions = match body.raw("permissions") {
         None | Some(serde_json::Value::Null) => Vec::new(),
         Some(serde_json::Value::Array(items)) => items
@@ -100,27 +110,8 @@ pub async fn create_key(State(state): State<AppState>, ctx: Ctx, Body(body): Bod
     };
     // "*" is stored as the empty list, which means full access.
     let permissions = if permissions.iter().any(|p| p == "*") { Vec::new() } else { permissions };
-    let expires_days = body.int("expiresindays")?.value();
-    if let Some(d) = expires_days {
-        if !(1..=365).contains(&d) {
-            return Err(Error::BadRequest("expiresInDays must be between 1 and 365".into()).into());
-        }
-    }
-    let full = new_api_key();
-    let now = now_micros();
-    let key = ApiKey {
-        id: uuid::Uuid::new_v4().to_string(),
-        user_id: user.id.clone(),
-        name,
-        key_hash: token_hash(&full),
-        postfix: full[full.len() - 4..].to_string(),
-        permissions,
-        created: now,
-        expires: expires_days.map(|d| now + d * DAY_MICROS),
-        last_used: None,
-        is_active: true,
-    };
-    state.svc.store.create_api_key(&key).await?;
+    let expires_in_days = body.int("expiresindays")?.value();
+    let (key, full) = state.svc.create_api_key(user, NewApiKey { name, permissions, expires_in_days }).await?;
     ctx.ok(key_dto(&state, &key, user, Some(full)))
 }
 
@@ -159,11 +150,7 @@ pub async fn current_key(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
 /// is not the caller's (DocSpace's answer), 404 when there is no such key.
 pub async fn delete_key(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
     let user = ctx.user()?;
-    let key = state.svc.store.api_key(&id).await?.ok_or_else(|| Error::NotFound("The API key was not found".into()))?;
-    if key.user_id != user.id && !user.is_admin() {
-        return ctx.ok(false);
-    }
-    ctx.ok(state.svc.store.delete_api_key(&id).await?)
+    ctx.ok(state.svc.delete_api_key(user, &id).await?)
 }
 
 pub fn full_dto(state: &AppState, u: &User) -> EmployeeFullDto {

@@ -17,7 +17,7 @@ use crate::routes::share::{file_access, FileAccess};
 
 const MAX_TITLE: usize = 165;
 
-async fn own_folder(state: &AppState, user: &User, id: i64) -> Result<Folder, Error> {
+pub(crate) async fn own_folder(state: &AppState, user: &User, id: i64) -> Result<Folder, Error> {
     let folder = state.svc.store.folder(id).await?.ok_or_else(Error::folder_not_found)?;
     if folder.owner.id != user.id {
         return Err(Error::Forbidden("You don't have enough permission to view the folder content".into()));
@@ -25,7 +25,7 @@ async fn own_folder(state: &AppState, user: &User, id: i64) -> Result<Folder, Er
     Ok(folder)
 }
 
-async fn own_file(state: &AppState, user: &User, id: i64) -> Result<File, Error> {
+pub(crate) async fn own_file(state: &AppState, user: &User, id: i64) -> Result<File, Error> {
     let file = state.svc.store.file(id).await?.ok_or_else(Error::file_not_found)?;
     if file.owner.id != user.id {
         return Err(Error::cannot_read_file());
@@ -75,7 +75,7 @@ async fn contents(state: &AppState, ctx: &Ctx, id: i64, q: &QueryMap) -> ApiResu
 }
 
 /// Breadcrumbs from My Documents down to `folder`.
-async fn path_parts(state: &AppState, folder: &Folder) -> Result<Vec<PathPart>, Error> {
+pub(crate) async fn path_parts(state: &AppState, folder: &Folder) -> Result<Vec<PathPart>, Error> {
     let mut parts = vec![PathPart { id: folder.id, title: folder.title.clone(), folder_type: 5 }];
     let mut parent = folder.parent_id;
     while let Some(id) = parent {
@@ -93,7 +93,7 @@ pub async fn folder_info(State(state): State<AppState>, ctx: Ctx, Path(id): Path
     ctx.ok(folder_dto(&state, &folder, state.svc.store.folder_counts(folder.id).await?))
 }
 
-fn checked_title(title: String) -> Result<String, Error> {
+pub(crate) fn checked_title(title: String) -> Result<String, Error> {
     let t = title.trim().to_string();
     if t.chars().count() > MAX_TITLE || t.contains('/') || t.contains('\\') {
         return Err(Error::BadRequest(format!("title must be at most {MAX_TITLE} characters and contain no slashes")));
@@ -143,7 +143,7 @@ async fn new_empty_file(state: &AppState, ctx: &Ctx, folder_id: i64, body: space
     ctx.ok(owner_dto(state, &file))
 }
 
-async fn add_file(
+pub(crate) async fn add_file(
     state: &AppState,
     owner: &User,
     folder: &Folder,
@@ -170,7 +170,7 @@ async fn forget_blob(state: &AppState, key: &str) {
     }
 }
 
-fn new_blob_key() -> String {
+pub(crate) fn new_blob_key() -> String {
     format!("files/{}", uuid::Uuid::new_v4().simple())
 }
 
@@ -201,42 +201,55 @@ async fn upload_into(state: &AppState, ctx: &Ctx, folder_id: i64, multipart: Mul
 /// Streams the first part named `file` (case-insensitively) into a new blob.
 /// Returns its sanitised file name, blob key and size.
 pub async fn receive_file(state: &AppState, mut multipart: Multipart) -> Result<(String, String, i64), Error> {
-    let limit = state.config.max_upload_bytes;
-    let too_large = || Error::TooLarge(format!("The file exceeds the upload limit of {limit} bytes"));
-    // A body cut off by the request size limit is a 413, like an oversized
-    // part, not a malformed request.
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
-        } else {
-            Error::BadRequest(format!("The multipart body is malformed: {}", e.body_text()))
-        }
-    };
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+    while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(state, e))? {
         if !field.name().is_some_and(|n| n.eq_ignore_ascii_case("file")) {
             continue;
         }
-        let name = field.file_name().map(base_name).filter(|n| !n.is_empty());
-        let title = checked_title(name.ok_or_else(|| Error::BadRequest("The file part has no file name".into()))?)?;
-        let key = new_blob_key();
-        // The blob store reports any stream error as an interrupted upload;
-        // remember whether it was the size limit.
-        let cut_off = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let flag = cut_off.clone();
-        let stream = field.map_err(move |e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                flag.store(true, std::sync::atomic::Ordering::Relaxed);
-            }
-            e.body_text()
-        });
-        let size = match state.blobs.put_stream(&key, Box::pin(stream), limit).await {
-            Ok(size) => size,
-            Err(_) if cut_off.load(std::sync::atomic::Ordering::Relaxed) => return Err(too_large()),
-            Err(e) => return Err(e),
-        };
-        return Ok((title, key, size as i64));
+        return receive_field(state, field).await;
     }
     Err(Error::BadRequest("The request has no multipart part named \"file\"".into()))
+}
+
+fn too_large(state: &AppState) -> Error {
+    Error::TooLarge(format!("The file exceeds the upload limit of {} bytes", state.config.max_upload_bytes))
+}
+
+/// A body cut off by the request size limit is a 413, like an oversized
+/// part, not a malformed request.
+pub(crate) fn multipart_error(state: &AppState, e: axum::extract::multipart::MultipartError) -> Error {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        too_large(state)
+    } else {
+        Error::BadRequest(format!("The multipart body is malformed: {}", e.body_text()))
+    }
+}
+
+/// Streams one file part into a new blob: its sanitised file name, blob key
+/// and size.
+pub(crate) async fn receive_field(
+    state: &AppState,
+    field: axum::extract::multipart::Field<'_>,
+) -> Result<(String, String, i64), Error> {
+    let limit = state.config.max_upload_bytes;
+    let name = field.file_name().map(base_name).filter(|n| !n.is_empty());
+    let title = checked_title(name.ok_or_else(|| Error::BadRequest("The file part has no file name".into()))?)?;
+    let key = new_blob_key();
+    // The blob store reports any stream error as an interrupted upload;
+    // remember whether it was the size limit.
+    let cut_off = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = cut_off.clone();
+    let stream = field.map_err(move |e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        e.body_text()
+    });
+    let size = match state.blobs.put_stream(&key, Box::pin(stream), limit).await {
+        Ok(size) => size,
+        Err(_) if cut_off.load(std::sync::atomic::Ordering::Relaxed) => return Err(too_large(state)),
+        Err(e) => return Err(e),
+    };
+    Ok((title, key, size as i64))
 }
 
 /// Browsers may send a full path as the file name.
@@ -352,7 +365,10 @@ pub async fn file_handler(State(state): State<AppState>, ctx: Ctx, q: QueryMap) 
     let res = stream_file(&state, file, inline, &ctx.headers).await?;
     let from_start =
         ctx.headers.get(axum::http::header::RANGE).is_none_or(|r| r.to_str().is_ok_and(|r| r.starts_with("bytes=0-")));
-    if res.status().is_success() && from_start {
+    // The share page's own preview (an <img>, <video> or <iframe> of a page
+    // that already counted the visit) is not another open.
+    let embedded = ctx.headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok()).is_some_and(|d| d != "document");
+    if res.status().is_success() && from_start && !(inline && embedded) {
         access.record(&state, &ctx, if inline { "opened" } else { "downloaded" });
     }
     Ok(res)

@@ -3,11 +3,11 @@
 //! a file body. A route is added with its scope in one line; a route added
 //! any other way refuses API keys.
 
-mod account;
-mod files;
+pub(crate) mod account;
+pub(crate) mod files;
 mod health;
 mod links;
-mod pages;
+pub(crate) mod pages;
 mod share;
 mod versions;
 

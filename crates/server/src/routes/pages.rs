@@ -6,7 +6,6 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use spacelinks_api_types::FileType;
 use spacelinks_core::links::LinkStatus;
 use spacelinks_core::service::SharedFile;
 use spacelinks_core::{Error, File};
@@ -79,7 +78,7 @@ impl SharePage {
     fn for_file(state: &'static str, file: &File, link_title: &str, token: &str) -> Self {
         let mut page = Self::bare(state, &file.title, "");
         page.link_title = link_title.into();
-        page.file = Some(FileInfo { title: file.title.clone(), size: human_size(file.size), kind: kind_label(file) });
+        page.file = Some(FileInfo { title: file.title.clone(), size: human_size(file.size), kind: file.kind_label() });
         page.file_id = file.id;
         page.token = token.into();
         page.page_url = format!("/doceditor?fileid={}&share={}", file.id, urlencode(token));
@@ -100,26 +99,6 @@ impl SharePage {
             Ok(html) => with_page_headers((status, html).into_response()),
             Err(e) => ApiError(Error::internal(e)).into_response(),
         }
-    }
-}
-
-fn kind_label(f: &File) -> String {
-    let ext = f.extension().trim_start_matches('.').to_ascii_uppercase();
-    let kind = match f.file_type() {
-        FileType::Image => "image",
-        FileType::Video => "video",
-        FileType::Audio => "audio",
-        FileType::Pdf => "PDF document",
-        FileType::Document => "document",
-        FileType::Spreadsheet => "spreadsheet",
-        FileType::Presentation => "presentation",
-        FileType::Archive => "archive",
-        FileType::Unknown => "file",
-    };
-    if ext.is_empty() {
-        kind.to_string()
-    } else {
-        format!("{ext} {kind}")
     }
 }
 
@@ -197,7 +176,7 @@ async fn ok_page(state: &AppState, access: &FileAccess, token: &str, message: &s
     Ok(page.respond(StatusCode::OK))
 }
 
-async fn preview_of(state: &AppState, file: &File) -> Result<Preview, Error> {
+pub(crate) async fn preview_of(state: &AppState, file: &File) -> Result<Preview, Error> {
     let mime = mime_of(&file.title);
     if !inline_safe(&mime) {
         return Ok(Preview::None);
@@ -268,6 +247,14 @@ pub async fn submit_password(State(state): State<AppState>, ctx: Ctx, Form(form)
     let status = match state.svc.try_password(&shared, &form.password, proof.as_deref(), ctx.ip, authenticated).await {
         Ok(s) => s,
         Err(Error::TooManyAttempts { retry_after_secs }) => {
+            state.events.record(spacelinks_core::LinkEvent {
+                at: spacelinks_api_types::date::now_micros(),
+                link_id: shared.link.id.clone(),
+                file_id,
+                kind: "locked_out",
+                ip: ctx.ip.to_string(),
+                user_agent: ctx.user_agent.clone(),
+            });
             let mut page = SharePage::for_file("locked", &shared.file, &shared.link.title, &form.share);
             page.message = format!("Too many wrong passwords. Please wait {retry_after_secs} seconds and try again.");
             let mut res = page.respond(StatusCode::TOO_MANY_REQUESTS);

@@ -169,7 +169,13 @@ pub async fn apply_share_password(
         return ctx.ok(share_dto(LinkStatus::Invalid, None, authenticated));
     };
     let proof = proof(&ctx, &shared.link.id);
-    let status = state.svc.try_password(&shared, &password, proof.as_deref(), ctx.ip, authenticated).await?;
+    let status = match state.svc.try_password(&shared, &password, proof.as_deref(), ctx.ip, authenticated).await {
+        Err(e @ Error::TooManyAttempts { .. }) => {
+            state.events.record(event(&shared, &ctx, "locked_out"));
+            return Err(e.into());
+        }
+        other => other?,
+    };
     let kind = match status {
         LinkStatus::Ok => "password_ok",
         LinkStatus::InvalidPassword => "password_failed",

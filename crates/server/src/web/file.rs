@@ -1,0 +1,449 @@
+//! A file's page (facts, preview, links with copy, QR code, edit, revoke,
+//! activity) and the link form. The form posts to `Services::set_link`, the
+//! same call as `PUT /api/2.0/files/file/{id}/links`; its error is shown next
+//! to the field it is about, in the server's words.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+use spacelinks_api_types::date::now_micros;
+use spacelinks_api_types::Fields;
+use spacelinks_core::links::{allowed_link_access, LinkRequest};
+use spacelinks_core::service::ManagedLink;
+use spacelinks_core::{Error, File};
+use time::macros::format_description;
+use time::PrimitiveDateTime;
+
+use super::files::{folder_url, ConfirmPage};
+use super::{human_time, machine_time, render, see_other, Layout, SignedIn, WebForm, WebResult};
+use crate::app::AppState;
+use crate::ctx::parse_id;
+use crate::dto::human_size;
+use crate::routes::pages::{preview_of, Preview};
+
+pub struct Facts {
+    pub id: i64,
+    pub title: String,
+    pub kind: String,
+    pub size: String,
+    pub modified: String,
+    pub modified_at: String,
+    pub version: i64,
+    pub folder_url: String,
+    pub folder_title: String,
+}
+
+pub struct LinkCard {
+    pub id: String,
+    pub title: String,
+    pub access: &'static str,
+    pub password: Option<String>,
+    /// (human, machine) expiry.
+    pub expires: Option<(String, String)>,
+    pub expired: bool,
+    pub deny_download: bool,
+    pub internal: bool,
+    pub primary: bool,
+    pub url: String,
+    pub base: String,
+}
+
+#[derive(Template)]
+#[template(path = "web/file.html")]
+struct FilePage {
+    layout: Layout,
+    file: Facts,
+    preview: Preview,
+    view_url: String,
+    download_url: String,
+    links: Vec<LinkCard>,
+}
+
+fn file_id(raw: &str) -> Result<i64, Error> {
+    parse_id(raw, Error::item_not_found)
+}
+
+/// The file, if the signed-in person may manage its links (its owner).
+async fn managed(state: &AppState, signed: &SignedIn, raw_id: &str) -> Result<File, Error> {
+    state.svc.managed_file(Some(&signed.user), file_id(raw_id)?).await
+}
+
+/// A link of this file, as its manager sees it; 404 for any other.
+async fn managed_link(state: &AppState, file: &File, link_id: &str) -> Result<ManagedLink, Error> {
+    let link =
+        state.svc.store.link(link_id).await?.filter(|l| l.file_id == file.id).ok_or_else(Error::item_not_found)?;
+    state.svc.manage(link)
+}
+
+pub fn share_url(state: &AppState, m: &ManagedLink) -> String {
+    format!("{}/s/{}", state.public_url, m.link.short_code)
+}
+
+fn card(state: &AppState, file: &File, m: ManagedLink) -> LinkCard {
+    let now = now_micros();
+    let l = &m.link;
+    LinkCard {
+        url: share_url(state, &m),
+        base: format!("/files/file/{}/links/{}", file.id, l.id),
+        id: l.id.clone(),
+        title: l.title.clone(),
+        access: l.access.name(),
+        expires: l.expires.map(|t| (human_time(t), machine_time(t))),
+        expired: l.is_expired(now),
+        deny_download: l.deny_download,
+        internal: l.internal,
+        primary: l.primary,
+        password: m.password,
+    }
+}
+
+/// `GET /files/file/{id}`.
+pub async fn file_page(State(state): State<AppState>, signed: SignedIn, Path(id): Path<String>) -> WebResult {
+    let file = managed(&state, &signed, &id).await?;
+    let (links, _) = state.svc.list_links(&signed.user, file.id, 0, 100).await?;
+    let folder = state.svc.store.folder(file.folder_id).await?;
+    let page = FilePage {
+        layout: signed.layout(&state, file.title.clone(), "files"),
+        preview: preview_of(&state, &file).await?,
+        view_url: format!("/filehandler.ashx?action=view&fileid={}", file.id),
+        download_url: format!("/filehandler.ashx?action=download&fileid={}", file.id),
+        links: links.into_iter().map(|m| card(&state, &file, m)).collect(),
+        file: Facts {
+            id: file.id,
+            title: file.title.clone(),
+            kind: file.kind_label(),
+            size: human_size(file.size),
+            modified: human_time(file.updated),
+            modified_at: machine_time(file.updated),
+            version: file.version,
+            folder_url: folder.as_ref().map_or("/files".into(), folder_url),
+            folder_title: folder.map_or_else(String::new, |f| f.title),
+        },
+    };
+    Ok(render(&page, StatusCode::OK))
+}
+
+/// What the link form shows in its fields.
+#[derive(Default)]
+pub struct LinkValues {
+    pub title: String,
+    pub access: String,
+    pub password: String,
+    /// `datetime-local` value, in UTC unless `tz` says otherwise.
+    pub expires: String,
+    pub expires_was: String,
+    pub deny_download: bool,
+    pub internal: bool,
+}
+
+/// The server's message for each field, empty when it is fine.
+#[derive(Default)]
+pub struct FieldErrors {
+    pub title: String,
+    pub access: String,
+    pub password: String,
+    pub expires: String,
+    /// An error about the link as a whole (too many links, ...).
+    pub form: String,
+}
+
+#[derive(Template)]
+#[template(path = "web/link_form.html")]
+struct LinkFormPage {
+    layout: Layout,
+    heading: String,
+    file_title: String,
+    action: String,
+    cancel_url: String,
+    accesses: Vec<&'static str>,
+    values: LinkValues,
+    errors: FieldErrors,
+    password_min: usize,
+    password_max: usize,
+}
+
+fn link_form(
+    state: &AppState,
+    signed: &SignedIn,
+    file: &File,
+    editing: Option<&str>,
+    values: LinkValues,
+    errors: FieldErrors,
+) -> LinkFormPage {
+    let heading = if editing.is_some() { "Edit link" } else { "New link" };
+    LinkFormPage {
+        layout: signed.layout(state, format!("{heading} · {}", file.title), "files"),
+        heading: heading.into(),
+        file_title: file.title.clone(),
+        action: match editing {
+            Some(link) => format!("/files/file/{}/links/{link}", file.id),
+            None => format!("/files/file/{}/links", file.id),
+        },
+        cancel_url: format!("/files/file/{}", file.id),
+        // Read first: it is the default and the most common.
+        accesses: allowed_link_access(file.file_type()).iter().rev().map(|a| a.name()).collect(),
+        values,
+        errors,
+        password_min: state.svc.passwords.min_len,
+        password_max: state.svc.passwords.max_len,
+    }
+}
+
+/// `GET /files/file/{id}/links/new`.
+pub async fn new_link_page(State(state): State<AppState>, signed: SignedIn, Path(id): Path<String>) -> WebResult {
+    let file = managed(&state, &signed, &id).await?;
+    let values = LinkValues { access: "Read".into(), ..Default::default() };
+    Ok(render(&link_form(&state, &signed, &file, None, values, FieldErrors::default()), StatusCode::OK))
+}
+
+/// `GET /files/file/{id}/links/{link}/edit`: the form, prefilled.
+pub async fn edit_link_page(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((id, link_id)): Path<(String, String)>,
+) -> WebResult {
+    let file = managed(&state, &signed, &id).await?;
+    let m = managed_link(&state, &file, &link_id).await?;
+    let expires = m.link.expires.map(datetime_local).unwrap_or_default();
+    let values = LinkValues {
+        title: m.link.title.clone(),
+        access: m.link.access.name().into(),
+        password: m.password.clone().unwrap_or_default(),
+        expires_was: expires.clone(),
+        expires,
+        deny_download: m.link.deny_download,
+        internal: m.link.internal,
+    };
+    let page = link_form(&state, &signed, &file, Some(&m.link.id), values, FieldErrors::default());
+    Ok(render(&page, StatusCode::OK))
+}
+
+/// `POST /files/file/{id}/links`: a new link.
+pub async fn create_link(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    form: WebForm,
+) -> WebResult {
+    signed.check_csrf(&state, Some(form.get("csrf")))?;
+    let file = managed(&state, &signed, &id).await?;
+    save_link(&state, &signed, &file, None, &form).await
+}
+
+/// `POST /files/file/{id}/links/{link}`: changes to a link (merged, as the API).
+pub async fn update_link(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((id, link_id)): Path<(String, String)>,
+    form: WebForm,
+) -> WebResult {
+    signed.check_csrf(&state, Some(form.get("csrf")))?;
+    let file = managed(&state, &signed, &id).await?;
+    let m = managed_link(&state, &file, &link_id).await?;
+    save_link(&state, &signed, &file, Some(&m.link.id), &form).await
+}
+
+async fn save_link(
+    state: &AppState,
+    signed: &SignedIn,
+    file: &File,
+    link_id: Option<&str>,
+    form: &WebForm,
+) -> WebResult {
+    let values = LinkValues {
+        title: form.get("title").to_string(),
+        access: form.get("access").to_string(),
+        password: form.get("password").to_string(),
+        expires: form.get("expires").trim().to_string(),
+        expires_was: form.get("expires_was").to_string(),
+        deny_download: form.checked("deny_download"),
+        internal: form.checked("internal"),
+    };
+    let body = request_body(&values, form.get("tz"), link_id);
+    let result = match Fields::from_value(Value::Object(body)) {
+        Ok(fields) => match LinkRequest::parse(&fields, now_micros()) {
+            Ok(req) => state.svc.set_link(&signed.user, file.id, &req).await,
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(saved) => {
+            let anchor = saved.map(|m| format!("#link-{}", m.link.id)).unwrap_or_default();
+            Ok(see_other(&format!("/files/file/{}{anchor}", file.id)))
+        }
+        Err(Error::BadRequest(message)) | Err(Error::Forbidden(message)) => {
+            let status = StatusCode::BAD_REQUEST;
+            let errors = errors_for(message);
+            Ok(render(&link_form(state, signed, file, link_id, values, errors), status))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The form's values as the API's request body, so that `LinkRequest::parse`
+/// applies exactly the API's rules. On an edit, an empty title resets it, an
+/// empty password removes it, an empty expiry removes it and an unchanged
+/// expiry is left alone (it may be in the past).
+fn request_body(v: &LinkValues, tz: &str, link_id: Option<&str>) -> Map<String, Value> {
+    let mut body = Map::new();
+    body.insert("access".into(), json!(v.access));
+    body.insert("denyDownload".into(), json!(v.deny_download));
+    body.insert("internal".into(), json!(v.internal));
+    let editing = link_id.is_some();
+    if let Some(id) = link_id {
+        body.insert("linkId".into(), json!(id));
+    }
+    match (v.title.trim().is_empty(), editing) {
+        (false, _) => {
+            body.insert("title".into(), json!(v.title));
+        }
+        (true, true) => {
+            body.insert("title".into(), Value::Null);
+        }
+        (true, false) => {}
+    }
+    if !v.password.is_empty() || editing {
+        body.insert("password".into(), json!(v.password));
+    }
+    if v.expires.is_empty() {
+        if editing {
+            body.insert("expirationDate".into(), Value::Null);
+        }
+    } else if !(editing && v.expires == v.expires_was) {
+        body.insert("expirationDate".into(), json!(utc_expiry(&v.expires, tz)));
+    }
+    body
+}
+
+/// A `datetime-local` value in UTC (`tz` is the browser's
+/// `getTimezoneOffset()` in minutes, sent by the page script; without it the
+/// value is UTC). Anything unparseable goes on as typed, for the API's rule
+/// to name.
+fn utc_expiry(value: &str, tz: &str) -> String {
+    let offset: i64 = tz.trim().parse().ok().filter(|m: &i64| m.abs() <= 24 * 60).unwrap_or(0);
+    let parsed =
+        PrimitiveDateTime::parse(value, format_description!("[year]-[month]-[day]T[hour]:[minute]")).or_else(|_| {
+            PrimitiveDateTime::parse(value, format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"))
+        });
+    match parsed {
+        Ok(t) => {
+            let utc = t.assume_utc() + time::Duration::minutes(offset);
+            spacelinks_api_types::format_api_date((utc.unix_timestamp_nanos() / 1000) as i64)
+        }
+        Err(_) => value.to_string(),
+    }
+}
+
+/// `2030-01-31T18:00` in UTC, for a `datetime-local` field.
+fn datetime_local(micros: i64) -> String {
+    spacelinks_api_types::format_api_date(micros)[..16].to_string()
+}
+
+/// Which field a rule's message is about.
+fn errors_for(message: String) -> FieldErrors {
+    let m = message.to_ascii_lowercase();
+    let mut e = FieldErrors::default();
+    if m.contains("expiration") {
+        e.expires = message;
+    } else if m.starts_with("password") {
+        e.password = message;
+    } else if m.contains("title") {
+        e.title = message;
+    } else if m.contains("role") || m.contains("access") {
+        e.access = message;
+    } else {
+        e.form = message;
+    }
+    e
+}
+
+/// `GET /files/file/{id}/links/{link}/revoke`: are you sure?
+pub async fn confirm_revoke(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((id, link_id)): Path<(String, String)>,
+) -> WebResult {
+    let file = managed(&state, &signed, &id).await?;
+    let m = managed_link(&state, &file, &link_id).await?;
+    let page = ConfirmPage {
+        layout: signed.layout(&state, format!("Revoke {}", m.link.title), "files"),
+        heading: format!("Revoke the link “{}”?", m.link.title),
+        message: format!(
+            "Anyone who has this link can no longer open “{}” with it. This cannot be undone.",
+            file.title
+        ),
+        action: format!("/files/file/{}/links/{}/revoke", file.id, m.link.id),
+        button: "Revoke link".into(),
+        cancel_url: format!("/files/file/{}", file.id),
+    };
+    Ok(render(&page, StatusCode::OK))
+}
+
+/// `POST /files/file/{id}/links/{link}/revoke`: deletes the link, as
+/// `PUT .../links {linkId, access: 0}` does.
+pub async fn revoke_link(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((id, link_id)): Path<(String, String)>,
+    form: WebForm,
+) -> WebResult {
+    signed.check_csrf(&state, Some(form.get("csrf")))?;
+    let file = managed(&state, &signed, &id).await?;
+    let m = managed_link(&state, &file, &link_id).await?;
+    let fields = Fields::from_value(json!({ "linkId": m.link.id, "access": 0 }))?;
+    let req = LinkRequest::parse(&fields, now_micros())?;
+    state.svc.set_link(&signed.user, file.id, &req).await?;
+    Ok(see_other(&format!("/files/file/{}", file.id)))
+}
+
+/// `GET /files/file/{id}/links/{link}/qr.svg`: the link's URL as a QR code,
+/// drawn by the server. Not cached: it encodes the link's secret.
+pub async fn qr_code(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((id, link_id)): Path<(String, String)>,
+) -> WebResult {
+    let file = managed(&state, &signed, &id).await?;
+    let m = managed_link(&state, &file, &link_id).await?;
+    let code = qrcode::QrCode::new(share_url(&state, &m).as_bytes()).map_err(Error::internal)?;
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(180, 180)
+        .dark_color(qrcode::render::svg::Color("#000000"))
+        .light_color(qrcode::render::svg::Color("#ffffff"))
+        .build();
+    let mut res: Response = svg.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+    );
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_is_shifted_by_the_browsers_offset() {
+        assert_eq!(utc_expiry("2030-01-31T18:00", ""), "2030-01-31T18:00:00.0000000Z");
+        // getTimezoneOffset() is -60 in Central Europe in winter: 18:00 there is 17:00 UTC.
+        assert_eq!(utc_expiry("2030-01-31T18:00", "-60"), "2030-01-31T17:00:00.0000000Z");
+        assert_eq!(utc_expiry("soon", "0"), "soon");
+    }
+
+    #[test]
+    fn errors_land_next_to_their_field() {
+        assert!(!errors_for("Password must contain from 8 to 30 characters".into()).password.is_empty());
+        assert!(!errors_for("expirationDate must be in the future".into()).expires.is_empty());
+        assert!(!errors_for("title must be at most 255 characters".into()).title.is_empty());
+        assert!(!errors_for("The role is not available for this user type".into()).access.is_empty());
+        assert!(!errors_for("The maximum number of links may not exceed 6".into()).form.is_empty());
+    }
+}
