@@ -10,6 +10,7 @@ pub mod download;
 pub mod dto;
 pub mod error;
 pub mod events;
+pub mod openapi;
 pub mod routes;
 
 pub use app::{build, serve, App};

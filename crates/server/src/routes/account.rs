@@ -1,5 +1,6 @@
 //! Login, API keys and people.
 
+use crate::openapi as doc;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use spacelinks_api_types::date::{format_plain_date, now_micros};
@@ -20,6 +21,16 @@ const DAY_MICROS: i64 = 86_400_000_000;
 /// `POST /api/2.0/authentication`: `{userName, password}` → `{token, expires}`,
 /// plus the `asc_auth_key` cookie. Wrong credentials are throttled per
 /// e-mail and client IP like link passwords.
+#[utoipa::path(
+    post, path = "/api/2.0/authentication", tag = "accounts", security(()),
+    request_body = doc::LoginRequest,
+    responses(
+        (status = 200, description = "Signed in; the token is also set as the `asc_auth_key` cookie", body = doc::Envelope<doc::AuthTokenDto>),
+        doc::BadRequest,
+        (status = 401, description = "Wrong e-mail or password (this 401 has an error body)", body = doc::ErrorBody),
+        doc::TooLarge, doc::TooMany,
+    )
+)]
 pub async fn login(State(state): State<AppState>, ctx: Ctx, Body(body): Body) -> ApiResult {
     let email = body.string("username")?.value().unwrap_or_default();
     let password = body.string("password")?.value().unwrap_or_default();
@@ -49,6 +60,10 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Body(body): Body) ->
     Ok(res)
 }
 
+#[utoipa::path(
+    get, path = "/api/2.0/authentication", tag = "accounts", security((), ("ApiKey" = []), ("Basic" = []), ("Cookie" = []), ("Token" = []), ("RequestToken" = [])),
+    responses((status = 200, description = "Whether the request is signed in", body = doc::Envelope<bool>))
+)]
 pub async fn is_authenticated(ctx: Ctx) -> ApiResult {
     ctx.ok(ctx.caller.user.is_some())
 }
@@ -69,6 +84,14 @@ fn key_dto(state: &AppState, k: &ApiKey, owner: &User, full_key: Option<String>)
 }
 
 /// `POST /api/2.0/keys`: the full key is in this response and nowhere else.
+#[utoipa::path(
+    post, path = "/api/2.0/keys", tag = "accounts",
+    request_body = doc::ApiKeyRequest,
+    responses(
+        (status = 200, description = "The new key; `key` is the full key, shown only here", body = doc::Envelope<doc::ApiKeyDto>),
+        doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::TooLarge,
+    )
+)]
 pub async fn create_key(State(state): State<AppState>, ctx: Ctx, Body(body): Body) -> ApiResult {
     let user = ctx.user()?;
     if user.user_type == UserType::Guest {
@@ -114,6 +137,13 @@ pub async fn create_key(State(state): State<AppState>, ctx: Ctx, Body(body): Bod
 }
 
 /// `GET /api/2.0/keys`: admins see every key, others their own.
+#[utoipa::path(
+    get, path = "/api/2.0/keys", tag = "accounts",
+    responses(
+        (status = 200, description = "The caller's keys (an admin's: every key)", body = doc::Envelope<Vec<doc::ApiKeyDto>>),
+        doc::Unauthorized,
+    )
+)]
 pub async fn list_keys(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
     let user = ctx.user()?;
     let keys = state.svc.store.list_api_keys((!user.is_admin()).then_some(user.id.as_str())).await?;
@@ -128,12 +158,26 @@ pub async fn list_keys(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
     ctx.ok(out)
 }
 
+#[utoipa::path(
+    get, path = "/api/2.0/keys/permissions", tag = "accounts",
+    responses(
+        (status = 200, description = "The scopes an API key may have", body = doc::Envelope<Vec<String>>),
+        doc::Unauthorized,
+    )
+)]
 pub async fn key_permissions(ctx: Ctx) -> ApiResult {
     ctx.user()?;
     ctx.ok(PERMISSIONS)
 }
 
 /// `GET /api/2.0/keys/@self`: the key this request came with.
+#[utoipa::path(
+    get, path = "/api/2.0/keys/@self", tag = "accounts",
+    responses(
+        (status = 200, description = "The key this request was made with", body = doc::Envelope<doc::ApiKeyDto>),
+        doc::Unauthorized, doc::NotFound,
+    )
+)]
 pub async fn current_key(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
     let user = ctx.user()?;
     let key = ctx
@@ -146,6 +190,14 @@ pub async fn current_key(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
 
 /// `DELETE /api/2.0/keys/{id}`: `true` when deleted, `false` when the key
 /// is not the caller's (DocSpace's answer), 404 when there is no such key.
+#[utoipa::path(
+    delete, path = "/api/2.0/keys/{id}", tag = "accounts",
+    params(("id" = String, Path, description = "API key id")),
+    responses(
+        (status = 200, description = "`true` when deleted, `false` when the key is someone else's", body = doc::Envelope<bool>),
+        doc::Unauthorized, doc::NotFound,
+    )
+)]
 pub async fn delete_key(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
     let user = ctx.user()?;
     let key = state.svc.store.api_key(&id).await?.ok_or_else(|| Error::NotFound("The API key was not found".into()))?;
@@ -180,6 +232,10 @@ pub fn full_dto(state: &AppState, u: &User) -> EmployeeFullDto {
     }
 }
 
+#[utoipa::path(
+    get, path = "/api/2.0/people/@self", tag = "accounts",
+    responses((status = 200, description = "The signed-in user", body = doc::Envelope<doc::EmployeeFullDto>), doc::Unauthorized)
+)]
 pub async fn me(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
     let user = ctx.user()?;
     ctx.ok(full_dto(&state, user))
@@ -187,6 +243,14 @@ pub async fn me(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
 
 /// `POST /api/2.0/people`: the owner creates any type; a DocSpace admin
 /// creates everything but admins; nobody else creates users.
+#[utoipa::path(
+    post, path = "/api/2.0/people", tag = "accounts",
+    request_body = doc::NewUserRequest,
+    responses(
+        (status = 200, description = "The new user", body = doc::Envelope<doc::EmployeeFullDto>),
+        doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::TooLarge,
+    )
+)]
 pub async fn create_user(State(state): State<AppState>, ctx: Ctx, Body(body): Body) -> ApiResult {
     let caller = ctx.user()?;
     let email = body.required_string("email")?.trim().to_string();

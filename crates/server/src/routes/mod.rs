@@ -1,10 +1,10 @@
 //! The route table: one module per resource.
 
-mod account;
-mod files;
-mod links;
-mod pages;
-mod share;
+pub(crate) mod account;
+pub(crate) mod files;
+pub(crate) mod links;
+pub(crate) mod pages;
+pub(crate) mod share;
 
 use axum::routing::{get, post, put};
 use axum::Router;
@@ -14,6 +14,7 @@ use crate::app::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/openapi.json", get(crate::openapi::openapi_json))
         .route("/api/2.0/authentication", post(account::login).get(account::is_authenticated))
         .route("/api/2.0/keys", post(account::create_key).get(account::list_keys))
         .route("/api/2.0/keys/permissions", get(account::key_permissions))

@@ -1,0 +1,125 @@
+"""API fuzzing: schemathesis against the live release binary, driven by the
+server's own /openapi.json, signed in with an API key that has every scope.
+
+Every operation gets a bounded number of generated requests (examples,
+coverage of boundaries and invalid inputs, then random ones). Each response
+must: not be a 5xx; have a status the document lists for that operation;
+have the documented content type (so no plain-text errors); conform to the
+documented schema (the DocSpace envelope and the DTOs, dates included); and
+carry the documented headers. A fuzz server of its own keeps the state it
+churns away from the other tests.
+
+SPACELINKS_FUZZ_EXAMPLES (default 25 signed in, 10 anonymous) and SPACELINKS_FUZZ_SEED tune a run.
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from conftest import start_server
+
+HERE = Path(__file__).parent
+CHECKS = ",".join(
+    [
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+        "response_headers_conformance",
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def fuzz_server():
+    s = start_server()
+    yield s
+    s.proc.terminate()
+    s.proc.wait(timeout=10)
+
+
+def seed_data(server):
+    """Files, a folder and links of each kind, so that fuzzing has real ids
+    and share tokens to find (see fuzz_hooks.py). Returns the API key and
+    the known values."""
+    base = server.base_url
+    token = server.login()
+    r = requests.post(f"{base}/api/2.0/keys", json={"name": "fuzz", "permissions": ["*"]}, headers={"Authorization": token})
+    r.raise_for_status()
+    auth = {"Authorization": f"Bearer {r.json()['response']['key']}"}
+
+    def api(method, path, **kw):
+        r = requests.request(method, f"{base}/api/2.0/{path}", headers=auth, **kw)
+        r.raise_for_status()
+        return r.json()["response"]
+
+    files = {}
+    for name, data in [("notes.txt", b"hello fuzz\n"), ("report.docx", b"PK\x03\x04 not really"), ("photo.png", b"\x89PNG\r\n")]:
+        files[name] = api("POST", "files/@my/upload", files={"File": (name, data)})[0]["id"]
+    my = api("GET", "files/@my")["current"]["id"]
+    folder = api("POST", f"files/folder/{my}", json={"title": "fuzz folder"})["id"]
+    links = [
+        api("PUT", f"files/file/{files['notes.txt']}/links", json={"access": 2}),
+        api("PUT", f"files/file/{files['notes.txt']}/links", json={"access": 2, "password": "Secret-pw1", "title": "pw"}),
+        api("PUT", f"files/file/{files['report.docx']}/links", json={"access": 10, "denyDownload": True}),
+        api("PUT", f"files/file/{files['photo.png']}/links", json={"access": 2, "internal": True}),
+    ]
+    tokens = [l["sharedLink"]["requestToken"] for l in links]
+    codes = [l["sharedLink"]["shareLink"].rsplit("/", 1)[1] for l in links]
+    ids = list(files.values())
+    known = {
+        "path": {"file_id": ids, "folder_id": [my, folder], "key": tokens, "code": codes},
+        "query": {"fileid": ids, "share": tokens},
+    }
+    return auth["Authorization"], known
+
+
+@pytest.fixture(scope="module")
+def seeded(fuzz_server):
+    return seed_data(fuzz_server)
+
+
+# Signed in with every scope, then anonymous with fewer examples (the public
+# routes, and the 401s of the others).
+@pytest.mark.parametrize("who,examples", [("api_key", 25), ("anonymous", 10)])
+def test_fuzz_api_against_its_openapi_document(fuzz_server, seeded, tmp_path, who, examples):
+    auth, known = seeded
+    headers = ["--header", f"Authorization: {auth}"] if who == "api_key" else []
+    st = Path(sys.executable).with_name("st")
+    cmd = [
+        str(st),
+        "run",
+        f"{fuzz_server.base_url}/openapi.json",
+        "--checks",
+        CHECKS,
+        *headers,
+        "--max-examples",
+        os.environ.get("SPACELINKS_FUZZ_EXAMPLES", str(examples)),
+        "--seed",
+        os.environ.get("SPACELINKS_FUZZ_SEED", "20261201"),
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--workers",
+        "2",
+        "--max-redirects",
+        "0",
+        "--request-timeout",
+        "20",
+        "--no-color",
+        "--report",
+        "junit",
+        "--report-dir",
+        str(tmp_path),
+    ]
+    env = dict(os.environ, SCHEMATHESIS_HOOKS=str(HERE / "fuzz_hooks.py"), SPACELINKS_FUZZ_KNOWN=json.dumps(known))
+    run = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    print(run.stdout[-20000:])
+    print(run.stderr[-5000:], file=sys.stderr)
+    assert run.returncode == 0, "schemathesis found failures (see the output above)"
+    # The server stayed up and healthy through all of it.
+    assert fuzz_server.proc.poll() is None
+    assert requests.get(f"{fuzz_server.base_url}/healthz", timeout=5).status_code == 200
