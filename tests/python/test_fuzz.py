@@ -116,7 +116,8 @@ def test_fuzz_api_against_its_openapi_document(fuzz_server, seeded, tmp_path, wh
         str(tmp_path),
     ]
     env = dict(os.environ, SCHEMATHESIS_HOOKS=str(HERE / "fuzz_hooks.py"), SPACELINKS_FUZZ_KNOWN=json.dumps(known))
-    run = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    # In a temporary directory: schemathesis keeps a cache in its working directory.
+    run = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=900)
     print(run.stdout[-20000:])
     print(run.stderr[-5000:], file=sys.stderr)
     assert run.returncode == 0, "schemathesis found failures (see the output above)"
