@@ -195,7 +195,7 @@ pub async fn current_key(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
     params(("id" = String, Path, description = "API key id")),
     responses(
         (status = 200, description = "`true` when deleted, `false` when the key is someone else's", body = doc::Envelope<bool>),
-        doc::Unauthorized, doc::NotFound,
+        doc::BadRequest, doc::Unauthorized, doc::NotFound,
     )
 )]
 pub async fn delete_key(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {

@@ -148,6 +148,7 @@ fn with_page_headers(mut res: Response) -> Response {
     params(("code" = String, Path, description = "The link's short code")),
     responses(
         (status = 302, description = "To the share page", headers(("Location" = String))),
+        doc::BadRequest,
         (status = 404, description = "No such link (a page)", content_type = "text/html", body = String),
     )
 )]
