@@ -159,6 +159,6 @@ async fn served_publicly_as_json() {
 #[test]
 fn documented_scopes_are_the_servers() {
     let doc: Value = serde_json::from_str(document()).unwrap();
-    let scopes: Vec<_> = doc["components"]["schemas"]["Scope"]["enum"].as_array().unwrap().iter().cloned().collect();
+    let scopes = doc["components"]["schemas"]["Scope"]["enum"].as_array().unwrap().to_vec();
     assert_eq!(scopes, spacelinks_server::auth::PERMISSIONS.map(Value::from));
 }
