@@ -168,3 +168,91 @@ def test_nul_characters_are_bad_input_not_a_server_error(fuzz_server):
         assert r.status_code in allowed, (method, path, r.status_code, r.text)
         if r.status_code == 400:
             assert r.json()["error"]["message"] == "Text must not contain NUL characters"
+
+
+def test_scripted_responses_match_the_document(fuzz_server):
+    """What random inputs rarely reach (a successful login, a password
+    link's whole flow, a lockout, byte ranges, redirects), checked against
+    the document the same way: the status is documented for the operation,
+    the content type too, and the body conforms to its schema."""
+    import schemathesis
+
+    base = fuzz_server.base_url
+    schema = schemathesis.openapi.from_url(f"{base}/openapi.json")
+    raw = requests.get(f"{base}/openapi.json").json()
+    seen = []
+
+    def check(method, template, r):
+        documented = raw["paths"][template][method.lower()]["responses"]
+        status = str(r.status_code)
+        assert status in documented, f"{method} {template}: {status} is not documented: {r.text[:300]}"
+        content = documented[status].get("content")
+        if content:
+            ct = r.headers.get("content-type", "").split(";")[0]
+            assert any(ct == m or m == "*/*" for m in content), f"{method} {template} {status}: {ct}"
+        else:
+            assert r.content == b"", f"{method} {template} {status}: documented empty, got {r.text[:200]}"
+        schema[template][method].validate_response(r)
+        seen.append((method, template, r.status_code))
+        return r
+
+    def call(method, template, path=None, **kw):
+        kw.setdefault("allow_redirects", False)
+        return check(method, template, requests.request(method, f"{base}{path or template}", **kw))
+
+    login = "/api/2.0/authentication"
+    token = call("POST", login, json={"userName": "owner@example.com", "password": "owner-password-1"}).json()["response"]["token"]
+    call("POST", login, json={"userName": "owner@example.com", "password": "wrong"})
+    owner = {"Authorization": token}
+    call("GET", login, headers=owner)
+    call("GET", login)
+    call("GET", "/api/2.0/people/@self")
+    call("GET", "/api/2.0/people/@self", headers=owner)
+    call("POST", "/api/2.0/people", json={"email": f"g{uuid.uuid4().hex[:6]}@example.com", "type": "Guest"}, headers=owner)
+    key = call("POST", "/api/2.0/keys", json={"name": "scoped", "permissions": ["files:read"], "expiresInDays": 30}, headers=owner).json()["response"]
+    by_key = {"Authorization": f"Bearer {key['key']}"}
+    call("GET", "/api/2.0/keys/@self", headers=by_key)
+    call("GET", "/api/2.0/keys/@self", headers=owner)
+    call("GET", "/api/2.0/people/@self", headers=by_key)  # 403: no accounts scope
+    call("GET", "/api/2.0/keys", headers=owner)
+    call("GET", "/api/2.0/keys/permissions", headers=owner)
+
+    up = "/api/2.0/files/@my/upload"
+    file_id = call("POST", up, files={"File": ("range.txt", b"0123456789")}, headers=owner).json()["response"][0]["id"]
+    links = "/api/2.0/files/file/{file_id}/links"
+    body = {"access": 2, "password": "Secret-pw1", "expirationDate": "2031-01-01T00:00:00Z", "title": "pw"}
+    link = call("PUT", links, f"/api/2.0/files/file/{file_id}/links", json=body, headers=owner).json()["response"]
+    call("GET", links, f"/api/2.0/files/file/{file_id}/links?count=1", headers=owner)
+    call("GET", "/api/2.0/files/file/{file_id}/link", f"/api/2.0/files/file/{file_id}/link", headers=owner)
+    share = link["sharedLink"]["requestToken"]
+    resolve = "/api/2.0/files/share/{key}"
+    assert call("GET", resolve, f"/api/2.0/files/share/{share}").json()["response"]["status"] == 3
+    pw = "/api/2.0/files/share/{key}/password"
+    assert call("POST", pw, f"/api/2.0/files/share/{share}/password", json={"password": "nope"}).json()["response"]["status"] == 4
+    ok = call("POST", pw, f"/api/2.0/files/share/{share}/password", json={"password": "Secret-pw1"})
+    assert ok.json()["response"]["status"] == 0
+    visitor = {"Request-Token": share, "Cookie": ok.headers["set-cookie"].split(";")[0]}
+    call("GET", "/api/2.0/files/file/{file_id}", f"/api/2.0/files/file/{file_id}", headers=visitor)
+    fh = "/filehandler.ashx"
+    call("GET", fh, f"{fh}?action=download&fileid={file_id}", headers={**visitor, "Range": "bytes=2-4"})
+    call("GET", fh, f"{fh}?action=view&fileid={file_id}", headers={**visitor, "Range": "bytes=50-"})
+    call("GET", fh, f"{fh}?action=download&fileid={file_id}", headers=visitor)
+    call("GET", "/s/{code}", "/s/" + link["sharedLink"]["shareLink"].rsplit("/", 1)[1])
+    call("GET", "/doceditor", f"/doceditor?fileid={file_id}&share={share}", headers={"Cookie": visitor["Cookie"]})
+    call("GET", "/doceditor", f"/doceditor?fileid={file_id}&share={share}")
+    call("POST", "/share/password", data={"share": share, "fileid": str(file_id), "password": "Secret-pw1"})
+    call("PUT", links, f"/api/2.0/files/file/{file_id}/links", json={"linkId": link["sharedLink"]["id"], "access": 0}, headers=owner)
+    call("DELETE", "/api/2.0/keys/{id}", f"/api/2.0/keys/{key['id']}", headers=owner)
+    call("DELETE", "/api/2.0/files/file/{file_id}", f"/api/2.0/files/file/{file_id}", headers=owner)
+
+    # Wrong link passwords until the lockout: 429 with an empty body.
+    locked_id = call("POST", up, files={"File": ("locked.txt", b"x")}, headers=owner).json()["response"][0]["id"]
+    locked = requests.put(f"{base}/api/2.0/files/file/{locked_id}/links", json={"access": 2, "password": "Secret-pw1"}, headers=owner).json()
+    locked_token = locked["response"]["sharedLink"]["requestToken"]
+    for _ in range(30):
+        r = call("POST", pw, f"/api/2.0/files/share/{locked_token}/password", json={"password": "wrong-guess"})
+        if r.status_code == 429:
+            break
+    assert r.status_code == 429 and r.headers.get("retry-after")
+    statuses = {s for _, _, s in seen}
+    assert {200, 206, 302, 401, 403, 416, 429} <= statuses, statuses

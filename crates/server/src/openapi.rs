@@ -291,7 +291,8 @@ pub struct LinkRequest {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct SharePasswordRequest {
-    password: String,
+    /// Absent counts as empty (a wrong password, unless the link has none).
+    password: Option<String>,
 }
 
 /// The share page's password form.
