@@ -143,7 +143,7 @@ fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut
 /// The document, serialised once.
 pub fn document() -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();
-    DOC.get_or_init(|| ApiDoc::openapi().to_pretty_json().unwrap_or_default())
+    DOC.get_or_init(|| ApiDoc::openapi().to_json().unwrap_or_default())
 }
 
 /// `GET /openapi.json`
