@@ -11,6 +11,7 @@ churns away from the other tests.
 
 SPACELINKS_FUZZ_EXAMPLES (default 25 signed in, 10 anonymous) and SPACELINKS_FUZZ_SEED tune a run.
 """
+import base64
 import json
 import os
 import subprocess
@@ -168,6 +169,12 @@ def test_nul_characters_are_bad_input_not_a_server_error(fuzz_server):
         assert r.status_code in allowed, (method, path, r.status_code, r.text)
         if r.status_code == 400:
             assert r.json()["error"]["message"] == "Text must not contain NUL characters"
+    # Basic credentials are looked up before any route runs: a NUL in the
+    # e-mail made every route (even /healthz) a 500 for anyone on PostgreSQL.
+    basic = {"Authorization": "Basic " + base64.b64encode(b"a\x00@example.com:pw").decode()}
+    for path in ["/healthz", "/api/2.0/people/@self"]:
+        r = requests.get(f"{base}{path}", headers=basic)
+        assert r.status_code < 500, (path, r.status_code, r.text)
 
 
 def test_scripted_responses_match_the_document(fuzz_server):
