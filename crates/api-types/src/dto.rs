@@ -43,6 +43,7 @@ impl Serialize for ShareRights {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EmployeeDto {
     pub id: String,
@@ -58,6 +59,7 @@ pub struct EmployeeDto {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EmployeeFullDto {
     #[serde(flatten)]
@@ -79,14 +81,17 @@ pub struct EmployeeFullDto {
     #[serde(rename = "isSSO")]
     pub is_sso: bool,
     pub mobile_phone_activation_status: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ApiDateTime))]
     pub registration_date: String,
     pub has_personal_folder: bool,
     pub login_event_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub theme: &'static str,
 }
 
 /// Fields shared by files and folders (`FileEntryBaseDto` + `FileEntryDto`).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EntryDto {
     pub file_entry_type: i64,
@@ -102,9 +107,11 @@ pub struct EntryDto {
     pub shared_external: bool,
     pub parent_shared: bool,
     pub short_web_url: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ApiDateTime))]
     pub created: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<EmployeeDto>,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ApiDateTime))]
     pub updated: String,
     pub root_folder_type: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,12 +121,14 @@ pub struct EntryDto {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::ApiDateTime>))]
     pub expiration_date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_link_expired: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FileDto {
     pub folder_id: i64,
@@ -150,6 +159,7 @@ fn is_zero(n: &i64) -> bool {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FolderDto {
     pub parent_id: i64,
@@ -166,6 +176,7 @@ pub struct FolderDto {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PathPart {
     pub id: i64,
@@ -174,6 +185,7 @@ pub struct PathPart {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FolderContentDto {
     pub files: Vec<FileDto>,
@@ -188,12 +200,14 @@ pub struct FolderContentDto {
 
 /// `sharedLink` (and its obsolete twin `sharedTo`) of a `FileShareDto`.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FileShareLinkDto {
     pub id: String,
     pub title: String,
     pub share_link: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::ApiDateTime>))]
     pub expiration_date: Option<String>,
     pub link_type: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -206,6 +220,7 @@ pub struct FileShareLinkDto {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FileShareDto {
     pub access: FileShare,
@@ -224,6 +239,7 @@ pub struct FileShareDto {
 
 /// `GET files/share/{key}`: the recipient's view of a link.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ExternalShareDto {
     pub status: i64,
@@ -241,6 +257,7 @@ pub struct ExternalShareDto {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ApiKeyDto {
     pub id: String,
@@ -249,17 +266,22 @@ pub struct ApiKeyDto {
     pub key_postfix: String,
     pub permissions: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::ApiDateTime>))]
     pub last_used: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ApiDateTime))]
     pub create_on: String,
     pub create_by: EmployeeDto,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::ApiDateTime>))]
     pub expires_at: Option<String>,
     pub is_active: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuthTokenDto {
     pub token: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::PlainDateTime))]
     pub expires: String,
     pub sms: bool,
     pub tfa: bool,
@@ -268,6 +290,7 @@ pub struct AuthTokenDto {
 /// The finished operation a synchronous delete reports. The capital `O` of
 /// `Operation` is what the SDK requires.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FileOperationDto {
     pub id: String,
     #[serde(rename = "Operation")]
@@ -281,6 +304,7 @@ pub struct FileOperationDto {
 /// One version in DocSpace's editor history (`EditHistoryDto`), as
 /// `POST files/file/{id}/restoreversion` answers.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EditHistoryDto {
     pub id: i64,
@@ -293,6 +317,7 @@ pub struct EditHistoryDto {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EditHistoryAuthor {
     pub id: String,
     pub name: String,

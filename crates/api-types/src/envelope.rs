@@ -8,12 +8,19 @@ use serde_json::Value;
 /// `response` is omitted when there is none (DocSpace's `WhenWritingNull`).
 /// It is a `Value`, or JSON already written (`Envelope::raw`).
 #[derive(Debug, Serialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(description = "DocSpace's success envelope: `count` is the list length (1 for one object, 0 without \
+                          `response`), `total` the whole of a paged list, `links` this request, `status` 0.")
+)]
 pub struct Envelope<R = Value> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<R>,
     pub count: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Link>))]
     pub links: [Link; 1],
     pub status: i64,
     #[serde(rename = "statusCode")]
@@ -21,6 +28,7 @@ pub struct Envelope<R = Value> {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Link {
     pub href: String,
     pub action: String,
@@ -71,6 +79,11 @@ impl Envelope<Box<RawValue>> {
 /// `{"error":{"message","type","stack","hresult"},"status":1,"statusCode"}`.
 /// DocSpace writes error bodies with nulls kept, so `stack` is always present.
 #[derive(Debug, Serialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(description = "DocSpace's error envelope: `status` 1, `statusCode` the HTTP status, `stack` always null.")
+)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
     pub status: i64,
@@ -79,9 +92,11 @@ pub struct ErrorBody {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     pub message: String,
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub kind: Option<&'static str>,
     pub stack: Option<String>,
     pub hresult: i64,

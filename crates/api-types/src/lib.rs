@@ -7,6 +7,8 @@ pub mod dto;
 pub mod enums;
 pub mod envelope;
 pub mod lenient;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 
 pub use date::{format_api_date, parse_api_date};
 pub use enums::{FileShare, FileType, UserType};

@@ -12,8 +12,8 @@ pub mod model;
 pub mod rights;
 pub mod service;
 pub mod store;
-pub mod versions;
 pub mod titles;
+pub mod versions;
 
 pub use error::{Error, Result};
 pub use model::*;

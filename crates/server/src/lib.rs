@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod jobs;
 pub mod limits;
+pub mod openapi;
 pub mod routes;
 pub mod scope;
 pub mod web;

@@ -161,7 +161,8 @@ mod tests {
 
     #[test]
     fn undeclared_routes_refuse_keys() {
-        let table = ScopeTable::new(&[RouteSpec { method: Method::GET, path: "/a", scope: Scope::Public, upload: false }]);
+        let table =
+            ScopeTable::new(&[RouteSpec { method: Method::GET, path: "/a", scope: Scope::Public, upload: false }]);
         assert_eq!(table.scope(&Method::GET, "/a"), Scope::Public);
         assert_eq!(table.scope(&Method::HEAD, "/a"), Scope::Public);
         assert_eq!(table.scope(&Method::POST, "/a"), Scope::NoApiKey);

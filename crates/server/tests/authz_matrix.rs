@@ -109,6 +109,7 @@ fn rows() -> Vec<Row> {
         row(M::POST, "/share/password", "files:write", [303, 303, 303, 303], FILES_WRITE, 303),
         row(M::POST, "/share/upload", "files:write", [403, 303, 403, 403], FILES_WRITE, 303),
         row(M::GET, "/static/share.css", "none (public)", [200, 200, 200, 200], PUBLIC, 200),
+        row(M::GET, "/openapi.json", "none (public)", [200, 200, 200, 200], PUBLIC, 200),
         row(M::POST, "/api/2.0/authentication/logout", "none (public)", [200, 200, 200, 200], PUBLIC, 200),
     ]
 }
@@ -241,6 +242,7 @@ impl Fixture {
                 Req::post(&format!("/share/upload?fileid={f}")).multipart("file", "u.txt", b"page upload")
             }
             ("GET", "/static/share.css") => Req::get("/static/share.css"),
+            ("GET", "/openapi.json") => Req::get("/openapi.json"),
             _ => panic!("{method} {path} is in the route table but has no request in the authorization matrix"),
         }
     }

@@ -631,9 +631,10 @@ async fn activity_lists_events_newest_first_with_counters_and_pages() {
     let html = b.page(&format!("/files/file/{file}/links/{link}/activity")).await;
     assert!(html.find("<td>Locked out</td>").unwrap() < html.find("<td>Password failed</td>").unwrap());
 
-    // 60 more events: two pages of 50.
-    for _ in 0..60 {
-        s.send(Req::get(&format!("/api/2.0/files/share/{token}"))).await;
+    // 60 more events (from 60 clients: one client's opens within a minute
+    // are one event): two pages of 50.
+    for i in 0..60 {
+        s.send(Req::get(&format!("/api/2.0/files/share/{token}")).peer(&format!("192.0.2.{}", i + 10))).await;
     }
     s.state.events.flush().await;
     let first = b.page(&format!("/files/file/{file}/links/{link}/activity")).await;

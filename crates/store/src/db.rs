@@ -17,6 +17,11 @@ pub struct Db {
 }
 
 fn db_err(e: sqlx::Error) -> Error {
+    // PostgreSQL refuses NUL in text (SQLSTATE 22021) wherever it comes
+    // from (a title, an e-mail, a short code in a URL): bad input, not a 500.
+    if e.as_database_error().and_then(|d| d.code()).as_deref() == Some("22021") {
+        return Error::BadRequest("Text must not contain NUL characters".into());
+    }
     Error::Internal(format!("database: {e}"))
 }
 

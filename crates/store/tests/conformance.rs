@@ -10,8 +10,8 @@ use std::sync::Arc;
 use spacelinks_api_types::{FileShare, UserType};
 use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
-    ApiKey, AuditEntry, Error, File, Folder, Link, LinkEvent, LinkEventCounts, LinkInsert, NewFile, NewUser, NewVersion,
-    Store, User,
+    ApiKey, AuditEntry, Error, File, Folder, Link, LinkEvent, LinkEventCounts, LinkInsert, NewFile, NewUser,
+    NewVersion, Store, User,
 };
 use spacelinks_store::Db;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -842,7 +842,8 @@ async fn link_event_pages_and_counts(store: &dyn Store) {
         link_id: link_id.into(),
         file_id: 7,
         kind,
-        ip: "10.0.0.1".into(),
+        // One client each: repeated opens by one client within a minute are one event.
+        ip: format!("10.0.0.{}", at - T0),
         user_agent: "agent".into(),
     };
     let kinds = ["opened", "password_failed", "locked_out", "opened", "downloaded", "opened", "uploaded"];

@@ -1,6 +1,6 @@
 //! Login, API keys and people.
 
-use std::net::IpAddr;
+use crate::openapi as doc;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use spacelinks_api_types::date::{format_plain_date, now_micros};
@@ -9,13 +9,14 @@ use spacelinks_api_types::{format_api_date, UserType};
 use spacelinks_core::crypto::{new_password, new_session_token, token_hash};
 use spacelinks_core::keys::NewApiKey;
 use spacelinks_core::{ApiKey, Error, NewUser, User};
+use std::net::IpAddr;
 
 use crate::app::AppState;
 use crate::auth::{check_password, hash_password};
-use crate::scope::PERMISSIONS;
 use crate::ctx::{Body, Ctx};
 use crate::dto::employee;
 use crate::error::{json_error, ApiResult};
+use crate::scope::PERMISSIONS;
 
 pub const SESSION_DAYS: i64 = 30;
 const DAY_MICROS: i64 = 86_400_000_000;
@@ -23,6 +24,16 @@ const DAY_MICROS: i64 = 86_400_000_000;
 /// `POST /api/2.0/authentication`: `{userName, password}` → `{token, expires}`,
 /// plus the `asc_auth_key` cookie. Wrong credentials are throttled by the
 /// one lockout (`auth::check_password`), as link passwords are.
+#[utoipa::path(
+    post, path = "/api/2.0/authentication", tag = "accounts", security(()),
+    request_body = doc::LoginRequest,
+    responses(
+        (status = 200, description = "Signed in; the token is also set as the `asc_auth_key` cookie", body = doc::Envelope<doc::AuthTokenDto>),
+        doc::BadRequest,
+        (status = 401, description = "Wrong e-mail or password (this 401 has an error body)", body = doc::ErrorBody),
+        doc::TooLarge, doc::TooMany,
+    )
+)]
 pub async fn login(State(state): State<AppState>, ctx: Ctx, Body(body): Body) -> ApiResult {
     let email = body.string("username")?.value().unwrap_or_default();
     let password = body.string("password")?.value().unwrap_or_default();
@@ -49,6 +60,10 @@ fn auth_cookie(ctx: &Ctx, token: &str, max_age_secs: i64) -> String {
 /// came with (header or cookie) and clears the cookie. Anonymous callers get
 /// the same 200, as in DocSpace, whose answer has no `response` for
 /// accounts without single sign-on.
+#[utoipa::path(
+    post, path = "/api/2.0/authentication/logout", tag = "accounts", security(()),
+    responses((status = 200, description = "The session this request came with (if any) is revoked and the `asc_auth_key` cookie cleared; no `response`", body = doc::Envelope<String>))
+)]
 pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
     if let Some(hash) = &ctx.caller.session {
         state.svc.store.delete_session(hash).await?;
@@ -76,6 +91,10 @@ pub async fn new_session(state: &AppState, user: &User) -> Result<(String, i64),
     Ok((token, expires))
 }
 
+#[utoipa::path(
+    get, path = "/api/2.0/authentication", tag = "accounts", security((), ("ApiKey" = []), ("Basic" = []), ("Cookie" = []), ("Token" = []), ("RequestToken" = [])),
+    responses((status = 200, description = "Whether the request is signed in", body = doc::Envelope<bool>))
+)]
 pub async fn is_authenticated(ctx: Ctx) -> ApiResult {
     ctx.ok(ctx.caller.user.is_some())
 }
@@ -96,6 +115,14 @@ fn key_dto(state: &AppState, k: &ApiKey, owner: &User, full_key: Option<String>)
 }
 
 /// `POST /api/2.0/keys`: the full key is in this response and nowhere else.
+#[utoipa::path(
+    post, path = "/api/2.0/keys", tag = "accounts",
+    request_body = doc::ApiKeyRequest,
+    responses(
+        (status = 200, description = "The new key; `key` is the full key, shown only here", body = doc::Envelope<doc::ApiKeyDto>),
+        doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::TooLarge,
+    )
+)]
 pub async fn create_key(State(state): State<AppState>, ctx: Ctx, Body(body): Body) -> ApiResult {
     let user = ctx.user()?;
     let name = body.required_string("name")?;
@@ -116,6 +143,13 @@ pub async fn create_key(State(state): State<AppState>, ctx: Ctx, Body(body): Bod
 }
 
 /// `GET /api/2.0/keys`: admins see every key, others their own.
+#[utoipa::path(
+    get, path = "/api/2.0/keys", tag = "accounts",
+    responses(
+        (status = 200, description = "The caller's keys (an admin's: every key)", body = doc::Envelope<Vec<doc::ApiKeyDto>>),
+        doc::Unauthorized,
+    )
+)]
 pub async fn list_keys(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
     let user = ctx.user()?;
     let keys = state.svc.store.list_api_keys((!user.is_admin()).then_some(user.id.as_str())).await?;
@@ -130,12 +164,26 @@ pub async fn list_keys(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
     ctx.ok(out)
 }
 
+#[utoipa::path(
+    get, path = "/api/2.0/keys/permissions", tag = "accounts",
+    responses(
+        (status = 200, description = "The scopes an API key may have", body = doc::Envelope<Vec<String>>),
+        doc::Unauthorized,
+    )
+)]
 pub async fn key_permissions(ctx: Ctx) -> ApiResult {
     ctx.user()?;
     ctx.ok(PERMISSIONS)
 }
 
 /// `GET /api/2.0/keys/@self`: the key this request came with.
+#[utoipa::path(
+    get, path = "/api/2.0/keys/@self", tag = "accounts",
+    responses(
+        (status = 200, description = "The key this request was made with", body = doc::Envelope<doc::ApiKeyDto>),
+        doc::Unauthorized, doc::NotFound,
+    )
+)]
 pub async fn current_key(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
     let user = ctx.user()?;
     let key = ctx
@@ -148,6 +196,14 @@ pub async fn current_key(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
 
 /// `DELETE /api/2.0/keys/{id}`: `true` when deleted, `false` when the key
 /// is not the caller's (DocSpace's answer), 404 when there is no such key.
+#[utoipa::path(
+    delete, path = "/api/2.0/keys/{id}", tag = "accounts",
+    params(("id" = String, Path, description = "API key id")),
+    responses(
+        (status = 200, description = "`true` when deleted, `false` when the key is someone else's", body = doc::Envelope<bool>),
+        doc::BadRequest, doc::Unauthorized, doc::NotFound,
+    )
+)]
 pub async fn delete_key(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
     let user = ctx.user()?;
     ctx.ok(state.svc.delete_api_key(user, &id).await?)
@@ -178,6 +234,10 @@ pub fn full_dto(state: &AppState, u: &User) -> EmployeeFullDto {
     }
 }
 
+#[utoipa::path(
+    get, path = "/api/2.0/people/@self", tag = "accounts",
+    responses((status = 200, description = "The signed-in user", body = doc::Envelope<doc::EmployeeFullDto>), doc::Unauthorized)
+)]
 pub async fn me(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
     let user = ctx.user()?;
     ctx.ok(full_dto(&state, user))
@@ -185,6 +245,14 @@ pub async fn me(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
 
 /// `POST /api/2.0/people`: the owner creates any type; a DocSpace admin
 /// creates everything but admins; nobody else creates users.
+#[utoipa::path(
+    post, path = "/api/2.0/people", tag = "accounts",
+    request_body = doc::NewUserRequest,
+    responses(
+        (status = 200, description = "The new user", body = doc::Envelope<doc::EmployeeFullDto>),
+        doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::TooLarge,
+    )
+)]
 pub async fn create_user(State(state): State<AppState>, ctx: Ctx, Body(body): Body) -> ApiResult {
     let caller = ctx.user()?;
     let email = body.required_string("email")?.trim().to_string();

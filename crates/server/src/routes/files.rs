@@ -1,5 +1,6 @@
 //! Folders, files, uploads and downloads.
 
+use crate::openapi as doc;
 use axum::extract::{Multipart, Path, State};
 use futures::TryStreamExt;
 use spacelinks_api_types::date::now_micros;
@@ -37,11 +38,21 @@ pub fn owner_dto(state: &AppState, f: &File) -> spacelinks_api_types::dto::FileD
     file_dto(state, f, &Seen { viewer: Viewer::Owner, link: None, show_people: true })
 }
 
+#[utoipa::path(
+    get, path = "/api/2.0/files/@my", tag = "files",
+    params(doc::Paging),
+    responses((status = 200, description = "A page of the folder: its folders, then its files", body = doc::Envelope<doc::FolderContentDto>), doc::BadRequest, doc::Unauthorized)
+)]
 pub async fn my_documents(State(state): State<AppState>, ctx: Ctx, q: QueryMap) -> ApiResult {
     let id = ctx.user()?.my_folder_id;
     contents(&state, &ctx, id, &q).await
 }
 
+#[utoipa::path(
+    get, path = "/api/2.0/files/{folder_id}", tag = "files",
+    params(("folder_id" = i64, Path, description = "Folder id"), doc::Paging),
+    responses((status = 200, description = "A page of the folder: its folders, then its files", body = doc::Envelope<doc::FolderContentDto>), doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound)
+)]
 pub async fn folder_contents(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -87,6 +98,14 @@ pub(crate) async fn path_parts(state: &AppState, folder: &Folder) -> Result<Vec<
     Ok(parts)
 }
 
+#[utoipa::path(
+    get, path = "/api/2.0/files/folder/{folder_id}", tag = "files",
+    params(("folder_id" = i64, Path, description = "Folder id")),
+    responses(
+        (status = 200, description = "The folder", body = doc::Envelope<doc::FolderDto>),
+        doc::Unauthorized, doc::Forbidden, doc::NotFound,
+    )
+)]
 pub async fn folder_info(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
     let user = ctx.user()?;
     let folder = own_folder(&state, user, parse_id(&id, Error::folder_not_found)?).await?;
@@ -102,6 +121,15 @@ pub(crate) fn checked_title(title: String) -> Result<String, Error> {
     Ok(t)
 }
 
+#[utoipa::path(
+    post, path = "/api/2.0/files/folder/{folder_id}", tag = "files",
+    params(("folder_id" = i64, Path, description = "Folder id")),
+    request_body = doc::TitleRequest,
+    responses(
+        (status = 200, description = "The new folder", body = doc::Envelope<doc::FolderDto>),
+        doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge,
+    )
+)]
 pub async fn create_folder(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -115,11 +143,22 @@ pub async fn create_folder(
     ctx.ok(folder_dto(&state, &folder, (0, 0)))
 }
 
+#[utoipa::path(
+    post, path = "/api/2.0/files/@my/file", tag = "files",
+    request_body = doc::TitleRequest,
+    responses((status = 200, description = "The new empty file (`.docx` appended to a title without extension)", body = doc::Envelope<doc::FileDto>), doc::BadRequest, doc::Unauthorized, doc::TooLarge)
+)]
 pub async fn create_file_in_my(State(state): State<AppState>, ctx: Ctx, Body(body): Body) -> ApiResult {
     let id = ctx.user()?.my_folder_id;
     new_empty_file(&state, &ctx, id, body).await
 }
 
+#[utoipa::path(
+    post, path = "/api/2.0/files/{folder_id}/file", tag = "files",
+    params(("folder_id" = i64, Path, description = "Folder id")),
+    request_body = doc::TitleRequest,
+    responses((status = 200, description = "The new empty file (`.docx` appended to a title without extension)", body = doc::Envelope<doc::FileDto>), doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge)
+)]
 pub async fn create_file(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -174,11 +213,22 @@ pub(crate) fn new_blob_key() -> String {
     format!("files/{}", uuid::Uuid::new_v4().simple())
 }
 
+#[utoipa::path(
+    post, path = "/api/2.0/files/@my/upload", tag = "files",
+    request_body(content = inline(doc::UploadForm), content_type = "multipart/form-data"),
+    responses((status = 200, description = "The uploaded file, in a one-element list", body = doc::Envelope<Vec<doc::FileDto>>), doc::BadRequest, doc::Unauthorized, doc::TooLarge)
+)]
 pub async fn upload_to_my(State(state): State<AppState>, ctx: Ctx, multipart: Multipart) -> ApiResult {
     let id = ctx.user()?.my_folder_id;
     upload_into(&state, &ctx, id, multipart).await
 }
 
+#[utoipa::path(
+    post, path = "/api/2.0/files/{folder_id}/upload", tag = "files",
+    params(("folder_id" = i64, Path, description = "Folder id")),
+    request_body(content = inline(doc::UploadForm), content_type = "multipart/form-data"),
+    responses((status = 200, description = "The uploaded file, in a one-element list", body = doc::Envelope<Vec<doc::FileDto>>), doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge)
+)]
 pub async fn upload(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -259,12 +309,28 @@ fn base_name(name: &str) -> String {
 
 /// `GET file/{id}`: the owner, or a visitor whose link (`Request-Token`
 /// header or `share` query) validates. Anyone else: 403.
+#[utoipa::path(
+    get, path = "/api/2.0/files/file/{file_id}", tag = "files", security((), ("ApiKey" = []), ("Basic" = []), ("Cookie" = []), ("Token" = []), ("RequestToken" = [])),
+    params(("file_id" = i64, Path, description = "File id"), doc::ShareQuery),
+    responses(
+        (status = 200, description = "The file, as its owner or the link's visitor sees it", body = doc::Envelope<doc::FileDto>),
+        doc::BadRequest, doc::Forbidden, doc::NotFound,
+    )
+)]
 pub async fn file_info(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, q: QueryMap) -> ApiResult {
     let id = parse_id(&id, Error::file_not_found)?;
     let access = file_access(&state, &ctx, &q, id).await?;
     ctx.ok(access.dto(&state, &ctx))
 }
 
+#[utoipa::path(
+    delete, path = "/api/2.0/files/file/{file_id}", tag = "files",
+    params(("file_id" = i64, Path, description = "File id")),
+    responses(
+        (status = 200, description = "The finished delete operation", body = doc::Envelope<Vec<doc::FileOperationDto>>),
+        doc::Unauthorized, doc::Forbidden, doc::NotFound,
+    )
+)]
 pub async fn delete_file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
     let user = ctx.user()?;
     let file = own_file(&state, user, parse_id(&id, Error::file_not_found)?).await?;
@@ -282,6 +348,15 @@ pub async fn delete_file(State(state): State<AppState>, ctx: Ctx, Path(id): Path
 
 /// `PUT {fileId}/update`: a new version, by the owner or through a link
 /// with Editing access. Later visitors get the new content.
+#[utoipa::path(
+    put, path = "/api/2.0/files/{file_id}/update", tag = "files", security((), ("ApiKey" = []), ("Basic" = []), ("Cookie" = []), ("Token" = []), ("RequestToken" = [])),
+    params(("file_id" = i64, Path, description = "File id"), doc::ShareQuery),
+    request_body(content = inline(doc::UploadForm), content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "The file with its new version", body = doc::Envelope<doc::FileDto>),
+        doc::BadRequest, doc::Forbidden, doc::NotFound, doc::TooLarge,
+    )
+)]
 pub async fn update_content(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -336,6 +411,21 @@ pub async fn delete_blobs(state: &AppState, keys: &[String]) {
 /// `GET /filehandler.ashx?action=download|view&fileid=ID[&share=TOKEN]`.
 /// `view` streams inline for previewable types and is allowed under
 /// denyDownload (the share page must show the file); `download` is not.
+#[utoipa::path(
+    get, path = "/filehandler.ashx", tag = "files", security((), ("ApiKey" = []), ("Basic" = []), ("Cookie" = []), ("Token" = []), ("RequestToken" = [])),
+    params(
+        ("action" = inline(doc::FileAction), Query, description = "`download` (attachment) or `view` (inline for safe types; allowed under denyDownload)"),
+        ("fileid" = i64, Query, description = "File id"),
+        doc::ShareQuery,
+        doc::RangeHeader,
+    ),
+    responses(
+        (status = 200, description = "The file's bytes", content_type = "*/*", body = inline(doc::Binary)),
+        (status = 206, description = "The requested byte range", content_type = "*/*", body = inline(doc::Binary)),
+        doc::BadRequest, doc::Forbidden, doc::NotFound,
+        (status = 416, description = "The range cannot be served", body = doc::ErrorBody),
+    )
+)]
 pub async fn file_handler(State(state): State<AppState>, ctx: Ctx, q: QueryMap) -> ApiResult {
     let inline = match q.get("action").map(str::to_ascii_lowercase).as_deref() {
         Some("download") => false,

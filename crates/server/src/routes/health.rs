@@ -14,6 +14,13 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
+#[utoipa::path(
+    get, path = "/readyz", tag = "server", security(()),
+    responses(
+        (status = 200, description = "The database answers and the blob store takes a write", content_type = "text/plain", body = String, example = "ok"),
+        (status = 503, description = "Not ready: the part that failed is named", body = crate::openapi::ErrorBody),
+    )
+)]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     if let Err(e) = state.svc.store.count_users().await {
         tracing::warn!(error = %e, "readiness: the database does not answer");

@@ -1,5 +1,6 @@
 //! The owner side of external links: the four routes of the seed document.
 
+use crate::openapi as doc;
 use axum::extract::{Path, State};
 use spacelinks_api_types::date::now_micros;
 use spacelinks_core::links::LinkRequest;
@@ -24,6 +25,14 @@ fn reply(state: &AppState, ctx: &Ctx, link: Option<ManagedLink>) -> ApiResult {
 }
 
 /// `GET file/{id}/links?count&startIndex`: primary first; `total` in the envelope.
+#[utoipa::path(
+    get, path = "/api/2.0/files/file/{file_id}/links", tag = "links",
+    params(("file_id" = i64, Path, description = "File id"), doc::Paging),
+    responses(
+        (status = 200, description = "A page of the file's links, primary first; `total` counts them all", body = doc::Envelope<Vec<doc::FileShareDto>>),
+        doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound,
+    )
+)]
 pub async fn list_file_links(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -38,6 +47,12 @@ pub async fn list_file_links(
 }
 
 /// `PUT file/{id}/links`: create, update (merging) or delete one link.
+#[utoipa::path(
+    put, path = "/api/2.0/files/file/{file_id}/links", tag = "links",
+    params(("file_id" = i64, Path, description = "File id")),
+    request_body = doc::LinkRequest,
+    responses((status = 200, description = "The link; no `response` when the request deleted a link or changed nothing", body = doc::Envelope<doc::FileShareDto>), doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge)
+)]
 pub async fn set_file_link(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -52,6 +67,11 @@ pub async fn set_file_link(
 }
 
 /// `GET file/{id}/link`: the primary link, created with Read if missing.
+#[utoipa::path(
+    get, path = "/api/2.0/files/file/{file_id}/link", tag = "links",
+    params(("file_id" = i64, Path, description = "File id"), doc::Paging),
+    responses((status = 200, description = "The link; no `response` when the request deleted a link or changed nothing", body = doc::Envelope<doc::FileShareDto>), doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound)
+)]
 pub async fn get_primary_link(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -65,6 +85,12 @@ pub async fn get_primary_link(
 }
 
 /// `POST file/{id}/link`: creates the primary link from the body if missing.
+#[utoipa::path(
+    post, path = "/api/2.0/files/file/{file_id}/link", tag = "links",
+    params(("file_id" = i64, Path, description = "File id")),
+    request_body = doc::LinkRequest,
+    responses((status = 200, description = "The link; no `response` when the request deleted a link or changed nothing", body = doc::Envelope<doc::FileShareDto>), doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge)
+)]
 pub async fn create_primary_link(
     State(state): State<AppState>,
     ctx: Ctx,

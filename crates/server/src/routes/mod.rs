@@ -5,11 +5,11 @@
 
 pub(crate) mod account;
 pub(crate) mod files;
-mod health;
-mod links;
+pub(crate) mod health;
+pub(crate) mod links;
 pub(crate) mod pages;
-mod share;
-mod versions;
+pub(crate) mod share;
+pub(crate) mod versions;
 
 use axum::handler::Handler;
 use axum::http::Method;
@@ -66,6 +66,7 @@ pub fn routes() -> Routes {
         .post("/share/password", FILES_WRITE, pages::submit_password)
         .upload(Method::POST, "/share/upload", FILES_WRITE, pages::upload_version)
         .get("/static/share.css", Scope::Public, pages::stylesheet)
+        .get("/openapi.json", Scope::Public, crate::openapi::openapi_json)
         // DocSpace lets anyone sign out; the session the request carries
         // ends. Last in the table: the authorization matrix walks the table
         // in order, and this ends its callers' sessions.

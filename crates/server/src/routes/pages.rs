@@ -1,6 +1,7 @@
 //! The share page a link recipient opens in a browser, its password form,
 //! the short-link redirect and the page's stylesheet.
 
+use crate::openapi as doc;
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -121,6 +122,15 @@ fn with_page_headers(mut res: Response) -> Response {
 }
 
 /// `GET /s/{code}` → 302 to the share page of the link.
+#[utoipa::path(
+    get, path = "/s/{code}", tag = "pages", security(()),
+    params(("code" = String, Path, description = "The link's short code")),
+    responses(
+        (status = 302, description = "To the share page", headers(("Location" = String))),
+        doc::BadRequest,
+        (status = 404, description = "No such link (a page)", content_type = "text/html", body = String),
+    )
+)]
 pub async fn short_link(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult {
     let Some(link) = state.svc.store.link_by_code(&code).await? else { return Ok(SharePage::invalid()) };
     let token = state.svc.share_token(&link);
@@ -135,12 +145,34 @@ pub async fn short_link(State(state): State<AppState>, Path(code): Path<String>)
 }
 
 /// `GET /share/preview/{id}?share=` is where DocSpace sends images and media.
+#[utoipa::path(
+    get, path = "/share/preview/{file_id}", tag = "pages", security((), ("ApiKey" = []), ("Basic" = []), ("Cookie" = []), ("Token" = []), ("RequestToken" = [])),
+    params(("file_id" = i64, Path, description = "File id"), doc::ShareQuery),
+    responses(
+        (status = 200, description = "The share page: preview and download, or the password form", content_type = "text/html", body = String),
+        doc::BadRequest,
+        (status = 403, description = "The link is for signed-in members only (a page)", content_type = "text/html", body = String),
+        (status = 404, description = "No valid link for this file (a page)", content_type = "text/html", body = String),
+        (status = 410, description = "The link has expired (a page)", content_type = "text/html", body = String),
+    )
+)]
 pub async fn share_preview(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, q: QueryMap) -> ApiResult {
     let id = parse_id(&id, Error::file_not_found).unwrap_or(0);
     render(&state, &ctx, &q, id, "").await
 }
 
 /// `GET /doceditor?fileid=ID&share=TOKEN`: the share page.
+#[utoipa::path(
+    get, path = "/doceditor", tag = "pages", security((), ("ApiKey" = []), ("Basic" = []), ("Cookie" = []), ("Token" = []), ("RequestToken" = [])),
+    params(doc::PageQuery),
+    responses(
+        (status = 200, description = "The share page: preview and download, or the password form", content_type = "text/html", body = String),
+        doc::BadRequest,
+        (status = 403, description = "The link is for signed-in members only (a page)", content_type = "text/html", body = String),
+        (status = 404, description = "No valid link for this file (a page)", content_type = "text/html", body = String),
+        (status = 410, description = "The link has expired (a page)", content_type = "text/html", body = String),
+    )
+)]
 pub async fn share_page(State(state): State<AppState>, ctx: Ctx, q: QueryMap) -> ApiResult {
     let id = q.get("fileid").and_then(|v| v.parse().ok()).unwrap_or(0);
     render(&state, &ctx, &q, id, "").await
@@ -186,10 +218,16 @@ pub(crate) async fn preview_of(state: &AppState, file: &File) -> Result<Preview,
         "video" => Preview::Video,
         "audio" => Preview::Audio,
         _ if mime == "application/pdf" => Preview::Pdf,
-        _ => {
-            let bytes = state.blobs.head_bytes(&file.blob_key, file.size as u64, TEXT_PREVIEW_BYTES).await?;
-            Preview::Text(String::from_utf8_lossy(&bytes).into_owned())
-        }
+        // A blob that cannot be read (replaced by a concurrent new version,
+        // lost) costs the preview, not the page: this is an HTML route and
+        // must not answer with a JSON error.
+        _ => match state.blobs.head_bytes(&file.blob_key, file.size as u64, TEXT_PREVIEW_BYTES).await {
+            Ok(bytes) => Preview::Text(String::from_utf8_lossy(&bytes).into_owned()),
+            Err(e) => {
+                tracing::warn!(file_id = file.id, error = %e, "cannot read the file for its preview");
+                Preview::None
+            }
+        },
     })
 }
 
@@ -237,6 +275,22 @@ pub struct PasswordForm {
 /// The password form: a correct password sets the proof cookie and returns
 /// to the page (303, so a reload does not resend the password); a wrong one
 /// shows the form again with an error; past the limit, a lockout page.
+#[utoipa::path(
+    post, path = "/share/password", tag = "pages", security((), ("ApiKey" = []), ("Basic" = []), ("Cookie" = []), ("Token" = []), ("RequestToken" = [])),
+    request_body(content = doc::SharePasswordForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Correct: back to the share page, with the password proof cookie", headers(("Location" = String))),
+        (status = 200, description = "Wrong password: the form again", content_type = "text/html", body = String),
+        doc::BadRequest,
+        (status = 403, description = "The link is for signed-in members only (a page)", content_type = "text/html", body = String),
+        (status = 404, description = "No valid link for this file (a page)", content_type = "text/html", body = String),
+        (status = 410, description = "The link has expired (a page)", content_type = "text/html", body = String),
+        doc::TooLarge,
+        (status = 415, description = "Not a form", body = doc::ErrorBody),
+        (status = 422, description = "The form cannot be read", body = doc::ErrorBody),
+        (status = 429, description = "Too many wrong passwords (a page)", content_type = "text/html", body = String, headers(("Retry-After" = u64))),
+    )
+)]
 pub async fn submit_password(State(state): State<AppState>, ctx: Ctx, Form(form): Form<PasswordForm>) -> ApiResult {
     let file_id = form.fileid.parse().unwrap_or(0);
     let Some(shared) = state.svc.shared_file(&form.share).await?.filter(|s| s.file.id == file_id) else {
@@ -291,6 +345,15 @@ pub async fn submit_password(State(state): State<AppState>, ctx: Ctx, Form(form)
 }
 
 /// The share page's upload form for links with Editing access.
+#[utoipa::path(
+    post, path = "/share/upload", tag = "pages", security((), ("ApiKey" = []), ("Basic" = []), ("Cookie" = []), ("Token" = []), ("RequestToken" = [])),
+    params(("fileid" = i64, Query, description = "File id"), doc::ShareQuery),
+    request_body(content = inline(doc::UploadForm), content_type = "multipart/form-data"),
+    responses(
+        (status = 303, description = "Uploaded: back to the share page", headers(("Location" = String))),
+        doc::BadRequest, doc::Forbidden, doc::NotFound, doc::TooLarge,
+    )
+)]
 pub async fn upload_version(State(state): State<AppState>, ctx: Ctx, q: QueryMap, multipart: Multipart) -> ApiResult {
     let file_id = parse_id(q.get("fileid").unwrap_or(""), Error::file_not_found)?;
     crate::routes::files::new_version(&state, &ctx, &q, file_id, multipart).await?;
@@ -298,6 +361,10 @@ pub async fn upload_version(State(state): State<AppState>, ctx: Ctx, q: QueryMap
     Ok(with_page_headers(Redirect::to(&format!("/doceditor?fileid={file_id}{token}")).into_response()))
 }
 
+#[utoipa::path(
+    get, path = "/static/share.css", tag = "pages", security(()),
+    responses((status = 200, description = "The share page's stylesheet", content_type = "text/css", body = String))
+)]
 pub async fn stylesheet() -> Response {
     let mut res = include_str!("../../static/share.css").into_response();
     let h = res.headers_mut();

@@ -1,6 +1,7 @@
 //! The recipient's API: resolving a share token, applying a link password,
 //! and the one access check every file route uses.
 
+use crate::openapi as doc;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue};
 use spacelinks_api_types::date::now_micros;
@@ -144,6 +145,11 @@ fn event(shared: &SharedFile, ctx: &Ctx, kind: &'static str) -> LinkEvent {
 }
 
 /// `GET files/share/{key}`: always 200; the outcome is in `status`.
+#[utoipa::path(
+    get, path = "/api/2.0/files/share/{key}", tag = "share", security((), ("ApiKey" = []), ("Basic" = []), ("Cookie" = []), ("Token" = []), ("RequestToken" = [])),
+    params(("key" = String, Path, description = "The share token")),
+    responses((status = 200, description = "The link as the visitor sees it; the outcome is in `status` (0 Ok, 1 Invalid, 2 Expired, 3 RequiredPassword, 4 InvalidPassword, 5 ExternalAccessDenied)", body = doc::Envelope<doc::ExternalShareDto>))
+)]
 pub async fn resolve_share(State(state): State<AppState>, ctx: Ctx, Path(key): Path<String>) -> ApiResult {
     let authenticated = ctx.caller.user.is_some();
     let Some(shared) = state.svc.shared_file(&key).await? else {
@@ -157,6 +163,12 @@ pub async fn resolve_share(State(state): State<AppState>, ctx: Ctx, Path(key): P
 /// `POST files/share/{key}/password` `{"password"}`: on success sets the
 /// `sharelink{linkId}` proof cookie. Wrong passwords are limited per link
 /// and client IP; past the limit the answer is 429 with `Retry-After`.
+#[utoipa::path(
+    post, path = "/api/2.0/files/share/{key}/password", tag = "share", security((), ("ApiKey" = []), ("Basic" = []), ("Cookie" = []), ("Token" = []), ("RequestToken" = [])),
+    params(("key" = String, Path, description = "The share token")),
+    request_body = doc::SharePasswordRequest,
+    responses((status = 200, description = "The link as the visitor sees it; the outcome is in `status` (0 Ok, 1 Invalid, 2 Expired, 3 RequiredPassword, 4 InvalidPassword, 5 ExternalAccessDenied)", body = doc::Envelope<doc::ExternalShareDto>), doc::BadRequest, doc::TooLarge, doc::TooMany)
+)]
 pub async fn apply_share_password(
     State(state): State<AppState>,
     ctx: Ctx,

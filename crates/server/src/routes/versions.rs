@@ -17,6 +17,11 @@ use crate::routes::files::{delete_blobs, owner_dto};
 const NIL_GUID: &str = "00000000-0000-0000-0000-000000000000";
 
 /// `GET files/file/{fileId}/history`.
+#[utoipa::path(
+    get, path = "/api/2.0/files/file/{file_id}/history", tag = "files",
+    params(("file_id" = i64, Path, description = "File id")),
+    responses((status = 200, description = "Every kept version of the file, newest first", body = crate::openapi::Envelope<Vec<crate::openapi::FileDto>>), crate::openapi::BadRequest, crate::openapi::Unauthorized, crate::openapi::Forbidden, crate::openapi::NotFound)
+)]
 pub async fn file_history(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
     let id = parse_id(&id, Error::file_not_found)?;
     let (file, versions) = state.svc.file_history(ctx.caller.user.as_ref(), id).await?;
@@ -38,6 +43,11 @@ fn version_dto(state: &AppState, file: &File, v: &FileVersion) -> FileDto {
 /// `POST files/file/{fileId}/restoreversion?version=N`: the content of
 /// version N becomes a new version. Only POST: a GET (a link in a mail, an
 /// `<img>`) must not change anything.
+#[utoipa::path(
+    post, path = "/api/2.0/files/file/{file_id}/restoreversion", tag = "files",
+    params(("file_id" = i64, Path, description = "File id"), ("version" = i64, Query, description = "The version to restore")),
+    responses((status = 200, description = "The file's versions after the restore, oldest first", body = crate::openapi::Envelope<Vec<crate::openapi::EditHistoryDto>>), crate::openapi::BadRequest, crate::openapi::Unauthorized, crate::openapi::Forbidden, crate::openapi::NotFound)
+)]
 pub async fn restore_version(
     State(state): State<AppState>,
     ctx: Ctx,

@@ -1,0 +1,422 @@
+//! `GET /openapi.json`: the OpenAPI 3.1 document of every route, generated
+//! from the `#[utoipa::path]` attributes on the handlers and the DTOs'
+//! `ToSchema` (api-types' `openapi` feature). `tests/openapi.rs` checks that
+//! every route of `routes/mod.rs` is in it and pins it with a snapshot;
+//! `tests/python/test_fuzz.py` fuzzes the live server against it.
+
+use std::sync::OnceLock;
+
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
+
+pub use spacelinks_api_types::dto::{
+    ApiKeyDto, AuthTokenDto, EditHistoryDto, EmployeeDto, EmployeeFullDto, ExternalShareDto, FileDto, FileOperationDto,
+    FileShareDto, FileShareLinkDto, FolderContentDto, FolderDto, PathPart,
+};
+pub use spacelinks_api_types::envelope::Link;
+pub use spacelinks_api_types::{Envelope, ErrorBody};
+
+use crate::routes::{account, files, health, links, pages, share, versions};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "spacelinks",
+        description = "A file-sharing server wire-compatible with ONLYOFFICE DocSpace for files and their external \
+                       share links. Successful API replies are wrapped in DocSpace's envelope \
+                       (`response`, `count`, `total`, `links`, `status`, `statusCode`); errors use its error \
+                       envelope, except 401 and 429, which have an empty body as in DocSpace."
+    ),
+    paths(
+        healthz,
+        health::readyz,
+        openapi_json,
+        account::login,
+        account::is_authenticated,
+        account::logout,
+        account::create_key,
+        account::list_keys,
+        account::key_permissions,
+        account::current_key,
+        account::delete_key,
+        account::create_user,
+        account::me,
+        files::my_documents,
+        files::create_file_in_my,
+        files::upload_to_my,
+        files::folder_contents,
+        files::create_file,
+        files::upload,
+        files::update_content,
+        files::folder_info,
+        files::create_folder,
+        files::file_info,
+        files::delete_file,
+        links::list_file_links,
+        links::set_file_link,
+        links::get_primary_link,
+        links::create_primary_link,
+        versions::file_history,
+        versions::restore_version,
+        share::resolve_share,
+        share::apply_share_password,
+        files::file_handler,
+        pages::short_link,
+        pages::share_page,
+        pages::share_preview,
+        pages::submit_password,
+        pages::upload_version,
+        pages::stylesheet,
+    ),
+    components(schemas(ErrorBody, ApiDateTime, PlainDateTime)),
+    modifiers(&Security, &ScopeRefusal),
+    security(("ApiKey" = []), ("Basic" = []), ("Cookie" = []), ("Token" = [])),
+    tags(
+        (name = "accounts", description = "Sign-in, API keys and people"),
+        (name = "files", description = "Folders, files, uploads and downloads"),
+        (name = "links", description = "The owner's side of external share links"),
+        (name = "share", description = "The recipient's side of a share link"),
+        (name = "pages", description = "HTML pages for link recipients"),
+        (name = "server", description = "Health and this document"),
+    )
+)]
+pub struct ApiDoc;
+
+pub use spacelinks_api_types::openapi::{ApiDateTime, PlainDateTime};
+
+/// The security schemes, exactly DocSpace's dispatch on `Authorization`.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let c = doc.components.get_or_insert_with(Default::default);
+        let mut bearer = Http::new(HttpAuthScheme::Bearer);
+        bearer.description = Some("An API key (`sk-` + 64 hex) or a session token from the login".into());
+        c.add_security_scheme("ApiKey", SecurityScheme::Http(bearer));
+        c.add_security_scheme("Basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
+        c.add_security_scheme(
+            "Cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "asc_auth_key",
+                "The session cookie set by the login",
+            ))),
+        );
+        c.add_security_scheme(
+            "Token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "A session token without a scheme, as DocSpace's own clients send it",
+            ))),
+        );
+        c.add_security_scheme(
+            "RequestToken",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Request-Token",
+                "A share link's token (also accepted as the `share` query parameter); a password-protected \
+                 link also needs the `sharelink{linkId}` cookie set by the password check",
+            ))),
+        );
+    }
+}
+
+/// Every route answers 403 in the error envelope when an API key lacks the
+/// scope it needs (the auth middleware checks before any handler runs).
+struct ScopeRefusal;
+
+impl Modify for ScopeRefusal {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let forbidden = Forbidden::responses().remove("403");
+        for item in doc.paths.paths.values_mut() {
+            for op in operations(item) {
+                if let Some(r) = &forbidden {
+                    op.responses.responses.entry("403".into()).or_insert_with(|| r.clone());
+                }
+            }
+        }
+    }
+}
+
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch, &mut item.head]
+        .into_iter()
+        .filter_map(Option::as_mut)
+}
+
+/// The document, serialised once.
+pub fn document() -> &'static str {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| ApiDoc::openapi().to_json().unwrap_or_default())
+}
+
+/// `GET /openapi.json`
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "server",
+    security(()),
+    responses((status = 200, description = "This OpenAPI document", content_type = "application/json", body = Object))
+)]
+pub async fn openapi_json() -> Response {
+    let mut res = document().into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    res
+}
+
+/// `GET /healthz` (a closure in the route table; documented here).
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "server",
+    security(()),
+    responses((status = 200, description = "The process is up", content_type = "text/plain", body = String, example = "ok"))
+)]
+#[allow(dead_code)]
+fn healthz() {}
+
+// ---- Error responses shared by the handlers' `responses(...)` ----
+
+/// 400 in the error envelope.
+#[derive(IntoResponses)]
+#[response(status = 400, description = "Invalid input: malformed JSON or query, a wrong type, a value out of range")]
+pub struct BadRequest(#[allow(dead_code)] ErrorBody);
+
+/// 401 with an empty body, as DocSpace answers.
+#[derive(IntoResponses)]
+#[response(status = 401, description = "Not signed in (empty body, as DocSpace)")]
+pub struct Unauthorized;
+
+/// 403 in the error envelope.
+#[derive(IntoResponses)]
+#[response(status = 403, description = "Not allowed (or an API key without the scope this route needs)")]
+pub struct Forbidden(#[allow(dead_code)] ErrorBody);
+
+/// 404 in the error envelope.
+#[derive(IntoResponses)]
+#[response(status = 404, description = "No such item (non-numeric ids included)")]
+pub struct NotFound(#[allow(dead_code)] ErrorBody);
+
+/// 413 in the error envelope.
+#[derive(IntoResponses)]
+#[response(status = 413, description = "The body exceeds the size limit")]
+pub struct TooLarge(#[allow(dead_code)] ErrorBody);
+
+/// 429 with an empty body and `Retry-After`.
+#[derive(IntoResponses)]
+#[response(
+    status = 429,
+    description = "Too many failed attempts (empty body, as DocSpace)",
+    headers(("Retry-After" = u64, description = "Seconds to wait"))
+)]
+pub struct TooMany;
+
+// ---- Request bodies (read leniently: names in any case, numbers and
+// booleans may be quoted; the documented form is the canonical one) ----
+
+/// `POST /api/2.0/authentication`
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct LoginRequest {
+    user_name: String,
+    password: String,
+}
+
+/// `POST /api/2.0/keys`
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ApiKeyRequest {
+    /// 1 to 30 characters.
+    #[schema(min_length = 1, max_length = 30)]
+    name: String,
+    /// Scopes from `GET keys/permissions`; none or `*` is full access.
+    #[schema(value_type = Option<Vec<Scope>>)]
+    permissions: Option<Vec<String>>,
+    #[schema(minimum = 1, maximum = 365)]
+    expires_in_days: Option<i64>,
+}
+
+/// `POST /api/2.0/people`
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct NewUserRequest {
+    /// An e-mail address, at most 255 characters.
+    #[schema(pattern = "@", max_length = 255)]
+    email: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    /// At least 8 characters; generated when absent.
+    #[schema(min_length = 8)]
+    password: Option<String>,
+    /// `User` when absent.
+    #[schema(rename = "type", value_type = Option<EmployeeType>)]
+    user_type: Option<String>,
+}
+
+/// `POST .../file` and `POST files/folder/{id}`
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TitleRequest {
+    /// At most 165 characters, no slashes.
+    #[schema(min_length = 1, max_length = 165, pattern = r"^[^/\\]*\S[^/\\]*$")]
+    title: String,
+}
+
+/// `PUT files/file/{id}/links` and `POST files/file/{id}/link`: DocSpace's
+/// link request. Without `linkId` a new link is made; with it, the link is
+/// updated (absent fields keep their values) or, with `access` 0, deleted.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct LinkRequest {
+    /// A GUID; the all-zero GUID counts as absent.
+    link_id: Option<String>,
+    /// A `FileShare` number (also accepted: its name in any case, or
+    /// `view` / `edit`). 0 (None) deletes the link named by `linkId`.
+    #[schema(value_type = Option<spacelinks_api_types::FileShare>)]
+    access: Option<serde_json::Value>,
+    /// At most 255 characters.
+    #[schema(max_length = 255)]
+    title: Option<String>,
+    /// ISO-8601, in the future, at most 10 years ahead; `null` or `""` clears it.
+    #[schema(format = DateTime)]
+    expiration_date: Option<String>,
+    /// Empty clears it.
+    password: Option<String>,
+    deny_download: Option<bool>,
+    internal: Option<bool>,
+    primary: Option<bool>,
+}
+
+/// `POST files/share/{key}/password`
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SharePasswordRequest {
+    /// Absent counts as empty (a wrong password, unless the link has none).
+    password: Option<String>,
+}
+
+/// The share page's password form.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SharePasswordForm {
+    share: String,
+    fileid: String,
+    password: String,
+}
+
+/// A multipart upload: the part named `file` (any case) with a file name.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// An API key scope.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum Scope {
+    #[schema(rename = "*")]
+    All,
+    #[schema(rename = "*:read")]
+    AllRead,
+    #[schema(rename = "*:write")]
+    AllWrite,
+    #[schema(rename = "accounts.self:read")]
+    AccountsSelfRead,
+    #[schema(rename = "accounts.self:write")]
+    AccountsSelfWrite,
+    #[schema(rename = "accounts:read")]
+    AccountsRead,
+    #[schema(rename = "accounts:write")]
+    AccountsWrite,
+    #[schema(rename = "files:read")]
+    FilesRead,
+    #[schema(rename = "files:write")]
+    FilesWrite,
+    #[schema(rename = "rooms:read")]
+    RoomsRead,
+    #[schema(rename = "rooms:write")]
+    RoomsWrite,
+}
+
+/// DocSpace's `EmployeeType` names (numbers 1 to 4 are accepted too).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum EmployeeType {
+    RoomAdmin,
+    Guest,
+    DocSpaceAdmin,
+    User,
+}
+
+/// `action` of `/filehandler.ashx` (any case).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum FileAction {
+    Download,
+    View,
+    Preview,
+}
+
+// ---- Query parameters shared by several routes ----
+
+/// DocSpace's paging.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct Paging {
+    /// Page length, 1 to 100 (default 100).
+    #[param(minimum = 1, maximum = 100)]
+    count: Option<i64>,
+    /// Items to skip (default 0; negative counts as 0).
+    #[param(rename = "startIndex")]
+    start_index: Option<i64>,
+}
+
+/// Whatever bytes a file holds.
+pub struct Binary;
+
+impl utoipa::PartialSchema for Binary {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Binary)))
+            .into()
+    }
+}
+impl ToSchema for Binary {}
+
+/// `Range` on downloads.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct RangeHeader {
+    /// One byte range: `bytes=a-b`, `bytes=a-` or `bytes=-n`.
+    #[param(rename = "Range")]
+    range: Option<String>,
+}
+
+/// The share page's file.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PageQuery {
+    /// File id.
+    fileid: Option<i64>,
+    share: Option<String>,
+}
+
+/// A share token in the query, for visitors of a link (the `Request-Token`
+/// header works too).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ShareQuery {
+    share: Option<String>,
+}
