@@ -855,3 +855,35 @@ async fn the_file_page_previews_through_the_share_pages_route() {
     let api = s.send(Req::get(&format!("/api/2.0/files/file/{file}")).cookie(&b.cookie)).await;
     assert_eq!(api.status, 403);
 }
+
+#[tokio::test]
+async fn the_file_page_lists_versions_and_restores_one() {
+    let s = TestServer::start().await;
+    let b = Browser::owner(&s).await;
+    let owner = s.owner().await;
+    let root = my_folder(&s, &owner).await;
+    let res = b.upload(root, &[("notes.txt", b"first words")], true).await;
+    let file = res.json()["files"][0]["id"].as_i64().unwrap();
+    let res = s
+        .send(Req::put(&format!("/api/2.0/files/{file}/update")).multipart("file", "notes.txt", b"second").auth(&owner))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+
+    let page = b.page(&format!("/files/file/{file}")).await;
+    assert_eq!(page.matches("<tr data-version=").count(), 2, "{page}");
+    let unescaped = page.replace("&#38;", "&").replace("&amp;", "&");
+    assert!(unescaped.contains(&format!("/filehandler.ashx?action=download&fileid={file}&version=1")));
+    let restore = format!("/files/file/{file}/versions/1/restore");
+    assert!(page.contains(&restore), "an old version has Restore");
+    assert!(!page.contains(&format!("/files/file/{file}/versions/2/restore")), "the current one has not");
+
+    // Without the CSRF token nothing happens.
+    assert_eq!(b.post(&restore, &[]).await.status, 403);
+    let res = b.submit(&format!("/files/file/{file}"), &restore, &[]).await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let content = s.send(Req::get(&format!("/filehandler.ashx?action=download&fileid={file}")).auth(&owner)).await;
+    assert_eq!(content.body, b"first words");
+    let page = b.page(&format!("/files/file/{file}")).await;
+    assert_eq!(page.matches("<tr data-version=").count(), 3);
+    assert!(page.contains("Restored from the revision of"));
+}

@@ -59,6 +59,7 @@ struct FilePage {
     view_url: String,
     download_url: String,
     links: Vec<LinkCard>,
+    versions: Vec<super::versions::VersionRow>,
 }
 
 fn file_id(raw: &str) -> Result<i64, Error> {
@@ -104,7 +105,9 @@ pub async fn file_page(State(state): State<AppState>, signed: SignedIn, Path(id)
     let file = managed(&state, &signed, &id).await?;
     let (links, _) = state.svc.list_links(&signed.user, file.id, 0, 100).await?;
     let folder = state.svc.store.folder(file.folder_id).await?;
+    let versions = super::versions::version_rows(&state, &signed, &file).await?;
     let page = FilePage {
+        versions,
         layout: signed.layout(&state, file.title.clone(), "files"),
         preview: preview_of(&state, &file).await?,
         view_url: format!("/filehandler.ashx?action=view&fileid={}", file.id),

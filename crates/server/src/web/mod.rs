@@ -10,6 +10,7 @@ mod file;
 mod files;
 mod keys;
 mod session;
+mod versions;
 
 use std::collections::HashMap;
 
@@ -49,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         .route("/files/folder/{id}/folders", post(files::new_folder))
         .route("/files/folder/{id}/delete", get(files::confirm_delete_folder).post(files::delete_folder))
         .route("/files/file/{id}", get(file::file_page))
+        .route("/files/file/{id}/versions/{version}/restore", post(versions::restore_version))
         .route("/files/file/{id}/delete", get(files::confirm_delete_file).post(files::delete_file))
         .route("/files/file/{id}/links/new", get(file::new_link_page))
         .route("/files/file/{id}/links", post(file::create_link))
