@@ -738,3 +738,16 @@ async fn share_page_password_form_flow() {
     let res = s.send(page(id, &token).cookie(&cookie)).await;
     assert!(res.text().contains(SECRET_STR), "unlocked page shows the preview");
 }
+
+#[tokio::test]
+async fn a_visit_that_stops_at_the_password_form_is_an_open() {
+    let s = TestServer::start_socket().await;
+    let (id, lid, token) =
+        s.shared_file("Locked.txt", SECRET, json!({"access": "Read", "password": LINK_PASSWORD})).await;
+    let res = s.send(page(id, &token)).await;
+    assert_eq!(res.status, 200);
+    assert!(res.text().contains("type=\"password\""), "the password form: {}", res.text());
+    s.state.events.flush().await;
+    let events = s.store().link_events(&lid).await.unwrap();
+    assert_eq!(events.iter().map(|e| (e.kind, e.ip.as_str())).collect::<Vec<_>>(), [("opened", "127.0.0.1")]);
+}

@@ -16,7 +16,7 @@ use crate::ctx::{parse_id, Ctx, QueryMap};
 use crate::download::{inline_safe, mime_of};
 use crate::dto::{human_size, urlencode};
 use crate::error::{ApiError, ApiResult};
-use crate::routes::share::{file_access, proof, proof_cookie, request_token, visitor_status, FileAccess};
+use crate::routes::share::{event, file_access, proof, proof_cookie, request_token, visitor_status, FileAccess};
 
 const TEXT_PREVIEW_BYTES: u64 = 64 * 1024;
 
@@ -250,6 +250,9 @@ async fn refusal_page(state: &AppState, ctx: &Ctx, token: &str, file_id: i64, me
         )
         .respond(StatusCode::FORBIDDEN),
         LinkStatus::RequiredPassword | LinkStatus::InvalidPassword => {
+            // A visit that stops at the password form is an open too, as
+            // `GET files/share/{key}` counts it (one per client and minute).
+            state.events.record(event(&shared, ctx, "opened"));
             password_page(&shared, token, message, StatusCode::OK)
         }
         LinkStatus::Ok | LinkStatus::Invalid => SharePage::invalid(),

@@ -133,7 +133,7 @@ fn share_dto(status: LinkStatus, shared: Option<&SharedFile>, authenticated: boo
     }
 }
 
-fn event(shared: &SharedFile, ctx: &Ctx, kind: &'static str) -> LinkEvent {
+pub fn event(shared: &SharedFile, ctx: &Ctx, kind: &'static str) -> LinkEvent {
     LinkEvent {
         at: now_micros(),
         link_id: shared.link.id.clone(),
