@@ -322,3 +322,18 @@ pub struct EditHistoryAuthor {
     pub id: String,
     pub name: String,
 }
+
+/// One event of a link's activity (`GET files/file/{id}/links/{linkId}/activity`),
+/// a spacelinks extension: DocSpace has no per-link access log.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LinkEventDto {
+    /// `opened`, `passwordAccepted`, `passwordFailed`, `lockedOut`,
+    /// `downloaded` or `versionUploaded`.
+    pub kind: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ApiDateTime))]
+    pub on: String,
+    pub ip: String,
+    pub user_agent: String,
+}

@@ -1,12 +1,12 @@
 //! Domain records → DocSpace DTOs. URLs are absolute under the public URL.
 
 use spacelinks_api_types::dto::{
-    EmployeeDto, EntryDto, FileDto, FileShareDto, FileShareLinkDto, Flags, FolderDto, ShareRights,
+    EmployeeDto, EntryDto, FileDto, FileShareDto, FileShareLinkDto, Flags, FolderDto, LinkEventDto, ShareRights,
 };
 use spacelinks_api_types::{format_api_date, FileShare};
 use spacelinks_core::rights::{share_rights, view_accessibility, Viewer};
 use spacelinks_core::service::ManagedLink;
-use spacelinks_core::{File, Folder, Owner};
+use spacelinks_core::{File, Folder, LinkEvent, Owner};
 
 use crate::app::AppState;
 
@@ -226,4 +226,17 @@ mod tests {
         assert_eq!(human_size(7004), "6.84 KB");
         assert_eq!(human_size(1024 * 1024 * 3 / 2), "1.50 MB");
     }
+}
+
+/// One event of a link's activity; stored kinds are snake_case, the wire's
+/// camelCase names describe them from the visitor's side.
+pub fn link_event_dto(e: &LinkEvent) -> LinkEventDto {
+    let kind = match e.kind {
+        "password_ok" => "passwordAccepted",
+        "password_failed" => "passwordFailed",
+        "locked_out" => "lockedOut",
+        "uploaded" => "versionUploaded",
+        other => other,
+    };
+    LinkEventDto { kind: kind.into(), on: format_api_date(e.at), ip: e.ip.clone(), user_agent: e.user_agent.clone() }
 }

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
 
 pub use spacelinks_api_types::dto::{
     ApiKeyDto, AuthTokenDto, EditHistoryDto, EmployeeDto, EmployeeFullDto, ExternalShareDto, FileDto, FileOperationDto,
-    FileShareDto, FileShareLinkDto, FolderContentDto, FolderDto, PathPart,
+    FileShareDto, FileShareLinkDto, FolderContentDto, FolderDto, LinkEventDto, PathPart,
 };
 pub use spacelinks_api_types::envelope::Link;
 pub use spacelinks_api_types::{Envelope, ErrorBody};
@@ -56,6 +56,7 @@ use crate::routes::{account, files, health, links, pages, share, versions};
         files::delete_file,
         links::list_file_links,
         links::set_file_link,
+        links::link_activity,
         links::get_primary_link,
         links::create_primary_link,
         versions::file_history,

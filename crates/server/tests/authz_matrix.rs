@@ -87,6 +87,14 @@ fn rows() -> Vec<Row> {
         row(M::DELETE, "/api/2.0/files/file/{file_id}", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::GET, "/api/2.0/files/file/{file_id}/links", "files:read", [401, 200, 200, 200], FILES_READ, 200),
         row(M::PUT, "/api/2.0/files/file/{file_id}/links", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(
+            M::GET,
+            "/api/2.0/files/file/{file_id}/links/{link_id}/activity",
+            "files:read",
+            [401, 200, 403, 403],
+            FILES_READ,
+            200,
+        ),
         // Creates the primary link: a read-only key may not (see the key
         // cells: files:read and *:read get 403 from the handler).
         row(M::GET, "/api/2.0/files/file/{file_id}/link", "files:read", [403, 200, 403, 403], FILES_WRITE, 200),
@@ -125,6 +133,7 @@ struct Fixture {
     file: i64,
     /// A valid Read link on `file`, no password.
     token: String,
+    link: String,
     code: String,
 }
 
@@ -160,6 +169,7 @@ impl Fixture {
             keys,
             file,
             token: token(&link),
+            link: link_id(&link),
             code,
         }
     }
@@ -211,6 +221,9 @@ impl Fixture {
                 Req::delete(&format!("/api/2.0/files/file/{doomed}"))
             }
             ("GET", "/api/2.0/files/file/{file_id}/links") => Req::get(&format!("/api/2.0/files/file/{f}/links")),
+            ("GET", "/api/2.0/files/file/{file_id}/links/{link_id}/activity") => {
+                Req::get(&format!("/api/2.0/files/file/{f}/links/{}/activity", self.link))
+            }
             ("PUT", "/api/2.0/files/file/{file_id}/links") => {
                 // A fresh file: the per-file link limit must not interfere.
                 let target = s.upload_id(&self.owner, "Links.txt", b"l").await;

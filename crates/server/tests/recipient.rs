@@ -751,3 +751,42 @@ async fn a_visit_that_stops_at_the_password_form_is_an_open() {
     let events = s.store().link_events(&lid).await.unwrap();
     assert_eq!(events.iter().map(|e| (e.kind, e.ip.as_str())).collect::<Vec<_>>(), [("opened", "127.0.0.1")]);
 }
+
+#[tokio::test]
+async fn a_links_activity_through_the_api_newest_first_paged_managers_only() {
+    let s = TestServer::start_socket().await;
+    let owner = s.owner().await;
+    let (id, lid, token) =
+        s.shared_file("Watched.txt", SECRET, json!({"access": "Read", "password": LINK_PASSWORD})).await;
+    assert_eq!(status_of(&s, password(&token, "Wrong-pass1")).await["status"], 4);
+    let res = s.send(password(&token, LINK_PASSWORD)).await;
+    let proof = res.cookie_pair(&format!("sharelink{lid}")).expect("proof cookie");
+    assert_eq!(s.send(download_q(id, &token).cookie(&proof)).await.status, 200);
+    s.state.events.flush().await;
+
+    let url = format!("/api/2.0/files/file/{id}/links/{lid}/activity");
+    let res = s.send(Req::get(&url).auth(&owner)).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let body = res.json();
+    assert_eq!(body["total"], 3);
+    let kinds: Vec<&str> = body["response"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["downloaded", "passwordAccepted", "passwordFailed"], "newest first");
+    let first = &body["response"][0];
+    assert_eq!(first["ip"], "127.0.0.1");
+    assert_eq!(first["userAgent"], UA);
+    assert!(spacelinks_api_types::parse_api_date(first["on"].as_str().unwrap()).is_some(), "{first}");
+    // Paged as DocSpace lists are.
+    let page = s.send(Req::get(&format!("{url}?startIndex=1&count=1")).auth(&owner)).await.json();
+    assert_eq!(page["response"].as_array().unwrap().len(), 1);
+    assert_eq!(page["response"][0]["kind"], "passwordAccepted");
+    assert_eq!(page["total"], 3);
+    // Anonymous, another person, an unknown link, another file's link.
+    assert_eq!(s.send(Req::get(&url)).await.status, 401);
+    let other = s.user("stranger@example.com", "User").await;
+    assert!([403, 404].contains(&s.send(Req::get(&url).auth(&other)).await.status));
+    let unknown = format!("/api/2.0/files/file/{id}/links/00000000-0000-0000-0000-000000000000/activity");
+    assert_eq!(s.send(Req::get(&unknown).auth(&owner)).await.status, 404);
+    let (other_file, _, _) = s.shared_file("Else.txt", b"e", json!({"access": "Read"})).await;
+    let crossed = format!("/api/2.0/files/file/{other_file}/links/{lid}/activity");
+    assert_eq!(s.send(Req::get(&crossed).auth(&owner)).await.status, 404);
+}

@@ -9,7 +9,7 @@ use spacelinks_core::Error;
 
 use crate::app::AppState;
 use crate::ctx::{parse_id, Body, Ctx, QueryMap};
-use crate::dto::link_dto;
+use crate::dto::{link_dto, link_event_dto};
 use crate::error::ApiResult;
 use crate::scope::{Area, Scope};
 
@@ -44,6 +44,30 @@ pub async fn list_file_links(
     let (links, total) = state.svc.list_links(user, file_id(&id)?, start, count).await?;
     let dtos: Vec<_> = links.iter().map(|l| link_dto(&state, l)).collect();
     ctx.ok_page(dtos, total)
+}
+
+/// `GET file/{id}/links/{linkId}/activity?count&startIndex`: the link's
+/// access log, newest first, for those who may manage the file's links. A
+/// spacelinks extension (DocSpace keeps no per-link log).
+#[utoipa::path(
+    get, path = "/api/2.0/files/file/{file_id}/links/{link_id}/activity", tag = "links",
+    params(("file_id" = i64, Path, description = "File id"), ("link_id" = String, Path, description = "Link id"), doc::Paging),
+    responses(
+        (status = 200, description = "A page of the link's events, newest first; `total` counts them all", body = doc::Envelope<Vec<doc::LinkEventDto>>),
+        doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound,
+    )
+)]
+pub async fn link_activity(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, link_id)): Path<(String, String)>,
+    q: QueryMap,
+) -> ApiResult {
+    let user = ctx.user()?;
+    let (start, count) = q.paging()?;
+    let activity = state.svc.link_activity(user, file_id(&id)?, &link_id, start, count).await?;
+    let dtos: Vec<_> = activity.events.iter().map(link_event_dto).collect();
+    ctx.ok_page(dtos, activity.total)
 }
 
 /// `PUT file/{id}/links`: create, update (merging) or delete one link.

@@ -51,6 +51,7 @@ pub fn routes() -> Routes {
         .delete("/api/2.0/files/file/{file_id}", FILES_WRITE, files::delete_file)
         .get("/api/2.0/files/file/{file_id}/links", FILES_READ, links::list_file_links)
         .put("/api/2.0/files/file/{file_id}/links", FILES_WRITE, links::set_file_link)
+        .get("/api/2.0/files/file/{file_id}/links/{link_id}/activity", FILES_READ, links::link_activity)
         // Creates the primary link when there is none: the handler asks for
         // FILES_WRITE then.
         .get("/api/2.0/files/file/{file_id}/link", FILES_READ, links::get_primary_link)
