@@ -6,6 +6,7 @@ printed, its exit code, and the server's state through the HTTP API.
 """
 import datetime as dt
 import http.server
+import json
 import os
 import pty
 import re
@@ -422,6 +423,31 @@ def test_links_revoke(server, api_key, api, a_file):
     assert requests.get(gone["shareLink"], allow_redirects=False).status_code != 302
     r = run(server, api_key, "links", "revoke", a_file, gone["id"])
     assert r.returncode == NOT_FOUND and "has no link" in r.stderr
+
+
+def test_links_activity_table_and_json(server, api_key, api, a_file):
+    link = api.put_link(a_file, {"access": 2, "title": "watched"})["sharedLink"]
+    out = ok(run(server, api_key, "links", "activity", a_file, link["id"]))
+    assert out == f"Link {link['id']} has no activity yet.\n"
+    r = requests.get(
+        f"{server.base_url}/api/2.0/files/share/{link['requestToken']}", headers={"User-Agent": "CliProbe/1.0"}
+    )
+    assert r.json()["response"]["status"] == 0
+    # The access log is written in batches (up to 200 ms): wait for the event.
+    deadline = time.time() + 10
+    while "opened" not in (out := ok(run(server, api_key, "links", "activity", a_file, link["id"]))):
+        assert time.time() < deadline, out
+        time.sleep(0.2)
+    header, row = out.splitlines()[:2]
+    assert header.split() == ["WHEN", "EVENT", "IP", "BROWSER"]
+    assert row.split()[3:] == ["opened", "127.0.0.1", "CliProbe/1.0"], row
+    events = json.loads(ok(run(server, api_key, "links", "activity", a_file, link["id"], "--json")))
+    assert [(e["kind"], e["ip"], e["userAgent"]) for e in events] == [("opened", "127.0.0.1", "CliProbe/1.0")]
+    parse_api_date(events[0]["on"])
+    r = run(server, api_key, "links", "activity", a_file, "00000000-0000-0000-0000-000000000000")
+    assert r.returncode == NOT_FOUND, r.stderr
+    r = run(server, api_key, "links", "activity", a_file, link["id"], "--count", "0")
+    assert r.returncode == 2, r.stderr
 
 
 # ---------------------------------------------------------------- share

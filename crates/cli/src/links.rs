@@ -44,6 +44,21 @@ enum LinksSub {
         #[arg(long)]
         json: bool,
     },
+    /// Show who used a link: its events, newest first (spacelinks only).
+    #[command(after_help = "Examples:\n  spacelinks links activity 42 LINK_ID\n  \
+        spacelinks links activity 42 LINK_ID --count 100 --json")]
+    Activity {
+        /// File id.
+        file_id: String,
+        /// Link id (the ID column of `links ls`).
+        link_id: String,
+        /// How many events, newest first (1 to 100).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100))]
+        count: u32,
+        /// Print the events as the server sends them.
+        #[arg(long)]
+        json: bool,
+    },
     /// Create a link and print its URL.
     #[command(after_help = "Examples:\n  spacelinks links create 42\n  \
         spacelinks links create 42 --access edit --title Reviewers --expires 2026-12-31\n  \
@@ -343,7 +358,7 @@ fn link_rows(links: &[Value]) -> String {
     table(&["ID", "TITLE", "ACCESS", "EXPIRES", "PASSWORD", "DENY-DL", "INTERNAL", "PRIMARY", "URL"], &rows, &[])
 }
 
-fn print_json(v: &Value) {
+pub fn print_json(v: &Value) {
     println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
 }
 
@@ -413,6 +428,9 @@ pub async fn run(cmd: LinksCmd) -> CliResult {
             } else {
                 print!("{}", link_rows(&links));
             }
+        }
+        LinksSub::Activity { file_id, link_id, count, json } => {
+            crate::activity::show(&client, &file_id, &link_id, count, json).await?;
         }
         LinksSub::Create { file_id, fields, primary, out } => {
             let link = create_link(&client, &file_id, CreateBody::new(&fields, primary)?).await?;

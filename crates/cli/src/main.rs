@@ -2,6 +2,7 @@
 //! DocSpace-compatible portal (`files`, `links`, `share`). The client speaks
 //! HTTP only and depends on `spacelinks-api-types`, never on server code.
 
+mod activity;
 mod client;
 mod error;
 mod files;

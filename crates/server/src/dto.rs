@@ -216,18 +216,6 @@ pub fn link_dto(state: &AppState, m: &ManagedLink) -> FileShareDto {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::human_size;
-
-    #[test]
-    fn sizes_read_like_docspace() {
-        assert_eq!(human_size(0), "0 bytes");
-        assert_eq!(human_size(7004), "6.84 KB");
-        assert_eq!(human_size(1024 * 1024 * 3 / 2), "1.50 MB");
-    }
-}
-
 /// One event of a link's activity; stored kinds are snake_case, the wire's
 /// camelCase names describe them from the visitor's side.
 pub fn link_event_dto(e: &LinkEvent) -> LinkEventDto {
@@ -239,4 +227,16 @@ pub fn link_event_dto(e: &LinkEvent) -> LinkEventDto {
         other => other,
     };
     LinkEventDto { kind: kind.into(), on: format_api_date(e.at), ip: e.ip.clone(), user_agent: e.user_agent.clone() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_size;
+
+    #[test]
+    fn sizes_read_like_docspace() {
+        assert_eq!(human_size(0), "0 bytes");
+        assert_eq!(human_size(7004), "6.84 KB");
+        assert_eq!(human_size(1024 * 1024 * 3 / 2), "1.50 MB");
+    }
 }
