@@ -121,6 +121,10 @@ fn version_query(file_id: i64, version: i64, v: &NewVersion) -> Q<'_> {
     .bind(&v.comment)
 }
 
+fn delete_link_query(file_id: i64, link_id: &str) -> Q<'_> {
+    sqlx::query("DELETE FROM links WHERE id = $1 AND file_id = $2").bind(link_id).bind(file_id)
+}
+
 fn update_link_query(l: &Link) -> Q<'_> {
     sqlx::query(
         "UPDATE links SET access = $1, title = $2, expires = $3, password_enc = $4, deny_download = $5, internal = $6 \
@@ -623,12 +627,7 @@ impl Store for Db {
                 audit
             }
             LinkWrite::Delete(audit) => {
-                sqlx::query("DELETE FROM links WHERE id = $1 AND file_id = $2")
-                    .bind(link_id)
-                    .bind(file_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                delete_link_query(file_id, link_id).execute(&mut *tx).await.map_err(db_err)?;
                 audit
             }
         };
@@ -639,12 +638,7 @@ impl Store for Db {
 
     async fn delete_link(&self, file_id: i64, link_id: &str, audit: &AuditEntry) -> Result<bool> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let r = sqlx::query("DELETE FROM links WHERE id = $1 AND file_id = $2")
-            .bind(link_id)
-            .bind(file_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        let r = delete_link_query(file_id, link_id).execute(&mut *tx).await.map_err(db_err)?;
         if r.rows_affected() == 0 {
             return Ok(false);
         }

@@ -334,8 +334,7 @@ pub async fn file_info(State(state): State<AppState>, ctx: Ctx, Path(id): Path<S
 pub async fn delete_file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
     let user = ctx.user()?;
     let file = own_file(&state, user, parse_id(&id, Error::file_not_found)?).await?;
-    let blobs = state.svc.store.delete_file(file.id).await?;
-    delete_blobs(&state, &blobs).await;
+    remove_file(&state, file.id).await?;
     ctx.ok(vec![FileOperationDto {
         id: uuid::Uuid::new_v4().to_string(),
         operation: 2,
@@ -400,6 +399,14 @@ pub async fn new_version(
 
 /// Removes blobs the database no longer points at. A failure leaves an
 /// orphan blob (logged), never a broken file: the rows are already gone.
+/// Deletes a file with its links and versions, then the blobs no version
+/// uses any more (after the commit). The API and the web app both call it.
+pub async fn remove_file(state: &AppState, file_id: i64) -> Result<(), Error> {
+    let blobs = state.svc.store.delete_file(file_id).await?;
+    delete_blobs(state, &blobs).await;
+    Ok(())
+}
+
 pub async fn delete_blobs(state: &AppState, keys: &[String]) {
     for key in keys {
         if let Err(e) = state.blobs.delete(key).await {

@@ -282,8 +282,7 @@ pub async fn delete_file(
 ) -> WebResult {
     signed.check_csrf(&state, Some(form.get("csrf")))?;
     let file = own_file(&state, &signed.user, parse_id(&id, Error::file_not_found)?).await?;
-    let blobs = state.svc.store.delete_file(file.id).await?;
-    crate::routes::files::delete_blobs(&state, &blobs).await;
+    crate::routes::files::remove_file(&state, file.id).await?;
     let folder = state.svc.store.folder(file.folder_id).await?;
     Ok(see_other(&folder.as_ref().map_or("/files".into(), folder_url)))
 }
