@@ -2,6 +2,7 @@
 //! and downloads, over axum. `serve` takes a bound listener so tests start
 //! the real server on port 0.
 
+pub mod access;
 pub mod app;
 pub mod auth;
 pub mod config;

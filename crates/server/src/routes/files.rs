@@ -9,12 +9,12 @@ use spacelinks_core::rights::Viewer;
 use spacelinks_core::versions::COMMENT_UPLOADED;
 use spacelinks_core::{extension_of, Error, File, Folder, LinkEvent, NewFile, User};
 
+use crate::access::{file_access, FileAccess};
 use crate::app::AppState;
 use crate::ctx::{parse_id, Body, Ctx, QueryMap};
 use crate::download::{inline_safe, mime_of, stream_file};
 use crate::dto::{file_dto, folder_dto, Seen};
 use crate::error::ApiResult;
-use crate::routes::share::{file_access, FileAccess};
 
 const MAX_TITLE: usize = 165;
 

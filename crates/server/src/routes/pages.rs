@@ -11,12 +11,13 @@ use spacelinks_core::links::LinkStatus;
 use spacelinks_core::service::SharedFile;
 use spacelinks_core::{Error, File};
 
+use crate::access::{event, file_access, proof, request_token, visitor_status, FileAccess};
 use crate::app::AppState;
 use crate::ctx::{parse_id, Ctx, QueryMap};
 use crate::download::{inline_safe, mime_of};
 use crate::dto::{human_size, urlencode};
 use crate::error::{ApiError, ApiResult};
-use crate::routes::share::{event, file_access, proof, proof_cookie, request_token, visitor_status, FileAccess};
+use crate::routes::share::proof_cookie;
 
 const TEXT_PREVIEW_BYTES: u64 = 64 * 1024;
 

@@ -1,0 +1,123 @@
+//! Who may reach a file, and how: the one access check of every file route
+//! (API, downloads, the share page), the share token and password proof a
+//! request carries, the link's status for this visitor, and the event a
+//! visit records. Link controls and folder links extend this module.
+
+use spacelinks_api_types::date::now_micros;
+use spacelinks_api_types::dto::FileDto;
+use spacelinks_core::links::{LinkStatus, PasswordEvidence};
+use spacelinks_core::rights::Viewer;
+use spacelinks_core::service::SharedFile;
+use spacelinks_core::{Error, File, LinkEvent};
+
+use crate::app::AppState;
+use crate::ctx::{header_str, Ctx, QueryMap};
+use crate::dto::{file_dto, Seen};
+
+/// How the caller reached a file.
+pub enum FileAccess {
+    Owner(File),
+    Link { shared: Box<SharedFile>, token: String, authenticated: bool },
+}
+
+impl FileAccess {
+    pub fn file(&self) -> &File {
+        match self {
+            FileAccess::Owner(f) => f,
+            FileAccess::Link { shared, .. } => &shared.file,
+        }
+    }
+
+    pub fn viewer(&self) -> Viewer {
+        match self {
+            FileAccess::Owner(_) => Viewer::Owner,
+            FileAccess::Link { shared, authenticated, .. } => Viewer::Link {
+                access: shared.link.access,
+                deny_download: shared.link.deny_download,
+                authenticated: *authenticated,
+            },
+        }
+    }
+
+    pub fn with_file(self, file: File) -> Self {
+        match self {
+            FileAccess::Owner(_) => FileAccess::Owner(file),
+            FileAccess::Link { mut shared, token, authenticated } => {
+                shared.file = file;
+                FileAccess::Link { shared, token, authenticated }
+            }
+        }
+    }
+
+    pub fn dto(&self, state: &AppState, ctx: &Ctx) -> FileDto {
+        let link = match self {
+            FileAccess::Owner(_) => None,
+            FileAccess::Link { shared, token, .. } => Some((&shared.link, token.as_str())),
+        };
+        file_dto(state, self.file(), &Seen { viewer: self.viewer(), link, show_people: ctx.caller.user.is_some() })
+    }
+}
+
+/// The share token of this request: `Request-Token` header, else `share`.
+pub fn request_token(ctx: &Ctx, q: &QueryMap) -> Option<String> {
+    header_str(&ctx.headers, "request-token")
+        .or_else(|| q.get("share").map(str::to_string))
+        .map(|t| t.split(',').next().unwrap_or("").trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
+/// The password proof for `link_id`: the `sharelink{id}` cookie, or a
+/// header of the same name (DocSpace accepts both).
+pub fn proof(ctx: &Ctx, link_id: &str) -> Option<String> {
+    let name = format!("sharelink{link_id}");
+    ctx.cookie(&name).or_else(|| header_str(&ctx.headers, &name))
+}
+
+/// The link's status for this visitor, with whatever password proof the
+/// request carries.
+pub fn visitor_status(state: &AppState, ctx: &Ctx, shared: &SharedFile) -> LinkStatus {
+    let proof = proof(ctx, &shared.link.id);
+    let evidence = proof.as_deref().map_or(PasswordEvidence::None, PasswordEvidence::Proof);
+    state.svc.status(shared, &evidence, ctx.caller.user.is_some())
+}
+
+/// The access check of every file route: 404 for a missing file; the owner
+/// keeps full rights; otherwise a link to this file that validates right now
+/// (not expired, not deleted, password proven, signed in if internal);
+/// otherwise 403.
+pub async fn file_access(state: &AppState, ctx: &Ctx, q: &QueryMap, file_id: i64) -> Result<FileAccess, Error> {
+    let token = request_token(ctx, q);
+    if let Some(user) = &ctx.caller.user {
+        let file = state.svc.store.file(file_id).await?.ok_or_else(Error::file_not_found)?;
+        if file.owner.id == user.id {
+            return Ok(FileAccess::Owner(file));
+        }
+    }
+    let shared = match &token {
+        Some(t) => state.svc.shared_file(t).await?,
+        None => None,
+    };
+    let Some(shared) = shared.filter(|s| s.file.id == file_id) else {
+        return Err(if state.svc.store.file(file_id).await?.is_some() {
+            Error::cannot_read_file()
+        } else {
+            Error::file_not_found()
+        });
+    };
+    let authenticated = ctx.caller.user.is_some();
+    if visitor_status(state, ctx, &shared) != LinkStatus::Ok {
+        return Err(Error::cannot_read_file());
+    }
+    Ok(FileAccess::Link { shared: Box::new(shared), token: token.unwrap_or_default(), authenticated })
+}
+
+pub fn event(shared: &SharedFile, ctx: &Ctx, kind: &'static str) -> LinkEvent {
+    LinkEvent {
+        at: now_micros(),
+        link_id: shared.link.id.clone(),
+        file_id: shared.file.id,
+        kind,
+        ip: ctx.ip.to_string(),
+        user_agent: ctx.user_agent.clone(),
+    }
+}
