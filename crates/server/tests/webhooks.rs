@@ -382,3 +382,41 @@ fn url_escape(s: &str) -> String {
         .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
         .collect()
 }
+
+/// Two nodes on one PostgreSQL database, both running the outbox: every
+/// delivery reaches the receiver exactly once.
+#[tokio::test]
+async fn two_nodes_on_postgres_deliver_each_event_once() {
+    let Some(pg) = PgSchema::create("two_nodes_on_postgres_deliver_each_event_once").await else { return };
+    let rx = Receiver::start().await;
+    let url = pg.url.clone();
+    let on_pg = move |c: &mut spacelinks_server::Config| {
+        allow_loopback(c);
+        c.database_url = Some(url.clone());
+        c.webhook_poll_interval = std::time::Duration::from_millis(20);
+    };
+    let a = TestServer::start_socket_with(on_pg.clone()).await;
+    let b = a.second_node_with(on_pg).await;
+    let owner = a.owner().await;
+    create_hook(&a, &owner, json!({"name": "pg", "uri": rx.url, "secretKey": SECRET, "enabled": true, "triggers": 256})).await;
+    for i in 0..20 {
+        let node = if i % 2 == 0 { &a } else { &b };
+        node.upload_id(&owner, &format!("n{i}.txt"), b"x").await;
+    }
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..20 {
+        let d = rx.next().await;
+        assert_signed(&d, SECRET);
+        assert!(seen.insert(d.header("x-spacelinks-event-id")), "an event was delivered twice");
+    }
+    for _ in 0..600 {
+        if log(&a, &owner, "?groupStatus=2").await["total"] == 20 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(log(&a, &owner, "?groupStatus=2").await["total"], 20);
+    assert!(rx.try_next().await.is_none(), "a delivery was sent twice");
+    drop((a, b));
+    pg.drop_schema().await;
+}

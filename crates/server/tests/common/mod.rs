@@ -615,6 +615,11 @@ impl Receiver {
             .expect("receiver stopped")
     }
 
+    /// A delivery already received, if any.
+    pub async fn try_next(&self) -> Option<Delivery> {
+        self.got.lock().await.try_recv().ok()
+    }
+
     /// Deliveries until one with this `event.trigger` arrives.
     pub async fn next_of(&self, trigger: &str) -> Delivery {
         loop {
