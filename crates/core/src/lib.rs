@@ -18,5 +18,5 @@ pub mod webhooks;
 
 pub use error::{Error, Result};
 pub use model::*;
-pub use webhooks::{NewWebhookLog, WebhookAttempt, WebhookConfig, WebhookLog, WebhookLogQuery};
 pub use store::{LinkChangeFn, LinkInsert, LinkWrite, Store};
+pub use webhooks::{NewWebhookLog, WebhookAttempt, WebhookConfig, WebhookLog, WebhookLogQuery};

@@ -160,8 +160,13 @@ pub trait Store: Send + Sync + 'static {
     /// `lease_until`. A row is claimed by one caller only, on every node
     /// (`FOR UPDATE SKIP LOCKED` on PostgreSQL, SQLite's single writer);
     /// a lease that ran out (a node that died) can be claimed again.
-    async fn claim_webhook_deliveries(&self, now: i64, lease_until: i64, owner: &str, limit: i64)
-        -> Result<Vec<WebhookLog>>;
+    async fn claim_webhook_deliveries(
+        &self,
+        now: i64,
+        lease_until: i64,
+        owner: &str,
+        limit: i64,
+    ) -> Result<Vec<WebhookLog>>;
     /// Gives up `owner`'s claims (a node shutting down mid-delivery), so
     /// that they are due again at once rather than when the lease ends.
     async fn release_webhook_claims(&self, owner: &str) -> Result<()>;

@@ -19,7 +19,9 @@ pub use spacelinks_api_types::envelope::Link;
 pub use spacelinks_api_types::{Envelope, ErrorBody};
 
 use crate::routes::{account, files, health, links, pages, share, versions, webhooks};
-pub use spacelinks_api_types::dto::{WebhookTriggerDto, WebhooksConfigDto, WebhooksConfigWithStatusDto, WebhooksLogDto};
+pub use spacelinks_api_types::dto::{
+    WebhookTriggerDto, WebhooksConfigDto, WebhooksConfigWithStatusDto, WebhooksLogDto,
+};
 
 #[derive(OpenApi)]
 #[openapi(

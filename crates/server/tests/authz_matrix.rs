@@ -159,9 +159,11 @@ impl Fixture {
         let owner = s.owner().await;
         let hooks = Receiver::start().await;
         let res = s
-            .send(Req::post("/api/2.0/settings/webhook").auth(&owner).json(
-                json!({"name": "matrix", "uri": hooks.url, "secretKey": "matrix-Secret1", "enabled": true}),
-            ))
+            .send(
+                Req::post("/api/2.0/settings/webhook")
+                    .auth(&owner)
+                    .json(json!({"name": "matrix", "uri": hooks.url, "secretKey": "matrix-Secret1", "enabled": true})),
+            )
             .await;
         assert_eq!(res.status, 200, "{}", res.text());
         let hook = res.json()["response"]["id"].as_i64().unwrap();

@@ -70,7 +70,8 @@ async fn link_open_and_download_reach_the_receiver_signed() {
     .await;
     assert!(hook.get("secretKey").is_none(), "the secret is never returned");
     assert_eq!(hook["createdBy"]["id"].as_str().unwrap().len(), 36);
-    let (file, link, token) = s.shared_file("Report.txt", b"0123456789", json!({"access": "Read", "title": "Press"})).await;
+    let (file, link, token) =
+        s.shared_file("Report.txt", b"0123456789", json!({"access": "Read", "title": "Press"})).await;
 
     let res = s.send(Req::get(&format!("/api/2.0/files/share/{token}")).header("user-agent", "probe/1")).await;
     assert_eq!(res.status, 200);
@@ -119,8 +120,12 @@ async fn a_failed_delivery_is_retried_then_logged_as_delivered() {
     let rx = Receiver::start().await;
     let s = TestServer::start_socket_with(allow_loopback).await;
     let owner = s.owner().await;
-    create_hook(&s, &owner, json!({"name": "up", "uri": rx.url, "secretKey": SECRET, "enabled": true, "triggers": 256}))
-        .await;
+    create_hook(
+        &s,
+        &owner,
+        json!({"name": "up", "uri": rx.url, "secretKey": SECRET, "enabled": true, "triggers": 256}),
+    )
+    .await;
     rx.answer(&[500]);
     s.upload_id(&owner, "Up.txt", b"x").await;
     let first = rx.next_of("file.uploaded").await;
@@ -178,7 +183,11 @@ async fn private_targets_are_refused_at_creation() {
         "http://[64:ff9b::a00:1]/hook",
     ] {
         let res = s
-            .send(Req::post("/api/2.0/settings/webhook").auth(&owner).json(json!({"name": "x", "uri": uri, "secretKey": SECRET})))
+            .send(
+                Req::post("/api/2.0/settings/webhook")
+                    .auth(&owner)
+                    .json(json!({"name": "x", "uri": uri, "secretKey": SECRET})),
+            )
             .await;
         assert_eq!(res.status, 400, "{uri}: {}", res.text());
         let msg = res.json()["error"]["message"].as_str().unwrap().to_string();
@@ -193,12 +202,20 @@ async fn private_targets_are_refused_at_creation() {
             res.json()["error"]["message"].as_str().unwrap().to_string()
         }
     };
-    assert_eq!(bad(json!({"name": "x", "uri": "ftp://example.com/", "secretKey": SECRET})).await, "Only http and https URLs are allowed");
-    assert_eq!(bad(json!({"name": "x", "uri": "http://example.com/", "secretKey": SECRET, "ssl": true})).await, "HTTPS is required");
+    assert_eq!(
+        bad(json!({"name": "x", "uri": "ftp://example.com/", "secretKey": SECRET})).await,
+        "Only http and https URLs are allowed"
+    );
+    assert_eq!(
+        bad(json!({"name": "x", "uri": "http://example.com/", "secretKey": SECRET, "ssl": true})).await,
+        "HTTPS is required"
+    );
     assert_eq!(bad(json!({"uri": "http://example.com/", "secretKey": SECRET})).await, "The Name field is required.");
     assert!(bad(json!({"name": "x", "uri": "http://example.com/"})).await.contains("secretKey"));
     assert!(bad(json!({"name": "x", "uri": "http://example.com/", "secretKey": "short"})).await.contains("8"));
-    assert!(bad(json!({"name": "x", "uri": "http://example.com/", "secretKey": SECRET, "triggers": "file.created"})).await.contains("integer"));
+    assert!(bad(json!({"name": "x", "uri": "http://example.com/", "secretKey": SECRET, "triggers": "file.created"}))
+        .await
+        .contains("integer"));
     assert!(s.store().enabled_webhook_configs().await.unwrap().is_empty());
 }
 
@@ -207,25 +224,37 @@ async fn the_api_manages_webhooks_as_docspace() {
     let rx = Receiver::start().await;
     let s = TestServer::start_with(allow_loopback).await;
     let owner = s.owner().await;
-    let hook = create_hook(&s, &owner, json!({"name": "one", "uri": rx.url, "secretKey": SECRET, "triggers": 384})).await;
+    let hook =
+        create_hook(&s, &owner, json!({"name": "one", "uri": rx.url, "secretKey": SECRET, "triggers": 384})).await;
     let id = hook["id"].as_i64().unwrap();
     assert_eq!(hook["enabled"], false, "disabled unless asked");
     assert_eq!(hook["ssl"], false);
     assert_eq!(hook["triggers"], 384);
     // Same name and URL again: DocSpace's message.
     let res = s
-        .send(Req::post("/api/2.0/settings/webhook").auth(&owner).json(json!({"name": "one", "uri": rx.url, "secretKey": SECRET})))
+        .send(
+            Req::post("/api/2.0/settings/webhook")
+                .auth(&owner)
+                .json(json!({"name": "one", "uri": rx.url, "secretKey": SECRET})),
+        )
         .await;
     assert_eq!(res.status, 400);
     assert_eq!(res.json()["error"]["message"], "Webhook with the same name and payload URL already exists");
 
     // PUT replaces: omitted fields reset; the secret is kept.
     let res = s
-        .send(Req::put("/api/2.0/settings/webhook").auth(&owner).json(json!({"id": id, "name": "renamed", "uri": rx.url, "enabled": true})))
+        .send(
+            Req::put("/api/2.0/settings/webhook")
+                .auth(&owner)
+                .json(json!({"id": id, "name": "renamed", "uri": rx.url, "enabled": true})),
+        )
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     let v = res.json()["response"].clone();
-    assert_eq!((v["name"].clone(), v["triggers"].clone(), v["enabled"].clone()), (json!("renamed"), json!(0), json!(true)));
+    assert_eq!(
+        (v["name"].clone(), v["triggers"].clone(), v["enabled"].clone()),
+        (json!("renamed"), json!(0), json!(true))
+    );
     assert_eq!(s.store().webhook_config(id).await.unwrap().unwrap().secret_key, SECRET);
     let res = s
         .send(Req::put("/api/2.0/settings/webhook").auth(&owner).json(json!({"id": 999, "name": "n", "uri": rx.url})))
@@ -233,7 +262,11 @@ async fn the_api_manages_webhooks_as_docspace() {
     assert_eq!(res.status, 404);
 
     let res = s
-        .send(Req::put("/api/2.0/settings/webhook/enable").auth(&owner).json(json!({"id": id, "name": "n", "uri": "u", "enabled": false})))
+        .send(
+            Req::put("/api/2.0/settings/webhook/enable")
+                .auth(&owner)
+                .json(json!({"id": id, "name": "n", "uri": "u", "enabled": false})),
+        )
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["response"]["enabled"], false);
@@ -250,7 +283,11 @@ async fn the_api_manages_webhooks_as_docspace() {
     assert_eq!(s.send(Req::delete(&format!("/api/2.0/settings/webhook/{id}")).auth(&user)).await.status, 403);
     assert_eq!(s.send(Req::get("/api/2.0/settings/webhook").auth(&guest)).await.status, 403);
     let res = s
-        .send(Req::post("/api/2.0/settings/webhook").auth(&user).json(json!({"name": "u", "uri": rx.url, "secretKey": SECRET, "triggers": 1})))
+        .send(
+            Req::post("/api/2.0/settings/webhook")
+                .auth(&user)
+                .json(json!({"name": "u", "uri": rx.url, "secretKey": SECRET, "triggers": 1})),
+        )
         .await;
     assert_eq!(res.status, 400);
     assert_eq!(res.json()["error"]["message"], "Trigger is not available");
@@ -275,8 +312,18 @@ async fn the_log_filters_and_pages_as_docspace() {
     let rx = Receiver::start().await;
     let s = TestServer::start_with(allow_loopback).await;
     let owner = s.owner().await;
-    let a = create_hook(&s, &owner, json!({"name": "a", "uri": rx.url, "secretKey": SECRET, "enabled": true, "triggers": 128})).await;
-    let b = create_hook(&s, &owner, json!({"name": "b", "uri": format!("{}?b", rx.url), "secretKey": SECRET, "enabled": true, "triggers": 256})).await;
+    let a = create_hook(
+        &s,
+        &owner,
+        json!({"name": "a", "uri": rx.url, "secretKey": SECRET, "enabled": true, "triggers": 128}),
+    )
+    .await;
+    let b = create_hook(
+        &s,
+        &owner,
+        json!({"name": "b", "uri": format!("{}?b", rx.url), "secretKey": SECRET, "enabled": true, "triggers": 256}),
+    )
+    .await;
     // Disabled webhooks get nothing.
     create_hook(&s, &owner, json!({"name": "off", "uri": rx.url, "secretKey": SECRET, "triggers": 0})).await;
     for i in 0..3 {
@@ -328,12 +375,20 @@ async fn the_log_filters_and_pages_as_docspace() {
     assert!(new["id"].as_i64().unwrap() > ids[0]);
     assert_eq!(new["status"], 0);
     assert!(new.get("delivery").is_none());
-    let (old, again) = (s.store().webhook_log(ids[2]).await.unwrap().unwrap(), s.store().webhook_log(new["id"].as_i64().unwrap()).await.unwrap().unwrap());
-    assert_eq!((old.event_id, old.request_payload, old.trigger), (again.event_id, again.request_payload, again.trigger));
+    let (old, again) = (
+        s.store().webhook_log(ids[2]).await.unwrap().unwrap(),
+        s.store().webhook_log(new["id"].as_i64().unwrap()).await.unwrap().unwrap(),
+    );
+    assert_eq!(
+        (old.event_id, old.request_payload, old.trigger),
+        (again.event_id, again.request_payload, again.trigger)
+    );
     assert_eq!(s.send(Req::put("/api/2.0/settings/webhook/0/retry").auth(&owner)).await.status, 400);
     assert_eq!(s.send(Req::put("/api/2.0/settings/webhook/99999/retry").auth(&owner)).await.status, 404);
     assert_eq!(s.send(Req::put(&format!("/api/2.0/settings/webhook/{}/retry", ids[2])).auth(&user)).await.status, 403);
-    let res = s.send(Req::put("/api/2.0/settings/webhook/retry").auth(&owner).json(json!({"ids": [ids[0], 99999, ids[1]]}))).await;
+    let res = s
+        .send(Req::put("/api/2.0/settings/webhook/retry").auth(&owner).json(json!({"ids": [ids[0], 99999, ids[1]]})))
+        .await;
     assert_eq!(res.status, 200);
     assert_eq!(res.json()["response"].as_array().unwrap().len(), 2, "unknown ids are skipped");
     let res = s.send(Req::put("/api/2.0/settings/webhook/retry").auth(&user).json(json!({"ids": [ids[0]]}))).await;
@@ -349,7 +404,8 @@ async fn link_used_up_is_queued_for_subscribers() {
     let s = TestServer::start_with(allow_loopback).await;
     let owner = s.owner().await;
     let bit = Trigger::LinkUsedUp.bit();
-    create_hook(&s, &owner, json!({"name": "u", "uri": rx.url, "secretKey": SECRET, "enabled": true, "triggers": bit})).await;
+    create_hook(&s, &owner, json!({"name": "u", "uri": rx.url, "secretKey": SECRET, "enabled": true, "triggers": bit}))
+        .await;
     let (file, link, _) = s.shared_file("Once.txt", b"1", json!({"access": "Read", "title": "Once"})).await;
     let link = s.store().link(&link).await.unwrap().unwrap();
     let file = s.store().file(file).await.unwrap().unwrap();
@@ -379,7 +435,13 @@ fn urlencode(s: &str) -> String {
 
 fn url_escape(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -398,7 +460,12 @@ async fn two_nodes_on_postgres_deliver_each_event_once() {
     let a = TestServer::start_socket_with(on_pg.clone()).await;
     let b = a.second_node_with(on_pg).await;
     let owner = a.owner().await;
-    create_hook(&a, &owner, json!({"name": "pg", "uri": rx.url, "secretKey": SECRET, "enabled": true, "triggers": 256})).await;
+    create_hook(
+        &a,
+        &owner,
+        json!({"name": "pg", "uri": rx.url, "secretKey": SECRET, "enabled": true, "triggers": 256}),
+    )
+    .await;
     for i in 0..20 {
         let node = if i % 2 == 0 { &a } else { &b };
         node.upload_id(&owner, &format!("n{i}.txt"), b"x").await;

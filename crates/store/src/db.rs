@@ -2,8 +2,8 @@ use async_trait::async_trait;
 use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
     ApiKey, AuditEntry, Error, File, FileVersion, Folder, Link, LinkChangeFn, LinkEvent, LinkEventCounts, LinkInsert,
-    LinkWrite, NewFile, NewUser, NewVersion, NewWebhookLog, Purged, Result, Store, User, WebhookAttempt,
-    WebhookConfig, WebhookLog, WebhookLogQuery,
+    LinkWrite, NewFile, NewUser, NewVersion, NewWebhookLog, Purged, Result, Store, User, WebhookAttempt, WebhookConfig,
+    WebhookLog, WebhookLogQuery,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
@@ -804,7 +804,6 @@ impl Store for Db {
         })
     }
 
-
     async fn insert_webhook_config(&self, c: &WebhookConfig) -> Result<Option<WebhookConfig>> {
         // The duplicate check is part of the INSERT (DocSpace: same uri and name).
         let row = sqlx::query(
@@ -845,9 +844,11 @@ impl Store for Db {
              FROM webhooks_config WHERE ($1 = '' OR created_by = $1) ORDER BY id",
             rows::WEBHOOK_COLS
         );
-        self.all(&sql, |q| q.bind(created_by.unwrap_or("").to_string()), |r| {
-            Ok((rows::webhook(r)?, r.try_get("last_status").map_err(Error::internal)?))
-        })
+        self.all(
+            &sql,
+            |q| q.bind(created_by.unwrap_or("").to_string()),
+            |r| Ok((rows::webhook(r)?, r.try_get("last_status").map_err(Error::internal)?)),
+        )
         .await
     }
 
@@ -879,7 +880,11 @@ impl Store for Db {
 
     async fn delete_webhook_config(&self, id: i64) -> Result<bool> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        sqlx::query("DELETE FROM webhooks_logs WHERE config_id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
+        sqlx::query("DELETE FROM webhooks_logs WHERE config_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         let r = sqlx::query("DELETE FROM webhooks_config WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -954,21 +959,21 @@ impl Store for Db {
             add("l.trigger_bit = ?", V::I(f.trigger));
         }
         if f.group_status != 0 {
-            let classes = [(1, "l.status = 0"), (2, "(l.status >= 200 AND l.status < 300)"),
-                (4, "(l.status >= 300 AND l.status < 400)"), (8, "(l.status >= 400 AND l.status < 500)"),
-                (16, "(l.status >= 500 AND l.status < 600)")];
+            let classes = [
+                (1, "l.status = 0"),
+                (2, "(l.status >= 200 AND l.status < 300)"),
+                (4, "(l.status >= 300 AND l.status < 400)"),
+                (8, "(l.status >= 400 AND l.status < 500)"),
+                (16, "(l.status >= 500 AND l.status < 600)"),
+            ];
             let any: Vec<&str> = classes.iter().filter(|(bit, _)| f.group_status & bit != 0).map(|(_, c)| *c).collect();
             conds.push(if any.is_empty() { "1 = 0".into() } else { format!("({})", any.join(" OR ")) });
         }
         let filter = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
         let from = format!("FROM webhooks_logs l JOIN webhooks_config c ON c.id = l.config_id {filter}");
         let n = vals.len();
-        let page_sql = format!(
-            "SELECT {} {from} ORDER BY l.id DESC LIMIT ${} OFFSET ${}",
-            rows::WEBHOOK_LOG_COLS,
-            n + 1,
-            n + 2
-        );
+        let page_sql =
+            format!("SELECT {} {from} ORDER BY l.id DESC LIMIT ${} OFFSET ${}", rows::WEBHOOK_LOG_COLS, n + 1, n + 2);
         let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) AS n {from}");
         fn bind_all<'q>(mut q: Q<'q>, vals: &'q [V]) -> Q<'q> {
             for v in vals {

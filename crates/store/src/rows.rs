@@ -220,7 +220,8 @@ pub fn version(r: &AnyRow) -> Result<FileVersion> {
     })
 }
 
-pub const WEBHOOK_COLS: &str = "id, name, uri, secret_key, enabled, ssl, triggers, target_id, created_by, modified_by, \
+pub const WEBHOOK_COLS: &str =
+    "id, name, uri, secret_key, enabled, ssl, triggers, target_id, created_by, modified_by, \
      created_on, modified_on, last_failure_on, last_failure_content, last_success_on";
 
 pub fn webhook(r: &AnyRow) -> Result<spacelinks_core::WebhookConfig> {

@@ -1390,7 +1390,7 @@ async fn webhook_configs_and_log(store: &dyn Store) {
     let mut b = store.insert_webhook_config(&webhook("b", "bob")).await.unwrap().unwrap();
     b.enabled = false;
     assert!(store.update_webhook_config(&b).await.unwrap());
-    assert_eq!(store.enabled_webhook_configs().await.unwrap(), [a.clone()]);
+    assert_eq!(store.enabled_webhook_configs().await.unwrap(), std::slice::from_ref(&a));
     assert_eq!(store.webhook_configs(Some("bob")).await.unwrap(), [(b.clone(), 0)]);
     let ids = store.insert_webhook_logs(&queued(a.id, 3)).await.unwrap();
     // One attempt fails and is due again; one is delivered.
@@ -1400,7 +1400,10 @@ async fn webhook_configs_and_log(store: &dyn Store) {
     assert!(store.finish_webhook_attempt(ids[0], "n1", &attempt(false, Some(T0 + 2 * SEC))).await.unwrap());
     assert!(store.finish_webhook_attempt(ids[1], "n1", &attempt(true, None)).await.unwrap());
     let failed = store.webhook_log(ids[0]).await.unwrap().unwrap();
-    assert_eq!((failed.status, failed.attempts, failed.next_attempt, failed.delivery), (500, 1, Some(T0 + 2 * SEC), None));
+    assert_eq!(
+        (failed.status, failed.attempts, failed.next_attempt, failed.delivery),
+        (500, 1, Some(T0 + 2 * SEC), None)
+    );
     let config = store.webhook_config(a.id).await.unwrap().unwrap();
     assert_eq!((config.last_success_on, config.last_failure_content.as_deref()), (Some(T0 + SEC), Some("failed")));
     assert_eq!(store.webhook_configs(None).await.unwrap()[0].1, 200);

@@ -11,11 +11,11 @@ use spacelinks_core::{extension_of, Error, File, Folder, LinkEvent, NewFile, Use
 
 use crate::access::{file_access, FileAccess};
 use crate::app::AppState;
-use crate::webhooks::{self, Trigger};
 use crate::ctx::{parse_id, Body, Ctx, QueryMap};
 use crate::download::{inline_safe, mime_of, stream_file};
 use crate::dto::{file_dto, folder_dto, Seen};
 use crate::error::ApiResult;
+use crate::webhooks::{self, Trigger};
 
 const MAX_TITLE: usize = 165;
 

@@ -111,9 +111,8 @@ async fn check_webhook(
     creation: bool,
 ) -> Result<(), Error> {
     if triggers != 0 {
-        let refused = ALL_TRIGGERS
-            .iter()
-            .any(|t| t.bit() != 0 && triggers & t.bit() != 0 && !t.available_to(user.user_type));
+        let refused =
+            ALL_TRIGGERS.iter().any(|t| t.bit() != 0 && triggers & t.bit() != 0 && !t.available_to(user.user_type));
         if refused {
             return Err(Error::BadRequest("Trigger is not available".into()));
         }
@@ -330,7 +329,8 @@ fn query_date(q: &QueryMap, key: &str) -> Result<Option<i64>, Error> {
 pub async fn webhook_log(State(state): State<AppState>, ctx: Ctx, q: QueryMap) -> ApiResult {
     let (user, admin) = manager(&ctx)?;
     let (offset, limit) = q.paging()?;
-    let created_by = if admin { q.get("userid").filter(|s| !s.is_empty()).map(str::to_string) } else { Some(user.id.clone()) };
+    let created_by =
+        if admin { q.get("userid").filter(|s| !s.is_empty()).map(str::to_string) } else { Some(user.id.clone()) };
     let query = WebhookLogQuery {
         delivery_from: query_date(&q, "deliveryfrom")?,
         delivery_to: query_date(&q, "deliveryto")?,

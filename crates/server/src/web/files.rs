@@ -15,8 +15,8 @@ use super::{
 use crate::app::AppState;
 use crate::ctx::{parse_id, QueryMap};
 use crate::dto::human_size;
-use crate::webhooks::Trigger;
 use crate::routes::files::{add_file, checked_title, multipart_error, own_file, own_folder, path_parts, receive_field};
+use crate::webhooks::Trigger;
 
 const PAGE_SIZE: i64 = 100;
 

@@ -191,7 +191,8 @@ pub fn body_for(log: &WebhookLog, config: &WebhookConfig, now: i64) -> String {
     let Ok(Value::Object(mut root)) = serde_json::from_str::<Value>(&log.request_payload) else {
         // Not ours: DocSpace sends a legacy row as a string payload of `*`.
         return json!({"event": {"id": log.id, "createOn": utc_seconds(log.creation_time), "createBy": log.uid,
-            "trigger": "*"}, "payload": log.request_payload}).to_string();
+            "trigger": "*"}, "payload": log.request_payload})
+        .to_string();
     };
     let mut event = Map::new();
     event.insert("id".into(), json!(log.id));
@@ -247,11 +248,8 @@ pub fn signed_headers(secret: &str, body: &str, timestamp: i64, event_id: &str) 
 
 /// DocSpace logs request headers as `{"Name":["value"]}` (no content headers).
 fn headers_log(headers: &[(&'static str, String)]) -> String {
-    let map: Map<String, Value> = headers
-        .iter()
-        .filter(|(k, _)| *k != "Content-Type")
-        .map(|(k, v)| (k.to_string(), json!([v])))
-        .collect();
+    let map: Map<String, Value> =
+        headers.iter().filter(|(k, _)| *k != "Content-Type").map(|(k, v)| (k.to_string(), json!([v]))).collect();
     Value::Object(map).to_string()
 }
 
@@ -292,14 +290,13 @@ async fn send(
 /// receiver that cannot be reached is a 400 here, not DocSpace's 500.
 pub async fn probe(state: &AppState, uri: &str, ssl: bool) -> Result<(), spacelinks_core::Error> {
     use spacelinks_core::Error;
-    let target =
-        ssrf::check_url(uri, ssl, &state.config.webhook_allowed_networks).await.map_err(Error::BadRequest)?;
+    let target = ssrf::check_url(uri, ssl, &state.config.webhook_allowed_networks).await.map_err(Error::BadRequest)?;
     let client = ssrf::client(&target, ssl, Duration::from_secs(10)).map_err(Error::internal)?;
     match client.head(target.url.clone()).send().await {
         Ok(r) if r.status().is_success() => Ok(()),
-        Ok(_) => Err(Error::BadRequest(
-            "Webhook URL is not available. HEAD request is not response 200 http status.".into(),
-        )),
+        Ok(_) => {
+            Err(Error::BadRequest("Webhook URL is not available. HEAD request is not response 200 http status.".into()))
+        }
         Err(e) => Err(Error::BadRequest(format!("Webhook URL is not available: {}", error_text(&e)))),
     }
 }

@@ -192,12 +192,20 @@ mod tests {
 
     #[test]
     fn public_addresses_pass_and_whole_ipv6_addresses_are_compared() {
-        for ip in ["8.8.8.8", "1.1.1.1", "100.63.255.255", "100.128.0.0", "172.32.0.1", "192.169.0.1",
-            "2606:4700:4700::1111", "2a00:1450:4001::1",
+        for ip in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "100.63.255.255",
+            "100.128.0.0",
+            "172.32.0.1",
+            "192.169.0.1",
+            "2606:4700:4700::1111",
+            "2a00:1450:4001::1",
             // DocSpace's 32-bit comparison refused these (first 32 bits zero
             // in `::/128`'s eyes) or let the loopback forms through.
-            "2001:4860::8888", "fe00::1"]
-        {
+            "2001:4860::8888",
+            "fe00::1",
+        ] {
             assert_eq!(refused(ip), None, "{ip}");
         }
     }

@@ -61,12 +61,47 @@ use Trigger::*;
 
 /// Every trigger in the order `GET settings/webhook/triggers` lists them.
 pub const ALL_TRIGGERS: [Trigger; 41] = [
-    All, UserCreated, UserInvited, UserUpdated, UserDeleted, GroupCreated, GroupUpdated, GroupDeleted, FileCreated,
-    FileUploaded, FileUpdated, FileTrashed, FileDeleted, FileRestored, FileCopied, FileMoved, FileDownloaded,
-    FolderCreated, FolderUpdated, FolderTrashed, FolderDeleted, FolderRestored, FolderCopied, FolderMoved,
-    FolderDownloaded, RoomCreated, RoomUpdated, RoomArchived, RoomDeleted, RoomRestored, RoomCopied, FormSubmit,
-    FormFilledOut, FormStopped, AgentCreated, AgentUpdated, AgentDeleted, LinkOpened, LinkPasswordFailed,
-    LinkLockedOut, LinkUsedUp,
+    All,
+    UserCreated,
+    UserInvited,
+    UserUpdated,
+    UserDeleted,
+    GroupCreated,
+    GroupUpdated,
+    GroupDeleted,
+    FileCreated,
+    FileUploaded,
+    FileUpdated,
+    FileTrashed,
+    FileDeleted,
+    FileRestored,
+    FileCopied,
+    FileMoved,
+    FileDownloaded,
+    FolderCreated,
+    FolderUpdated,
+    FolderTrashed,
+    FolderDeleted,
+    FolderRestored,
+    FolderCopied,
+    FolderMoved,
+    FolderDownloaded,
+    RoomCreated,
+    RoomUpdated,
+    RoomArchived,
+    RoomDeleted,
+    RoomRestored,
+    RoomCopied,
+    FormSubmit,
+    FormFilledOut,
+    FormStopped,
+    AgentCreated,
+    AgentUpdated,
+    AgentDeleted,
+    LinkOpened,
+    LinkPasswordFailed,
+    LinkLockedOut,
+    LinkUsedUp,
 ];
 
 impl Trigger {
@@ -148,7 +183,8 @@ pub fn subscribed_names(mask: i64) -> Vec<&'static str> {
     if mask == 0 {
         return vec![All.name()];
     }
-    let mut named: Vec<Trigger> = ALL_TRIGGERS.iter().copied().filter(|t| t.bit() != 0 && mask & t.bit() != 0).collect();
+    let mut named: Vec<Trigger> =
+        ALL_TRIGGERS.iter().copied().filter(|t| t.bit() != 0 && mask & t.bit() != 0).collect();
     named.sort_by_key(|t| t.bit());
     named.into_iter().map(Trigger::name).collect()
 }
@@ -167,7 +203,10 @@ mod tests {
         }
         assert_eq!(Trigger::from_bit(17179869184), Some(FileDownloaded));
         assert_eq!(subscribed_names(0), ["*"]);
-        assert_eq!(subscribed_names((1 << 34) | (1 << 35) | 128), ["file.created", "file.downloaded", "folder.downloaded"]);
+        assert_eq!(
+            subscribed_names((1 << 34) | (1 << 35) | 128),
+            ["file.created", "file.downloaded", "folder.downloaded"]
+        );
         assert!(!UserCreated.available_to(UserType::User));
         assert!(LinkOpened.available_to(UserType::User));
         assert!(!FileCreated.available_to(UserType::Guest));
