@@ -232,7 +232,9 @@ pub async fn create_webhook(State(state): State<AppState>, ctx: Ctx, Body(body):
         last_failure_content: None,
         last_success_on: None,
     };
-    let Some(config) = state.svc.store.insert_webhook_config(&config).await? else {
+    let Some(config) =
+        state.svc.store.insert_webhook_config(&config).await.inspect(|_| state.webhooks.forget_configs())?
+    else {
         return Err(Error::BadRequest("Webhook with the same name and payload URL already exists".into()).into());
     };
     ctx.ok(config_dto(&state, &config, &mut HashMap::new()).await)
@@ -263,7 +265,7 @@ pub async fn update_webhook(State(state): State<AppState>, ctx: Ctx, Body(body):
     }
     config.modified_by = user.id.clone();
     config.modified_on = now_micros();
-    if !state.svc.store.update_webhook_config(&config).await? {
+    if !state.svc.store.update_webhook_config(&config).await.inspect(|_| state.webhooks.forget_configs())? {
         return Err(not_found().into());
     }
     ctx.ok(config_dto(&state, &config, &mut HashMap::new()).await)
@@ -288,7 +290,7 @@ pub async fn enable_webhook(State(state): State<AppState>, ctx: Ctx, Body(body):
     config.enabled = r.enabled;
     config.modified_by = user.id.clone();
     config.modified_on = now_micros();
-    if !state.svc.store.update_webhook_config(&config).await? {
+    if !state.svc.store.update_webhook_config(&config).await.inspect(|_| state.webhooks.forget_configs())? {
         return Err(not_found().into());
     }
     ctx.ok(config_dto(&state, &config, &mut HashMap::new()).await)
@@ -305,7 +307,7 @@ pub async fn delete_webhook(State(state): State<AppState>, ctx: Ctx, Path(id): P
     let config = state.svc.store.webhook_config(parse_id(&id, not_found)?).await?.ok_or_else(not_found)?;
     check_owner(user, admin, &config.created_by)?;
     let dto = config_dto(&state, &config, &mut HashMap::new()).await;
-    if !state.svc.store.delete_webhook_config(config.id).await? {
+    if !state.svc.store.delete_webhook_config(config.id).await.inspect(|_| state.webhooks.forget_configs())? {
         return Err(not_found().into());
     }
     ctx.ok(dto)

@@ -10,6 +10,9 @@ pub mod deliver;
 pub mod ssrf;
 pub mod triggers;
 
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use serde_json::{json, Map, Value};
 use spacelinks_api_types::date::{format_plain_date, now_micros};
 use spacelinks_core::{File, Folder, Link, NewWebhookLog, WebhookConfig};
@@ -23,17 +26,41 @@ use crate::ctx::Ctx;
 /// DocSpace's Guest system id: the actor of anonymous link visits.
 pub const GUEST_ID: &str = "712d9ec3-5d2b-4b13-824f-71f00191dcca";
 
+/// How long a node reuses the list of enabled webhooks: events on the hot
+/// path (opens, downloads) then cost no query. Changes made on this node
+/// apply at once; changes made on another node within this time.
+const CONFIGS_TTL: Duration = Duration::from_secs(1);
+
 /// What the webhook machinery of one node shares.
 pub struct Hub {
     /// Wakes this node's runner when an event was queued here.
     pub wake: Notify,
     /// Names this node's claims on deliveries.
     pub node: String,
+    configs: Mutex<Option<(Instant, Arc<Vec<WebhookConfig>>)>>,
 }
 
 impl Default for Hub {
     fn default() -> Self {
-        Hub { wake: Notify::new(), node: uuid::Uuid::new_v4().to_string() }
+        Hub { wake: Notify::new(), node: uuid::Uuid::new_v4().to_string(), configs: Mutex::new(None) }
+    }
+}
+
+impl Hub {
+    /// Drops the cached list: a webhook was created, changed or deleted.
+    pub fn forget_configs(&self) {
+        *self.configs.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    async fn enabled_configs(&self, state: &AppState) -> spacelinks_core::Result<Arc<Vec<WebhookConfig>>> {
+        if let Some((at, list)) = &*self.configs.lock().unwrap_or_else(|e| e.into_inner()) {
+            if at.elapsed() < CONFIGS_TTL {
+                return Ok(list.clone());
+            }
+        }
+        let list = Arc::new(state.svc.store.enabled_webhook_configs().await?);
+        *self.configs.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), list.clone()));
+        Ok(list)
     }
 }
 
@@ -65,7 +92,7 @@ pub async fn fire(state: &AppState, event: Event) {
 }
 
 async fn queue(state: &AppState, event: &Event) -> spacelinks_core::Result<()> {
-    let configs = state.svc.store.enabled_webhook_configs().await?;
+    let configs = state.webhooks.enabled_configs(state).await?;
     let now = now_micros();
     let event_id = uuid::Uuid::new_v4().to_string();
     let logs: Vec<NewWebhookLog> = configs
