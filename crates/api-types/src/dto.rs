@@ -337,3 +337,87 @@ pub struct LinkEventDto {
     pub ip: String,
     pub user_agent: String,
 }
+
+/// DocSpace's `WebhooksConfigDto` (`settings/webhook`). The secret is never
+/// returned; absent values are omitted, as DocSpace does.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WebhooksConfigDto {
+    pub id: i64,
+    pub name: String,
+    pub uri: String,
+    pub enabled: bool,
+    pub ssl: bool,
+    /// Bitmask of trigger ids (`GET settings/webhook/triggers`); 0 = all.
+    pub triggers: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<EmployeeDto>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modified_by: Option<EmployeeDto>,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ApiDateTime))]
+    pub created_on: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ApiDateTime))]
+    pub modified_on: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::ApiDateTime>))]
+    pub last_failure_on: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_failure_content: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::ApiDateTime>))]
+    pub last_success_on: Option<String>,
+}
+
+/// DocSpace's `WebhooksConfigWithStatusDto`: one config (`configs`, singular
+/// despite the name) and the status of its latest successful delivery.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WebhooksConfigWithStatusDto {
+    pub configs: WebhooksConfigDto,
+    pub status: i64,
+}
+
+/// DocSpace's `WebhooksLogDto`: one delivery. The headers are JSON in a
+/// string; `delivery` only when it succeeded.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WebhooksLogDto {
+    /// The log id, which is also the body's `event.id`.
+    pub id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_name: Option<String>,
+    /// The one trigger id that fired.
+    pub trigger: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ApiDateTime))]
+    pub creation_time: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_headers: Option<String>,
+    pub request_payload: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_headers: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_payload: Option<String>,
+    /// The HTTP status of the last attempt; 0 before any answer.
+    pub status: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::ApiDateTime>))]
+    pub delivery: Option<String>,
+}
+
+/// DocSpace's `WebhookTriggerDto`.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookTriggerDto {
+    /// `file.created`, `link.opened`, `*`...
+    pub name: String,
+    /// The trigger's bit.
+    pub id: i64,
+    /// Whether the caller's user type may subscribe to it.
+    pub available: bool,
+}

@@ -39,6 +39,10 @@ pub struct ServeArgs {
     /// Days to keep the per-link access log (opens, downloads, passwords); 0 keeps it forever.
     #[arg(long, env = "SPACELINKS_EVENT_RETENTION_DAYS", default_value_t = 90)]
     event_retention_days: u32,
+    /// Networks (CIDR) webhooks may be delivered to although the SSRF guard
+    /// refuses private ranges (an intranet receiver, tests on loopback).
+    #[arg(long = "webhook-allowed-network", env = "SPACELINKS_WEBHOOK_ALLOWED_NETWORKS", value_delimiter = ',')]
+    webhook_allowed_networks: Vec<String>,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -80,6 +84,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.link_password_min_len = args.link_password_min;
     config.keep_versions = i64::from(args.keep_versions);
     config.event_retention_days = args.event_retention_days;
+    config.webhook_allowed_networks =
+        spacelinks_server::config::parse_networks(&args.webhook_allowed_networks, "--webhook-allowed-network")?;
     config.owner_email = std::env::var("SPACELINKS_OWNER_EMAIL").unwrap_or_else(|_| "admin@localhost".into());
     config.owner_password = std::env::var("SPACELINKS_OWNER_PASSWORD").ok().filter(|s| !s.is_empty());
     config.secret_key = std::env::var("SPACELINKS_SECRET_KEY").ok().filter(|s| !s.is_empty());

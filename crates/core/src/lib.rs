@@ -14,7 +14,9 @@ pub mod service;
 pub mod store;
 pub mod titles;
 pub mod versions;
+pub mod webhooks;
 
 pub use error::{Error, Result};
 pub use model::*;
 pub use store::{LinkChangeFn, LinkInsert, LinkWrite, Store};
+pub use webhooks::{NewWebhookLog, WebhookAttempt, WebhookConfig, WebhookLog, WebhookLogQuery};

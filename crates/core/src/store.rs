@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use crate::lockout::{CounterHit, Limit};
 use crate::{
     ApiKey, AuditEntry, File, FileVersion, Folder, Link, LinkEvent, LinkEventCounts, NewFile, NewUser, NewVersion,
-    Purged, Result, User,
+    NewWebhookLog, Purged, Result, User, WebhookAttempt, WebhookConfig, WebhookLog, WebhookLogQuery,
 };
 
 /// The outcome of inserting a link under the per-file limits.
@@ -139,4 +139,39 @@ pub trait Store: Send + Sync + 'static {
     async fn link_events_page(&self, link_id: &str, offset: i64, limit: i64) -> Result<(Vec<LinkEvent>, i64)>;
     /// Opens, downloads and the last open of a link.
     async fn link_event_counts(&self, link_id: &str) -> Result<LinkEventCounts>;
+
+    /// Inserts a webhook config (its `id` is assigned) unless one with the
+    /// same `uri` and `name` exists: `None` then.
+    async fn insert_webhook_config(&self, c: &WebhookConfig) -> Result<Option<WebhookConfig>>;
+    async fn webhook_config(&self, id: i64) -> Result<Option<WebhookConfig>>;
+    /// All configs, or one creator's, by id, each with the status of its
+    /// latest successful delivery (0 if none).
+    async fn webhook_configs(&self, created_by: Option<&str>) -> Result<Vec<(WebhookConfig, i64)>>;
+    async fn enabled_webhook_configs(&self) -> Result<Vec<WebhookConfig>>;
+    async fn update_webhook_config(&self, c: &WebhookConfig) -> Result<bool>;
+    /// Deletes the config and its log.
+    async fn delete_webhook_config(&self, id: i64) -> Result<bool>;
+    /// Queues deliveries (due now) in one transaction; returns their ids.
+    async fn insert_webhook_logs(&self, logs: &[NewWebhookLog]) -> Result<Vec<i64>>;
+    async fn webhook_log(&self, id: i64) -> Result<Option<WebhookLog>>;
+    /// One page of the log, newest first, and the total.
+    async fn webhook_logs_page(&self, q: &WebhookLogQuery) -> Result<(Vec<WebhookLog>, i64)>;
+    /// Claims up to `limit` deliveries due at `now` for `owner` until
+    /// `lease_until`. A row is claimed by one caller only, on every node
+    /// (`FOR UPDATE SKIP LOCKED` on PostgreSQL, SQLite's single writer);
+    /// a lease that ran out (a node that died) can be claimed again.
+    async fn claim_webhook_deliveries(
+        &self,
+        now: i64,
+        lease_until: i64,
+        owner: &str,
+        limit: i64,
+    ) -> Result<Vec<WebhookLog>>;
+    /// Gives up `owner`'s claims (a node shutting down mid-delivery), so
+    /// that they are due again at once rather than when the lease ends.
+    async fn release_webhook_claims(&self, owner: &str) -> Result<()>;
+    /// Records an attempt of a claimed delivery and releases the claim;
+    /// updates the config's last success/failure. `false` if the claim was
+    /// lost meanwhile (nothing written).
+    async fn finish_webhook_attempt(&self, id: i64, owner: &str, a: &WebhookAttempt) -> Result<bool>;
 }

@@ -38,6 +38,8 @@ pub struct AppState {
     pub dummy_hash: Arc<str>,
     /// Permits for Argon2 verifications (`auth::check_password`).
     pub password_checks: Arc<tokio::sync::Semaphore>,
+    /// This node's webhook outbox runner: its wake-up and claim name.
+    pub webhooks: Arc<crate::webhooks::Hub>,
 }
 
 pub struct App {
@@ -71,6 +73,7 @@ pub async fn build(config: Config, bound: SocketAddr) -> anyhow::Result<App> {
         blobs,
         config: Arc::new(config),
         dummy_hash: dummy_hash.into(),
+        webhooks: Default::default(),
     };
     let router = router(state.clone());
     Ok(App { state, router })
@@ -143,6 +146,7 @@ pub async fn serve_until(
 
     let config = app.state.config.clone();
     let jobs = jobs::start(app.state.clone());
+    let webhooks = crate::webhooks::deliver::start(app.state.clone());
     let mut make_service = app.router.into_make_service_with_connect_info::<SocketAddr>();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(config.header_read_timeout);
@@ -188,6 +192,9 @@ pub async fn serve_until(
     }
     drop(force_close);
     jobs.stop().await;
+    if let Some(w) = webhooks {
+        w.stop().await;
+    }
     app.state.events.flush().await;
     Ok(())
 }

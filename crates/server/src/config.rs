@@ -46,6 +46,13 @@ pub struct Config {
     pub event_retention_days: u32,
     /// How often the purge job runs.
     pub purge_interval: Duration,
+    /// Networks exempt from the webhook SSRF guard (intranets, tests).
+    pub webhook_allowed_networks: Vec<IpNet>,
+    /// How often the webhook outbox is polled for due deliveries (events on
+    /// this node wake it at once).
+    pub webhook_poll_interval: Duration,
+    /// Whether this node delivers webhooks (runs the outbox runner).
+    pub webhook_delivery: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -86,6 +93,9 @@ impl Config {
             shutdown_grace: Duration::from_secs(10),
             event_retention_days: 90,
             purge_interval: Duration::from_secs(3600),
+            webhook_allowed_networks: Vec::new(),
+            webhook_poll_interval: Duration::from_secs(1),
+            webhook_delivery: true,
         }
     }
 
@@ -112,6 +122,12 @@ impl Config {
 /// IPv4-mapped IPv6 forms (`::ffff:10.0.0.1`, `::ffff:10.0.0.0/104`) become
 /// IPv4, since peers are matched in canonical form.
 pub fn parse_trusted_proxies(values: &[String]) -> anyhow::Result<Vec<IpNet>> {
+    parse_networks(values, "--trusted-proxy")
+}
+
+/// A list of IP addresses or CIDR networks for the option `flag`, as
+/// `parse_trusted_proxies` describes.
+pub fn parse_networks(values: &[String], flag: &str) -> anyhow::Result<Vec<IpNet>> {
     values
         .iter()
         .map(|v| v.trim())
@@ -120,7 +136,7 @@ pub fn parse_trusted_proxies(values: &[String]) -> anyhow::Result<Vec<IpNet>> {
             let net = v
                 .parse::<IpNet>()
                 .or_else(|_| v.parse::<std::net::IpAddr>().map(IpNet::from))
-                .map_err(|_| anyhow::anyhow!("--trusted-proxy {v:?} is not an IP address or CIDR"))?;
+                .map_err(|_| anyhow::anyhow!("{flag} {v:?} is not an IP address or CIDR"))?;
             Ok(canonical_net(net))
         })
         .collect()

@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod routes;
 pub mod scope;
 pub mod web;
+pub mod webhooks;
 
 pub use app::{build, serve, App};
 pub use config::Config;

@@ -18,7 +18,10 @@ pub use spacelinks_api_types::dto::{
 pub use spacelinks_api_types::envelope::Link;
 pub use spacelinks_api_types::{Envelope, ErrorBody};
 
-use crate::routes::{account, files, health, links, pages, share, versions};
+use crate::routes::{account, files, health, links, pages, share, versions, webhooks};
+pub use spacelinks_api_types::dto::{
+    WebhookTriggerDto, WebhooksConfigDto, WebhooksConfigWithStatusDto, WebhooksLogDto,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -70,6 +73,15 @@ use crate::routes::{account, files, health, links, pages, share, versions};
         pages::submit_password,
         pages::upload_version,
         pages::stylesheet,
+        webhooks::list_webhooks,
+        webhooks::create_webhook,
+        webhooks::update_webhook,
+        webhooks::enable_webhook,
+        webhooks::delete_webhook,
+        webhooks::webhook_log,
+        webhooks::retry_webhook,
+        webhooks::retry_webhooks,
+        webhooks::webhook_triggers,
     ),
     components(schemas(ErrorBody, ApiDateTime, PlainDateTime)),
     modifiers(&Security, &ScopeRefusal),
@@ -81,6 +93,7 @@ use crate::routes::{account, files, health, links, pages, share, versions};
         (name = "share", description = "The recipient's side of a share link"),
         (name = "pages", description = "HTML pages for link recipients"),
         (name = "server", description = "Health and this document"),
+        (name = "webhooks", description = "DocSpace's webhooks: subscriptions, their delivery log, retries, triggers"),
     )
 )]
 pub struct ApiDoc;
@@ -420,4 +433,80 @@ pub struct PageQuery {
 #[allow(dead_code)]
 pub struct ShareQuery {
     share: Option<String>,
+}
+
+/// `POST settings/webhook` (DocSpace's `CreateWebhooksConfigRequestsDto`).
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct WebhookRequest {
+    #[schema(max_length = 50)]
+    name: String,
+    /// http or https; must not resolve to a private address.
+    uri: String,
+    /// The HMAC key; 8 to 30 printable ASCII characters by default. Required on create.
+    #[schema(max_length = 50)]
+    secret_key: Option<String>,
+    enabled: Option<bool>,
+    /// `true`: https required and certificates checked.
+    ssl: Option<bool>,
+    /// Bitmask of trigger ids (integers only); 0 = all.
+    triggers: Option<i64>,
+    #[schema(max_length = 255)]
+    target_id: Option<String>,
+}
+
+/// `PUT settings/webhook` and `settings/webhook/enable`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct WebhookUpdateRequest {
+    id: i64,
+    #[schema(max_length = 50)]
+    name: String,
+    uri: String,
+    /// Kept when omitted or empty.
+    #[schema(max_length = 50)]
+    secret_key: Option<String>,
+    enabled: Option<bool>,
+    ssl: Option<bool>,
+    triggers: Option<i64>,
+    #[schema(max_length = 255)]
+    target_id: Option<String>,
+}
+
+/// `PUT settings/webhook/retry`
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct WebhookRetryRequest {
+    /// Log ids.
+    ids: Vec<i64>,
+}
+
+/// The filters of `GET settings/webhooks/log`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct WebhookLogQuery {
+    /// Successful deliveries from this instant.
+    #[param(rename = "deliveryFrom", value_type = Option<String>)]
+    delivery_from: Option<String>,
+    #[param(rename = "deliveryTo", value_type = Option<String>)]
+    delivery_to: Option<String>,
+    /// Exact webhook URL.
+    #[param(rename = "hookUri")]
+    hook_uri: Option<String>,
+    #[param(rename = "configId")]
+    config_id: Option<i64>,
+    /// A log id.
+    #[param(rename = "eventId")]
+    event_id: Option<i64>,
+    /// Flags: 1 not sent, 2 2xx, 4 3xx, 8 4xx, 16 5xx; 0 = all.
+    #[param(rename = "groupStatus")]
+    group_status: Option<i64>,
+    /// Webhooks created by this user (admins only).
+    #[param(rename = "userId")]
+    user_id: Option<String>,
+    /// One trigger id.
+    trigger: Option<i64>,
 }

@@ -118,6 +118,18 @@ fn rows() -> Vec<Row> {
         row(M::POST, "/share/upload", "files:write", [403, 303, 403, 403], FILES_WRITE, 303),
         row(M::GET, "/static/share.css", "none (public)", [200, 200, 200, 200], PUBLIC, 200),
         row(M::GET, "/openapi.json", "none (public)", [200, 200, 200, 200], PUBLIC, 200),
+        // Webhooks: the owner manages every one, another user only their
+        // own (an empty list, a 403 on the owner's, retries of foreign log
+        // rows skipped), guests none; anyone signed in lists the triggers.
+        row(M::GET, "/api/2.0/settings/webhook", "*:read", [401, 200, 200, 403], ANY_READ, 200),
+        row(M::POST, "/api/2.0/settings/webhook", "*:write", [401, 200, 200, 403], ANY_WRITE, 200),
+        row(M::PUT, "/api/2.0/settings/webhook", "*:write", [401, 200, 403, 403], ANY_WRITE, 200),
+        row(M::PUT, "/api/2.0/settings/webhook/enable", "*:write", [401, 200, 403, 403], ANY_WRITE, 200),
+        row(M::DELETE, "/api/2.0/settings/webhook/{id}", "*:write", [401, 200, 403, 403], ANY_WRITE, 200),
+        row(M::GET, "/api/2.0/settings/webhooks/log", "*:read", [401, 200, 200, 403], ANY_READ, 200),
+        row(M::PUT, "/api/2.0/settings/webhook/{id}/retry", "*:write", [401, 200, 403, 403], ANY_WRITE, 200),
+        row(M::PUT, "/api/2.0/settings/webhook/retry", "*:write", [401, 200, 200, 403], ANY_WRITE, 200),
+        row(M::GET, "/api/2.0/settings/webhook/triggers", "*:read", [401, 200, 200, 200], ANY_READ, 200),
         row(M::POST, "/api/2.0/authentication/logout", "none (public)", [200, 200, 200, 200], PUBLIC, 200),
     ]
 }
@@ -135,11 +147,26 @@ struct Fixture {
     token: String,
     link: String,
     code: String,
+    /// A receiver for the webhooks the requests create (HEAD probes).
+    hooks: Receiver,
+    /// The owner's webhook and one of its queued deliveries.
+    hook: i64,
+    hook_log: i64,
 }
 
 impl Fixture {
     async fn new(s: &TestServer) -> Self {
         let owner = s.owner().await;
+        let hooks = Receiver::start().await;
+        let res = s
+            .send(
+                Req::post("/api/2.0/settings/webhook")
+                    .auth(&owner)
+                    .json(json!({"name": "matrix", "uri": hooks.url, "secretKey": "matrix-Secret1", "enabled": true})),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let hook = res.json()["response"]["id"].as_i64().unwrap();
         let other = s.user("other@example.com", "User").await;
         let guest = s.user("guest@example.com", "Guest").await;
         let file = s.upload_id(&owner, "Matrix.txt", b"matrix bytes").await;
@@ -161,7 +188,13 @@ impl Fixture {
         s.sql("UPDATE api_keys SET expires = 1 WHERE id = $1", &[dto["id"].as_str().unwrap()]).await;
         keys.insert(0, ("expired key".into(), expired));
         keys.insert(0, ("revoked key".into(), revoked));
+        // The upload queued deliveries (in-process: nothing sends them).
+        let query = spacelinks_core::WebhookLogQuery { limit: 1, ..Default::default() };
+        let hook_log = s.store().webhook_logs_page(&query).await.unwrap().0[0].id;
         Fixture {
+            hooks,
+            hook,
+            hook_log,
             root: s.store().file(file).await.unwrap().unwrap().folder_id,
             owner,
             other,
@@ -256,6 +289,30 @@ impl Fixture {
             }
             ("GET", "/static/share.css") => Req::get("/static/share.css"),
             ("GET", "/openapi.json") => Req::get("/openapi.json"),
+            ("GET", "/api/2.0/settings/webhook") => Req::get("/api/2.0/settings/webhook"),
+            ("POST", "/api/2.0/settings/webhook") => Req::post("/api/2.0/settings/webhook").json(json!({
+                "name": format!("m-{}", uuid::Uuid::new_v4().simple()), "uri": self.hooks.url, "secretKey": "matrix-Secret1"
+            })),
+            ("PUT", "/api/2.0/settings/webhook") => Req::put("/api/2.0/settings/webhook")
+                .json(json!({"id": self.hook, "name": "matrix", "uri": self.hooks.url, "enabled": true})),
+            ("PUT", "/api/2.0/settings/webhook/enable") => Req::put("/api/2.0/settings/webhook/enable")
+                .json(json!({"id": self.hook, "name": "matrix", "uri": self.hooks.url, "enabled": true})),
+            ("DELETE", "/api/2.0/settings/webhook/{id}") => {
+                let res = s
+                    .send(Req::post("/api/2.0/settings/webhook").auth(&self.owner).json(json!({
+                        "name": format!("d-{}", uuid::Uuid::new_v4().simple()), "uri": self.hooks.url, "secretKey": "matrix-Secret1"
+                    })))
+                    .await;
+                Req::delete(&format!("/api/2.0/settings/webhook/{}", res.json()["response"]["id"]))
+            }
+            ("GET", "/api/2.0/settings/webhooks/log") => Req::get("/api/2.0/settings/webhooks/log"),
+            ("PUT", "/api/2.0/settings/webhook/{id}/retry") => {
+                Req::put(&format!("/api/2.0/settings/webhook/{}/retry", self.hook_log))
+            }
+            ("PUT", "/api/2.0/settings/webhook/retry") => {
+                Req::put("/api/2.0/settings/webhook/retry").json(json!({"ids": [self.hook_log]}))
+            }
+            ("GET", "/api/2.0/settings/webhook/triggers") => Req::get("/api/2.0/settings/webhook/triggers"),
             _ => panic!("{method} {path} is in the route table but has no request in the authorization matrix"),
         }
     }
@@ -275,7 +332,7 @@ fn print_table(title: &str, columns: &[String], lines: &[(String, Vec<String>)])
 
 #[tokio::test]
 async fn every_route_by_every_caller() {
-    let s = TestServer::start().await;
+    let s = TestServer::start_with(allow_loopback).await;
     let fx = Fixture::new(&s).await;
     let table = spacelinks_server::routes::routes();
     let rows = rows();

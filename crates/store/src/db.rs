@@ -2,7 +2,8 @@ use async_trait::async_trait;
 use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
     ApiKey, AuditEntry, Error, File, FileVersion, Folder, Link, LinkChangeFn, LinkEvent, LinkEventCounts, LinkInsert,
-    LinkWrite, NewFile, NewUser, NewVersion, Purged, Result, Store, User,
+    LinkWrite, NewFile, NewUser, NewVersion, NewWebhookLog, Purged, Result, Store, User, WebhookAttempt, WebhookConfig,
+    WebhookLog, WebhookLogQuery,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
@@ -801,6 +802,282 @@ impl Store for Db {
                 None => 0,
             },
         })
+    }
+
+    async fn insert_webhook_config(&self, c: &WebhookConfig) -> Result<Option<WebhookConfig>> {
+        // The duplicate check is part of the INSERT (DocSpace: same uri and name).
+        let row = sqlx::query(
+            "INSERT INTO webhooks_config (name, uri, secret_key, enabled, ssl, triggers, target_id, created_by, \
+             modified_by, created_on, modified_on) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 \
+             WHERE NOT EXISTS (SELECT 1 FROM webhooks_config WHERE uri = $2 AND name = $1) RETURNING id",
+        )
+        .bind(&c.name)
+        .bind(&c.uri)
+        .bind(&c.secret_key)
+        .bind(flag(c.enabled))
+        .bind(flag(c.ssl))
+        .bind(c.triggers)
+        .bind(c.target_id.clone())
+        .bind(&c.created_by)
+        .bind(&c.modified_by)
+        .bind(c.created_on)
+        .bind(c.modified_on)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(WebhookConfig { id: row.try_get("id").map_err(Error::internal)?, ..c.clone() }))
+    }
+
+    async fn webhook_config(&self, id: i64) -> Result<Option<WebhookConfig>> {
+        let sql = format!("SELECT {} FROM webhooks_config WHERE id = $1", rows::WEBHOOK_COLS);
+        self.one(&sql, |q| q.bind(id), rows::webhook).await
+    }
+
+    async fn webhook_configs(&self, created_by: Option<&str>) -> Result<Vec<(WebhookConfig, i64)>> {
+        // The status of the latest *successful* delivery, as DocSpace reports
+        // on MySQL (NULL deliveries sort last there).
+        let sql = format!(
+            "SELECT {}, COALESCE((SELECT l.status FROM webhooks_logs l WHERE l.config_id = webhooks_config.id \
+             AND l.delivery IS NOT NULL ORDER BY l.delivery DESC, l.id DESC LIMIT 1), 0) AS last_status \
+             FROM webhooks_config WHERE ($1 = '' OR created_by = $1) ORDER BY id",
+            rows::WEBHOOK_COLS
+        );
+        self.all(
+            &sql,
+            |q| q.bind(created_by.unwrap_or("").to_string()),
+            |r| Ok((rows::webhook(r)?, r.try_get("last_status").map_err(Error::internal)?)),
+        )
+        .await
+    }
+
+    async fn enabled_webhook_configs(&self) -> Result<Vec<WebhookConfig>> {
+        let sql = format!("SELECT {} FROM webhooks_config WHERE enabled = 1 ORDER BY id", rows::WEBHOOK_COLS);
+        self.all(&sql, |q| q, rows::webhook).await
+    }
+
+    async fn update_webhook_config(&self, c: &WebhookConfig) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE webhooks_config SET name = $1, uri = $2, secret_key = $3, enabled = $4, ssl = $5, triggers = $6, \
+             target_id = $7, modified_by = $8, modified_on = $9 WHERE id = $10",
+        )
+        .bind(&c.name)
+        .bind(&c.uri)
+        .bind(&c.secret_key)
+        .bind(flag(c.enabled))
+        .bind(flag(c.ssl))
+        .bind(c.triggers)
+        .bind(c.target_id.clone())
+        .bind(&c.modified_by)
+        .bind(c.modified_on)
+        .bind(c.id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn delete_webhook_config(&self, id: i64) -> Result<bool> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        sqlx::query("DELETE FROM webhooks_logs WHERE config_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let r = sqlx::query("DELETE FROM webhooks_config WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn insert_webhook_logs(&self, logs: &[NewWebhookLog]) -> Result<Vec<i64>> {
+        let mut ids = Vec::with_capacity(logs.len());
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        for l in logs {
+            let row = sqlx::query(
+                "INSERT INTO webhooks_logs (config_id, trigger_bit, creation_time, uid, event_id, request_payload, \
+                 status, attempts, next_attempt) VALUES ($1, $2, $3, $4, $5, $6, 0, 0, $3) RETURNING id",
+            )
+            .bind(l.config_id)
+            .bind(l.trigger)
+            .bind(l.now)
+            .bind(&l.uid)
+            .bind(&l.event_id)
+            .bind(&l.request_payload)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            ids.push(row.try_get("id").map_err(Error::internal)?);
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(ids)
+    }
+
+    async fn webhook_log(&self, id: i64) -> Result<Option<WebhookLog>> {
+        let sql = format!(
+            "SELECT {} FROM webhooks_logs l JOIN webhooks_config c ON c.id = l.config_id WHERE l.id = $1",
+            rows::WEBHOOK_LOG_COLS
+        );
+        self.one(&sql, |q| q.bind(id), rows::webhook_log).await
+    }
+
+    async fn webhook_logs_page(&self, f: &WebhookLogQuery) -> Result<(Vec<WebhookLog>, i64)> {
+        // Each filter is `$n` on one bound value; absent ones are left out.
+        enum V {
+            I(i64),
+            S(String),
+        }
+        let mut conds: Vec<String> = Vec::new();
+        let mut vals: Vec<V> = Vec::new();
+        let mut add = |cond: &str, v: V| {
+            vals.push(v);
+            conds.push(cond.replace('?', &format!("${}", vals.len())));
+        };
+        if let Some(v) = f.delivery_from {
+            add("l.delivery >= ?", V::I(v));
+        }
+        if let Some(v) = f.delivery_to {
+            add("l.delivery <= ?", V::I(v));
+        }
+        if let Some(v) = &f.hook_uri {
+            add("c.uri = ?", V::S(v.clone()));
+        }
+        if let Some(v) = f.config_id {
+            add("l.config_id = ?", V::I(v));
+        }
+        if let Some(v) = f.event_id {
+            add("l.id = ?", V::I(v));
+        }
+        if let Some(v) = &f.created_by {
+            add("c.created_by = ?", V::S(v.clone()));
+        }
+        if f.trigger != 0 {
+            add("l.trigger_bit = ?", V::I(f.trigger));
+        }
+        if f.group_status != 0 {
+            let classes = [
+                (1, "l.status = 0"),
+                (2, "(l.status >= 200 AND l.status < 300)"),
+                (4, "(l.status >= 300 AND l.status < 400)"),
+                (8, "(l.status >= 400 AND l.status < 500)"),
+                (16, "(l.status >= 500 AND l.status < 600)"),
+            ];
+            let any: Vec<&str> = classes.iter().filter(|(bit, _)| f.group_status & bit != 0).map(|(_, c)| *c).collect();
+            conds.push(if any.is_empty() { "1 = 0".into() } else { format!("({})", any.join(" OR ")) });
+        }
+        let filter = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
+        let from = format!("FROM webhooks_logs l JOIN webhooks_config c ON c.id = l.config_id {filter}");
+        let n = vals.len();
+        let page_sql =
+            format!("SELECT {} {from} ORDER BY l.id DESC LIMIT ${} OFFSET ${}", rows::WEBHOOK_LOG_COLS, n + 1, n + 2);
+        let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) AS n {from}");
+        fn bind_all<'q>(mut q: Q<'q>, vals: &'q [V]) -> Q<'q> {
+            for v in vals {
+                q = match v {
+                    V::I(i) => q.bind(*i),
+                    V::S(s) => q.bind(s.as_str()),
+                };
+            }
+            q
+        }
+        let rows = bind_all(sqlx::query(&page_sql), &vals)
+            .bind(f.limit)
+            .bind(f.offset)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let logs = rows.iter().map(rows::webhook_log).collect::<Result<Vec<_>>>()?;
+        let total = bind_all(sqlx::query(&count_sql), &vals).fetch_one(&self.pool).await.map_err(db_err)?;
+        Ok((logs, total.try_get("n").map_err(Error::internal)?))
+    }
+
+    async fn claim_webhook_deliveries(
+        &self,
+        now: i64,
+        lease_until: i64,
+        owner: &str,
+        limit: i64,
+    ) -> Result<Vec<WebhookLog>> {
+        // SQLite has one writer at a time, so the UPDATE alone is atomic;
+        // PostgreSQL skips rows another node is claiming right now, and the
+        // outer condition is checked again on the locked row.
+        let lock = if self.backend == "postgres" { "FOR UPDATE SKIP LOCKED" } else { "" };
+        let due = "next_attempt IS NOT NULL AND next_attempt <= $1 AND (lease_until IS NULL OR lease_until <= $1)";
+        let sql = format!(
+            "UPDATE webhooks_logs SET lease_until = $2, lease_owner = $3 WHERE {due} AND id IN \
+             (SELECT id FROM webhooks_logs WHERE {due} ORDER BY next_attempt, id LIMIT $4 {lock}) RETURNING id"
+        );
+        let claimed = sqlx::query(&sql)
+            .bind(now)
+            .bind(lease_until)
+            .bind(owner)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let mut logs = Vec::with_capacity(claimed.len());
+        for row in claimed {
+            if let Some(l) = self.webhook_log(row.try_get("id").map_err(Error::internal)?).await? {
+                logs.push(l);
+            }
+        }
+        logs.sort_by_key(|l| l.id);
+        Ok(logs)
+    }
+
+    async fn release_webhook_claims(&self, owner: &str) -> Result<()> {
+        sqlx::query("UPDATE webhooks_logs SET lease_until = NULL, lease_owner = NULL WHERE lease_owner = $1")
+            .bind(owner)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn finish_webhook_attempt(&self, id: i64, owner: &str, a: &WebhookAttempt) -> Result<bool> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let r = sqlx::query(
+            "UPDATE webhooks_logs SET status = $1, request_payload = $2, request_headers = $3, response_payload = $4, \
+             response_headers = $5, delivery = $6, attempts = attempts + 1, next_attempt = $7, lease_until = NULL, \
+             lease_owner = NULL WHERE id = $8 AND lease_owner = $9",
+        )
+        .bind(a.status)
+        .bind(&a.request_payload)
+        .bind(&a.request_headers)
+        .bind(a.response_payload.clone())
+        .bind(a.response_headers.clone())
+        .bind(a.delivered.then_some(a.now))
+        .bind(a.next_attempt)
+        .bind(id)
+        .bind(owner)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let config = if a.delivered {
+            sqlx::query("UPDATE webhooks_config SET last_success_on = $1 WHERE id = (SELECT config_id FROM webhooks_logs WHERE id = $2)")
+                .bind(a.now)
+                .bind(id)
+        } else {
+            sqlx::query(
+                "UPDATE webhooks_config SET last_failure_on = $1, last_failure_content = $2, \
+                 enabled = CASE WHEN $3 = 1 THEN 0 ELSE enabled END \
+                 WHERE id = (SELECT config_id FROM webhooks_logs WHERE id = $4)",
+            )
+            .bind(a.now)
+            .bind(a.failure.clone())
+            .bind(flag(a.disable_config))
+            .bind(id)
+        };
+        config.execute(&mut *tx).await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
     }
 }
 

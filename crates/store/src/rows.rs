@@ -219,3 +219,52 @@ pub fn version(r: &AnyRow) -> Result<FileVersion> {
         comment: r.try_get("comment").map_err(Error::internal)?,
     })
 }
+
+pub const WEBHOOK_COLS: &str =
+    "id, name, uri, secret_key, enabled, ssl, triggers, target_id, created_by, modified_by, \
+     created_on, modified_on, last_failure_on, last_failure_content, last_success_on";
+
+pub fn webhook(r: &AnyRow) -> Result<spacelinks_core::WebhookConfig> {
+    Ok(spacelinks_core::WebhookConfig {
+        id: r.try_get("id").map_err(Error::internal)?,
+        name: r.try_get("name").map_err(Error::internal)?,
+        uri: r.try_get("uri").map_err(Error::internal)?,
+        secret_key: r.try_get("secret_key").map_err(Error::internal)?,
+        enabled: r.try_get::<i64, _>("enabled").map_err(Error::internal)? != 0,
+        ssl: r.try_get::<i64, _>("ssl").map_err(Error::internal)? != 0,
+        triggers: r.try_get("triggers").map_err(Error::internal)?,
+        target_id: r.try_get("target_id").map_err(Error::internal)?,
+        created_by: r.try_get("created_by").map_err(Error::internal)?,
+        modified_by: r.try_get("modified_by").map_err(Error::internal)?,
+        created_on: r.try_get("created_on").map_err(Error::internal)?,
+        modified_on: r.try_get("modified_on").map_err(Error::internal)?,
+        last_failure_on: r.try_get("last_failure_on").map_err(Error::internal)?,
+        last_failure_content: r.try_get("last_failure_content").map_err(Error::internal)?,
+        last_success_on: r.try_get("last_success_on").map_err(Error::internal)?,
+    })
+}
+
+/// Columns of `webhooks_logs l` joined with `webhooks_config c`.
+pub const WEBHOOK_LOG_COLS: &str = "l.id, l.config_id, c.name AS config_name, l.trigger_bit, l.creation_time, l.uid, \
+     l.event_id, l.request_payload, l.request_headers, l.response_payload, l.response_headers, l.status, l.delivery, \
+     l.attempts, l.next_attempt";
+
+pub fn webhook_log(r: &AnyRow) -> Result<spacelinks_core::WebhookLog> {
+    Ok(spacelinks_core::WebhookLog {
+        id: r.try_get("id").map_err(Error::internal)?,
+        config_id: r.try_get("config_id").map_err(Error::internal)?,
+        config_name: r.try_get("config_name").map_err(Error::internal)?,
+        trigger: r.try_get("trigger_bit").map_err(Error::internal)?,
+        creation_time: r.try_get("creation_time").map_err(Error::internal)?,
+        uid: r.try_get("uid").map_err(Error::internal)?,
+        event_id: r.try_get("event_id").map_err(Error::internal)?,
+        request_payload: r.try_get("request_payload").map_err(Error::internal)?,
+        request_headers: r.try_get("request_headers").map_err(Error::internal)?,
+        response_payload: r.try_get("response_payload").map_err(Error::internal)?,
+        response_headers: r.try_get("response_headers").map_err(Error::internal)?,
+        status: r.try_get("status").map_err(Error::internal)?,
+        delivery: r.try_get("delivery").map_err(Error::internal)?,
+        attempts: r.try_get("attempts").map_err(Error::internal)?,
+        next_attempt: r.try_get("next_attempt").map_err(Error::internal)?,
+    })
+}

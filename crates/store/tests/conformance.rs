@@ -11,7 +11,7 @@ use spacelinks_api_types::{FileShare, UserType};
 use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
     ApiKey, AuditEntry, Error, File, Folder, Link, LinkEvent, LinkEventCounts, LinkInsert, NewFile, NewUser,
-    NewVersion, Store, User,
+    NewVersion, NewWebhookLog, Store, User, WebhookAttempt, WebhookConfig, WebhookLogQuery,
 };
 use spacelinks_store::Db;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -131,6 +131,8 @@ conformance_tests!(
     empty_folder_deletion,
     active_link_counts,
     link_event_pages_and_counts,
+    webhook_configs_and_log,
+    concurrent_webhook_claims,
 );
 
 // ---------------------------------------------------------------------------
@@ -1328,4 +1330,133 @@ async fn both_backends_migrate_to_the_same_tables_and_columns() {
     postgres.values_mut().for_each(|c| c.sort());
     let outcome = std::panic::catch_unwind(|| assert_eq!(lite, postgres, "SQLite and PostgreSQL schemas differ"));
     pg.finish(outcome).await;
+}
+
+// ---------------------------------------------------------------------------
+// Webhooks
+// ---------------------------------------------------------------------------
+
+fn webhook(name: &str, created_by: &str) -> WebhookConfig {
+    WebhookConfig {
+        id: 0,
+        name: name.into(),
+        uri: "https://hooks.example.com/x".into(),
+        secret_key: "secret-key-1".into(),
+        enabled: true,
+        ssl: false,
+        triggers: 0,
+        target_id: None,
+        created_by: created_by.into(),
+        modified_by: created_by.into(),
+        created_on: T0,
+        modified_on: T0,
+        last_failure_on: None,
+        last_failure_content: None,
+        last_success_on: None,
+    }
+}
+
+fn queued(config_id: i64, n: usize) -> Vec<NewWebhookLog> {
+    (0..n)
+        .map(|i| NewWebhookLog {
+            config_id,
+            trigger: 128,
+            now: T0,
+            uid: "u".into(),
+            event_id: format!("e{i}"),
+            request_payload: format!("{{\"n\":{i}}}"),
+        })
+        .collect()
+}
+
+fn attempt(delivered: bool, next: Option<i64>) -> WebhookAttempt {
+    WebhookAttempt {
+        now: T0 + SEC,
+        status: if delivered { 200 } else { 500 },
+        request_payload: "{}".into(),
+        request_headers: "{}".into(),
+        response_payload: Some("answer".into()),
+        response_headers: Some("{}".into()),
+        delivered,
+        failure: (!delivered).then(|| "failed".into()),
+        next_attempt: next,
+        disable_config: false,
+    }
+}
+
+async fn webhook_configs_and_log(store: &dyn Store) {
+    let a = store.insert_webhook_config(&webhook("a", "alice")).await.unwrap().unwrap();
+    assert!(store.insert_webhook_config(&webhook("a", "bob")).await.unwrap().is_none(), "same name and uri");
+    let mut b = store.insert_webhook_config(&webhook("b", "bob")).await.unwrap().unwrap();
+    b.enabled = false;
+    assert!(store.update_webhook_config(&b).await.unwrap());
+    assert_eq!(store.enabled_webhook_configs().await.unwrap(), std::slice::from_ref(&a));
+    assert_eq!(store.webhook_configs(Some("bob")).await.unwrap(), [(b.clone(), 0)]);
+    let ids = store.insert_webhook_logs(&queued(a.id, 3)).await.unwrap();
+    // One attempt fails and is due again; one is delivered.
+    let claimed = store.claim_webhook_deliveries(T0, T0 + 60 * SEC, "n1", 2).await.unwrap();
+    assert_eq!(claimed.iter().map(|l| l.id).collect::<Vec<_>>(), ids[..2]);
+    assert!(!store.finish_webhook_attempt(ids[0], "n2", &attempt(true, None)).await.unwrap(), "not n2's claim");
+    assert!(store.finish_webhook_attempt(ids[0], "n1", &attempt(false, Some(T0 + 2 * SEC))).await.unwrap());
+    assert!(store.finish_webhook_attempt(ids[1], "n1", &attempt(true, None)).await.unwrap());
+    let failed = store.webhook_log(ids[0]).await.unwrap().unwrap();
+    assert_eq!(
+        (failed.status, failed.attempts, failed.next_attempt, failed.delivery),
+        (500, 1, Some(T0 + 2 * SEC), None)
+    );
+    let config = store.webhook_config(a.id).await.unwrap().unwrap();
+    assert_eq!((config.last_success_on, config.last_failure_content.as_deref()), (Some(T0 + SEC), Some("failed")));
+    assert_eq!(store.webhook_configs(None).await.unwrap()[0].1, 200);
+    // Not due yet: only the third; a lease that ran out is claimed again.
+    let again = store.claim_webhook_deliveries(T0 + SEC, T0 + 2 * SEC, "n1", 10).await.unwrap();
+    assert_eq!(again.iter().map(|l| l.id).collect::<Vec<_>>(), [ids[2]]);
+    let later = store.claim_webhook_deliveries(T0 + 3 * SEC, T0 + 60 * SEC, "n2", 10).await.unwrap();
+    assert_eq!(later.iter().map(|l| l.id).collect::<Vec<_>>(), [ids[0], ids[2]]);
+    store.release_webhook_claims("n2").await.unwrap();
+    assert_eq!(store.claim_webhook_deliveries(T0 + 3 * SEC, T0 + 60 * SEC, "n3", 10).await.unwrap().len(), 2);
+    // Filters and paging.
+    let page = |q: WebhookLogQuery| async move { store.webhook_logs_page(&q).await.unwrap() };
+    let all = WebhookLogQuery { limit: 100, ..Default::default() };
+    let (logs, total) = page(all.clone()).await;
+    assert_eq!((logs.iter().map(|l| l.id).collect::<Vec<_>>(), total), (vec![ids[2], ids[1], ids[0]], 3));
+    assert_eq!(logs[0].config_name.as_deref(), Some("a"));
+    assert_eq!(page(WebhookLogQuery { group_status: 2, ..all.clone() }).await.1, 1);
+    assert_eq!(page(WebhookLogQuery { group_status: 16 | 1, ..all.clone() }).await.1, 2);
+    assert_eq!(page(WebhookLogQuery { created_by: Some("bob".into()), ..all.clone() }).await.1, 0);
+    assert_eq!(page(WebhookLogQuery { offset: 2, limit: 5, ..all.clone() }).await.0.len(), 1);
+    assert!(store.delete_webhook_config(a.id).await.unwrap());
+    assert!(store.webhook_log(ids[0]).await.unwrap().is_none(), "the log goes with its webhook");
+}
+
+/// Several runners (nodes) claiming at once never get the same delivery.
+async fn concurrent_webhook_claims(db: &Db) {
+    let store: &dyn Store = db;
+    let config = store.insert_webhook_config(&webhook("race", "alice")).await.unwrap().unwrap();
+    let ids = store.insert_webhook_logs(&queued(config.id, 300)).await.unwrap();
+    let barrier = Arc::new(tokio::sync::Barrier::new(4));
+    let tasks: Vec<_> = (0..4)
+        .map(|n| {
+            let (db, barrier) = (db.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let mut mine = Vec::new();
+                loop {
+                    let got = db.claim_webhook_deliveries(T0, T0 + 60 * SEC, &format!("node{n}"), 7).await.unwrap();
+                    if got.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(got.iter().map(|l| l.id));
+                }
+            })
+        })
+        .collect();
+    let mut claimed = Vec::new();
+    for t in tasks {
+        claimed.extend(t.await.unwrap());
+    }
+    claimed.sort();
+    let mut unique = claimed.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), claimed.len(), "a delivery was claimed twice");
+    assert_eq!(claimed, ids, "every delivery was claimed");
 }

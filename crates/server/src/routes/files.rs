@@ -15,6 +15,7 @@ use crate::ctx::{parse_id, Body, Ctx, QueryMap};
 use crate::download::{inline_safe, mime_of, stream_file};
 use crate::dto::{file_dto, folder_dto, Seen};
 use crate::error::ApiResult;
+use crate::webhooks::{self, Trigger};
 
 const MAX_TITLE: usize = 165;
 
@@ -140,6 +141,7 @@ pub async fn create_folder(
     let title = checked_title(body.required_string("title")?)?;
     let parent = own_folder(&state, user, parse_id(&id, Error::folder_not_found)?).await?;
     let folder = state.svc.store.create_folder(&parent, &title, now_micros()).await?;
+    webhooks::folder_event(&state, &ctx, Trigger::FolderCreated, &folder).await;
     ctx.ok(folder_dto(&state, &folder, (0, 0)))
 }
 
@@ -179,6 +181,7 @@ async fn new_empty_file(state: &AppState, ctx: &Ctx, folder_id: i64, body: space
     let key = new_blob_key();
     state.blobs.put_bytes(&key, Default::default()).await?;
     let file = add_file(state, user, &folder, title, key, 0).await?;
+    webhooks::file_event(state, ctx, Trigger::FileCreated, &file).await;
     ctx.ok(owner_dto(state, &file))
 }
 
@@ -245,6 +248,9 @@ async fn upload_into(state: &AppState, ctx: &Ctx, folder_id: i64, multipart: Mul
     let folder = own_folder(state, user, folder_id).await?;
     let (title, key, size) = receive_file(state, multipart).await?;
     let file = add_file(state, user, &folder, title, key, size).await?;
+    // DocSpace's simple upload: file.created, then file.uploaded.
+    webhooks::file_event(state, ctx, Trigger::FileCreated, &file).await;
+    webhooks::file_event(state, ctx, Trigger::FileUploaded, &file).await;
     ctx.ok(vec![owner_dto(state, &file)])
 }
 
@@ -335,6 +341,8 @@ pub async fn delete_file(State(state): State<AppState>, ctx: Ctx, Path(id): Path
     let user = ctx.user()?;
     let file = own_file(&state, user, parse_id(&id, Error::file_not_found)?).await?;
     remove_file(&state, file.id).await?;
+    // No Trash here: a delete is permanent, DocSpace's file.deleted.
+    webhooks::file_event(&state, &ctx, Trigger::FileDeleted, &file).await;
     ctx.ok(vec![FileOperationDto {
         id: uuid::Uuid::new_v4().to_string(),
         operation: 2,
@@ -394,6 +402,9 @@ pub async fn new_version(
     // Only versions beyond the kept number lose their blobs, after the commit.
     delete_blobs(state, &change.unused_blobs).await;
     access.record(state, ctx, "uploaded");
+    if let Some(file) = state.svc.store.file(file_id).await? {
+        webhooks::file_event(state, ctx, Trigger::FileUpdated, &file).await;
+    }
     Ok(access)
 }
 
@@ -467,11 +478,24 @@ pub async fn file_handler(State(state): State<AppState>, ctx: Ctx, q: QueryMap) 
     let embedded = ctx.headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok()).is_some_and(|d| d != "document");
     if res.status().is_success() && from_start && !(inline && embedded) {
         access.record(&state, &ctx, if inline { "opened" } else { "downloaded" });
+        access.fire_link_kind(&state, &ctx, if inline { "opened" } else { "downloaded" }).await;
+    }
+    // DocSpace's `file.downloaded`: `action=download` from byte 0, by
+    // anyone (owner or link visitor); `view` fires nothing.
+    if res.status().is_success() && from_start && !inline {
+        webhooks::file_event(&state, &ctx, Trigger::FileDownloaded, file).await;
     }
     Ok(res)
 }
 
 impl FileAccess {
+    /// The `link.*` webhook of an access-log kind, for link visits.
+    pub async fn fire_link_kind(&self, state: &AppState, ctx: &Ctx, kind: &str) {
+        if let FileAccess::Link { shared, .. } = self {
+            webhooks::link_kind(state, ctx, kind, &shared.link, &shared.file).await;
+        }
+    }
+
     pub fn record(&self, state: &AppState, ctx: &Ctx, kind: &'static str) {
         if let FileAccess::Link { shared, .. } = self {
             state.events.record(LinkEvent {

@@ -10,6 +10,7 @@ pub(crate) mod links;
 pub(crate) mod pages;
 pub(crate) mod share;
 pub(crate) mod versions;
+pub(crate) mod webhooks;
 
 use axum::handler::Handler;
 use axum::http::Method;
@@ -68,6 +69,16 @@ pub fn routes() -> Routes {
         .upload(Method::POST, "/share/upload", FILES_WRITE, pages::upload_version)
         .get("/static/share.css", Scope::Public, pages::stylesheet)
         .get("/openapi.json", Scope::Public, crate::openapi::openapi_json)
+        // DocSpace has no webhook scope: `*:read` / `*:write`.
+        .get("/api/2.0/settings/webhook", ANY_READ, webhooks::list_webhooks)
+        .post("/api/2.0/settings/webhook", ANY_WRITE, webhooks::create_webhook)
+        .put("/api/2.0/settings/webhook", ANY_WRITE, webhooks::update_webhook)
+        .put("/api/2.0/settings/webhook/enable", ANY_WRITE, webhooks::enable_webhook)
+        .delete("/api/2.0/settings/webhook/{id}", ANY_WRITE, webhooks::delete_webhook)
+        .get("/api/2.0/settings/webhooks/log", ANY_READ, webhooks::webhook_log)
+        .put("/api/2.0/settings/webhook/{id}/retry", ANY_WRITE, webhooks::retry_webhook)
+        .put("/api/2.0/settings/webhook/retry", ANY_WRITE, webhooks::retry_webhooks)
+        .get("/api/2.0/settings/webhook/triggers", ANY_READ, webhooks::webhook_triggers)
         // DocSpace lets anyone sign out; the session the request carries
         // ends. Last in the table: the authorization matrix walks the table
         // in order, and this ends its callers' sessions.

@@ -184,6 +184,7 @@ async fn render(state: &AppState, ctx: &Ctx, q: &QueryMap, file_id: i64, message
     match file_access(state, ctx, q, file_id).await {
         Ok(access) => {
             access.record(state, ctx, "opened");
+            access.fire_link_kind(state, ctx, "opened").await;
             ok_page(state, &access, &token, message).await
         }
         Err(Error::Forbidden(_)) | Err(Error::NotFound(_)) => refusal_page(state, ctx, &token, file_id, message).await,
@@ -254,6 +255,7 @@ async fn refusal_page(state: &AppState, ctx: &Ctx, token: &str, file_id: i64, me
             // A visit that stops at the password form is an open too, as
             // `GET files/share/{key}` counts it (one per client and minute).
             state.events.record(event(&shared, ctx, "opened"));
+            crate::webhooks::link_kind(state, ctx, "opened", &shared.link, &shared.file).await;
             password_page(&shared, token, message, StatusCode::OK)
         }
         LinkStatus::Ok | LinkStatus::Invalid => SharePage::invalid(),
@@ -313,6 +315,7 @@ pub async fn submit_password(State(state): State<AppState>, ctx: Ctx, Form(form)
                 ip: ctx.ip.to_string(),
                 user_agent: ctx.user_agent.clone(),
             });
+            crate::webhooks::link_kind(&state, &ctx, "locked_out", &shared.link, &shared.file).await;
             let mut page = SharePage::for_file("locked", &shared.file, &shared.link.title, &form.share);
             page.message = format!("Too many wrong passwords. Please wait {retry_after_secs} seconds and try again.");
             let mut res = page.respond(StatusCode::TOO_MANY_REQUESTS);
@@ -330,6 +333,7 @@ pub async fn submit_password(State(state): State<AppState>, ctx: Ctx, Form(form)
         ip: ctx.ip.to_string(),
         user_agent: ctx.user_agent.clone(),
     });
+    crate::webhooks::link_kind(&state, &ctx, kind, &shared.link, &shared.file).await;
     match status {
         LinkStatus::Ok => {
             let mut res =

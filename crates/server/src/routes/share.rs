@@ -47,6 +47,7 @@ pub async fn resolve_share(State(state): State<AppState>, ctx: Ctx, Path(key): P
     };
     let status = visitor_status(&state, &ctx, &shared);
     state.events.record(event(&shared, &ctx, "opened"));
+    crate::webhooks::link_kind(&state, &ctx, "opened", &shared.link, &shared.file).await;
     ctx.ok(share_dto(status, Some(&shared), authenticated))
 }
 
@@ -74,6 +75,7 @@ pub async fn apply_share_password(
     let status = match state.svc.try_password(&shared, &password, proof.as_deref(), ctx.ip, authenticated).await {
         Err(e @ Error::TooManyAttempts { .. }) => {
             state.events.record(event(&shared, &ctx, "locked_out"));
+            crate::webhooks::link_kind(&state, &ctx, "locked_out", &shared.link, &shared.file).await;
             return Err(e.into());
         }
         other => other?,
@@ -84,6 +86,7 @@ pub async fn apply_share_password(
         _ => "opened",
     };
     state.events.record(event(&shared, &ctx, kind));
+    crate::webhooks::link_kind(&state, &ctx, kind, &shared.link, &shared.file).await;
     let mut res = ctx.ok(share_dto(status, Some(&shared), authenticated))?;
     if status == LinkStatus::Ok && shared.password.is_some() {
         let cookie = proof_cookie(&state, &ctx, &shared, &password);

@@ -58,6 +58,9 @@ pub async fn restore_version(
     let version = q.int("version")?.ok_or_else(|| Error::BadRequest("version is required".into()))?;
     let change = state.svc.restore_version(ctx.caller.user.as_ref(), id, version).await?;
     delete_blobs(&state, &change.unused_blobs).await;
+    if let Some(file) = state.svc.store.file(id).await? {
+        crate::webhooks::file_event(&state, &ctx, crate::webhooks::Trigger::FileUpdated, &file).await;
+    }
     let mut versions = state.svc.store.file_versions(id).await?;
     versions.reverse();
     let mut dtos = Vec::with_capacity(versions.len());

@@ -16,6 +16,7 @@ use crate::app::AppState;
 use crate::ctx::{parse_id, QueryMap};
 use crate::dto::human_size;
 use crate::routes::files::{add_file, checked_title, multipart_error, own_file, own_folder, path_parts, receive_field};
+use crate::webhooks::Trigger;
 
 const PAGE_SIZE: i64 = 100;
 
@@ -138,7 +139,8 @@ pub async fn new_folder(
     if title.is_empty() {
         return Err(Error::BadRequest("Enter a name for the new folder.".into()).into());
     }
-    state.svc.store.create_folder(&parent, &title, now_micros()).await?;
+    let folder = state.svc.store.create_folder(&parent, &title, now_micros()).await?;
+    crate::webhooks::folder_event(&state, &signed.ctx, Trigger::FolderCreated, &folder).await;
     Ok(see_other(&folder_url(&parent)))
 }
 
@@ -214,7 +216,12 @@ async fn receive_uploads(
             continue;
         }
         match receive_field(state, field).await {
-            Ok((title, key, size)) => stored.push(add_file(state, &signed.user, &folder, title, key, size).await?),
+            Ok((title, key, size)) => {
+                let file = add_file(state, &signed.user, &folder, title, key, size).await?;
+                crate::webhooks::file_event(state, &signed.ctx, Trigger::FileCreated, &file).await;
+                crate::webhooks::file_event(state, &signed.ctx, Trigger::FileUploaded, &file).await;
+                stored.push(file)
+            }
             Err(Error::TooLarge(_)) => {
                 drain(&mut multipart, limit).await;
                 return Err(Error::TooLarge(format!(
@@ -283,6 +290,7 @@ pub async fn delete_file(
     signed.check_csrf(&state, Some(form.get("csrf")))?;
     let file = own_file(&state, &signed.user, parse_id(&id, Error::file_not_found)?).await?;
     crate::routes::files::remove_file(&state, file.id).await?;
+    crate::webhooks::file_event(&state, &signed.ctx, Trigger::FileDeleted, &file).await;
     let folder = state.svc.store.folder(file.folder_id).await?;
     Ok(see_other(&folder.as_ref().map_or("/files".into(), folder_url)))
 }
@@ -324,6 +332,7 @@ pub async fn delete_folder(
         ))
         .into());
     }
+    crate::webhooks::folder_event(&state, &signed.ctx, Trigger::FolderDeleted, &folder).await;
     let parent = match folder.parent_id {
         Some(p) => state.svc.store.folder(p).await?,
         None => None,

@@ -54,5 +54,8 @@ pub async fn restore_version(
     let change = state.svc.restore_version(Some(&signed.user), id, version).await?;
     // Only versions beyond the kept number lose their blobs, after the commit.
     delete_blobs(&state, &change.unused_blobs).await;
+    if let Some(file) = state.svc.store.file(id).await? {
+        crate::webhooks::file_event(&state, &signed.ctx, crate::webhooks::Trigger::FileUpdated, &file).await;
+    }
     Ok(see_other(&format!("/files/file/{id}#versions-heading")))
 }

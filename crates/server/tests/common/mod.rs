@@ -102,6 +102,18 @@ impl TestServer {
         Self::socket_on(&self.data_dir, |_| {}).await
     }
 
+    /// Stops serving (the data directory stays): a node that went down.
+    pub fn stop(&mut self) {
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+    }
+
+    /// `second_node` with its own settings.
+    pub async fn second_node_with(&self, tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::socket_on(&self.data_dir, tweak).await
+    }
+
     async fn socket_on(dir: &Path, tweak: impl FnOnce(&mut Config)) -> Self {
         let mut config = base_config(dir);
         tweak(&mut config);
@@ -527,4 +539,99 @@ impl PgSchema {
     pub async fn drop_schema(self) {
         sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.schema)).execute(&self.admin).await.expect("drop schema");
     }
+}
+
+// ---- A webhook receiver -------------------------------------------------------
+
+/// One POST a `Receiver` got.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Delivery {
+    pub fn header(&self, name: &str) -> String {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+    }
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("a JSON body")
+    }
+}
+
+/// A webhook receiver on 127.0.0.1:0: answers HEAD with 200 (DocSpace's
+/// probe) and each POST with the next scripted status (200 once the script
+/// is used up), recording what it got.
+pub struct Receiver {
+    pub url: String,
+    got: tokio::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<Delivery>>,
+    script: Arc<std::sync::Mutex<std::collections::VecDeque<u16>>>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Receiver {
+    pub async fn start() -> Self {
+        use axum::http::StatusCode;
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let script: Arc<std::sync::Mutex<std::collections::VecDeque<u16>>> = Default::default();
+        let answers = script.clone();
+        let handler = move |method: Method, headers: HeaderMap, body: axum::body::Bytes| {
+            let (tx, answers) = (tx.clone(), answers.clone());
+            async move {
+                if method != Method::POST {
+                    return StatusCode::OK;
+                }
+                let _ = tx.send(Delivery { headers, body: body.to_vec() });
+                let code = answers.lock().unwrap().pop_front().unwrap_or(200);
+                StatusCode::from_u16(code).unwrap()
+            }
+        };
+        let app = Router::new().route("/hook", axum::routing::any(handler));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("receiver");
+        });
+        Receiver { url, got: tokio::sync::Mutex::new(rx), script, task }
+    }
+
+    /// The next POSTs are answered with these statuses.
+    pub fn answer(&self, statuses: &[u16]) {
+        self.script.lock().unwrap().extend(statuses);
+    }
+
+    /// The next delivery (a minute at most: a failure, not a timing check).
+    pub async fn next(&self) -> Delivery {
+        let mut rx = self.got.lock().await;
+        tokio::time::timeout(std::time::Duration::from_secs(60), rx.recv())
+            .await
+            .expect("no webhook delivery within a minute")
+            .expect("receiver stopped")
+    }
+
+    /// A delivery already received, if any.
+    pub async fn try_next(&self) -> Option<Delivery> {
+        self.got.lock().await.try_recv().ok()
+    }
+
+    /// Deliveries until one with this `event.trigger` arrives.
+    pub async fn next_of(&self, trigger: &str) -> Delivery {
+        loop {
+            let d = self.next().await;
+            if d.json()["event"]["trigger"] == trigger {
+                return d;
+            }
+        }
+    }
+}
+
+/// Loopback is private; test servers deliver there.
+pub fn allow_loopback(c: &mut Config) {
+    c.webhook_allowed_networks = vec!["127.0.0.0/8".parse().unwrap()];
 }
