@@ -240,11 +240,11 @@ def test_links_ls_table_and_json(server, api_key, api, a_file):
     second = api.put_link(a_file, {"access": 10, "denyDownload": True, "internal": True})
     out = ok(run(server, api_key, "links", "ls", a_file))
     lines = out.splitlines()
-    assert re.split(r"\s{2,}", lines[0]) == ["ID", "TITLE", "ACCESS", "EXPIRES", "PASSWORD", "DENY-DL", "INTERNAL", "PRIMARY", "URL"]
+    assert re.split(r"\s{2,}", lines[0]) == ["ID", "TITLE", "ACCESS", "EXPIRES", "PASSWORD", "DENY-DL", "INTERNAL", "PRIMARY", "USES", "URL"]
     rows = {r[0]: r for r in (re.split(r"\s{2,}", l.strip()) for l in lines[1:])}
     a, b = first["sharedLink"], second["sharedLink"]
-    assert rows[a["id"]] == [a["id"], "For the team", "read", expires.strftime("%Y-%m-%d %H:%M UTC"), "yes", "no", "no", "no", a["shareLink"]]
-    assert rows[b["id"]] == [b["id"], "Shared link", "edit", "never", "no", "yes", "yes", "no", b["shareLink"]]
+    assert rows[a["id"]] == [a["id"], "For the team", "read", expires.strftime("%Y-%m-%d %H:%M UTC"), "yes", "no", "no", "no", "0", a["shareLink"]]
+    assert rows[b["id"]] == [b["id"], "Shared link", "edit", "never", "no", "yes", "yes", "no", "0", b["shareLink"]]
     assert "team-pass-1" not in out  # the table says yes/no, never the password
 
     raw = json.loads(ok(run(server, api_key, "links", "ls", a_file, "--json")))

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use spacelinks_api_types::{FileShare, UserType};
 use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
-    ApiKey, AuditEntry, Error, File, Folder, Link, LinkEvent, LinkEventCounts, LinkInsert, NewFile, NewUser,
+    ApiKey, AuditEntry, Error, EventKind, File, Folder, Link, LinkEvent, LinkEventCounts, LinkInsert, NewFile, NewUser,
     NewVersion, Store, User,
 };
 use spacelinks_store::Db;
@@ -194,6 +194,9 @@ fn link(id: &str, file_id: i64, primary: bool, created: i64) -> Link {
         created_by: "creator".into(),
         created,
         token_salt: format!("salt{id}"),
+        max_uses: None,
+        use_count: 0,
+        allowed_networks: Vec::new(),
     }
 }
 
@@ -218,7 +221,7 @@ fn audit_key(a: &AuditEntry) -> (i64, String, i64, String, &'static str, String)
 }
 
 fn event_key(e: &LinkEvent) -> (i64, String, i64, &'static str, String, String) {
-    (e.at, e.link_id.clone(), e.file_id, e.kind, e.ip.clone(), e.user_agent.clone())
+    (e.at, e.link_id.clone(), e.file_id, e.kind.stored(), e.ip.clone(), e.user_agent.clone())
 }
 
 fn link_ids(links: &[Link]) -> Vec<&str> {
@@ -747,7 +750,8 @@ async fn link_events(store: &dyn Store) {
         at,
         link_id: link_id.into(),
         file_id: 7,
-        kind,
+        kind: EventKind::from_stored(kind, None).unwrap(),
+        bytes: None,
         ip: ip.into(),
         user_agent: format!("agent/{at}"),
     };
@@ -841,7 +845,8 @@ async fn link_event_pages_and_counts(store: &dyn Store) {
         at,
         link_id: link_id.into(),
         file_id: 7,
-        kind,
+        kind: EventKind::from_stored(kind, None).unwrap(),
+        bytes: None,
         // One client each: repeated opens by one client within a minute are one event.
         ip: format!("10.0.0.{}", at - T0),
         user_agent: "agent".into(),
@@ -853,11 +858,11 @@ async fn link_event_pages_and_counts(store: &dyn Store) {
 
     let (page, total) = store.link_events_page("a", 0, 3).await.unwrap();
     assert_eq!(total, 7);
-    assert_eq!(page.iter().map(|e| e.kind).collect::<Vec<_>>(), ["uploaded", "opened", "downloaded"], "newest first");
+    assert_eq!(page.iter().map(|e| e.kind.stored()).collect::<Vec<_>>(), ["uploaded", "opened", "downloaded"], "newest first");
     let (page, _) = store.link_events_page("a", 6, 3).await.unwrap();
-    assert_eq!(page.iter().map(|e| (e.kind, e.at)).collect::<Vec<_>>(), [("opened", T0)]);
-    assert_eq!(store.link_events_page("a", 2, 3).await.unwrap().0[1].kind, "opened");
-    assert_eq!(store.link_events_page("a", 2, 3).await.unwrap().0[2].kind, "locked_out");
+    assert_eq!(page.iter().map(|e| (e.kind.stored(), e.at)).collect::<Vec<_>>(), [("opened", T0)]);
+    assert_eq!(store.link_events_page("a", 2, 3).await.unwrap().0[1].kind.stored(), "opened");
+    assert_eq!(store.link_events_page("a", 2, 3).await.unwrap().0[2].kind.stored(), "locked_out");
     assert_eq!(
         store.link_event_counts("a").await.unwrap(),
         LinkEventCounts { opens: 3, downloads: 1, last_opened: Some(T0 + 5) }
@@ -937,7 +942,8 @@ async fn opened_events_dedupe(store: &dyn Store) {
         at,
         link_id: "d".into(),
         file_id: 7,
-        kind,
+        kind: EventKind::from_stored(kind, None).unwrap(),
+        bytes: None,
         ip: ip.into(),
         user_agent: ua.into(),
     };
@@ -957,7 +963,7 @@ async fn opened_events_dedupe(store: &dyn Store) {
     store.record_link_events(&[event(minute + 59 * SEC, "opened", "10.0.0.1", "a")]).await.unwrap();
     store.record_link_events(&[event(minute + 60 * SEC, "opened", "10.0.0.1", "a")]).await.unwrap();
     let kinds: Vec<(&str, String, String)> =
-        store.link_events("d").await.unwrap().into_iter().map(|e| (e.kind, e.ip, e.user_agent)).collect();
+        store.link_events("d").await.unwrap().into_iter().map(|e| (e.kind.stored(), e.ip, e.user_agent)).collect();
     let k = |kind: &'static str, ip: &str, ua: &str| (kind, ip.to_string(), ua.to_string());
     assert_eq!(
         kinds,
@@ -983,7 +989,8 @@ async fn purges(store: &dyn Store) {
         at,
         link_id: "p".into(),
         file_id: 7,
-        kind: "downloaded",
+        kind: EventKind::Downloaded,
+        bytes: None,
         ip: "10.0.0.1".into(),
         user_agent: "ua".into(),
     };
@@ -1168,7 +1175,7 @@ async fn concurrent_link_updates(db: &Db) {
         for t in tasks {
             t.await.expect("task panicked").expect("set_link failed");
         }
-        let after = svc.manage(store.link(&id).await.unwrap().unwrap()).unwrap();
+        let after = svc.manage(store.link(&id).await.unwrap().unwrap()).await.unwrap();
         let l = &after.link;
         assert_eq!(
             (l.access, l.title.as_str(), l.expires.is_some(), after.password.as_deref(), l.deny_download, l.internal),

@@ -2,17 +2,18 @@
 
 use crate::openapi as doc;
 use axum::extract::{Multipart, Path, State};
+use axum::http::header;
 use futures::TryStreamExt;
 use spacelinks_api_types::date::now_micros;
 use spacelinks_api_types::dto::{FileOperationDto, FolderContentDto, PathPart};
 use spacelinks_core::rights::Viewer;
 use spacelinks_core::versions::COMMENT_UPLOADED;
-use spacelinks_core::{extension_of, Error, File, Folder, LinkEvent, NewFile, User};
+use spacelinks_core::{extension_of, Error, EventKind, File, Folder, NewFile, Refusal, User};
 
-use crate::access::{file_access, FileAccess};
+use crate::access::{event, file_access, FileAccess};
 use crate::app::AppState;
 use crate::ctx::{parse_id, Body, Ctx, QueryMap};
-use crate::download::{inline_safe, mime_of, stream_file};
+use crate::download::{inline_safe, mime_of, parse_range, stream_file};
 use crate::dto::{file_dto, folder_dto, Seen};
 use crate::error::ApiResult;
 
@@ -393,7 +394,7 @@ pub async fn new_version(
     };
     // Only versions beyond the kept number lose their blobs, after the commit.
     delete_blobs(state, &change.unused_blobs).await;
-    access.record(state, ctx, "uploaded");
+    access.record(state, ctx, EventKind::VersionUploaded, Some(size));
     Ok(access)
 }
 
@@ -459,29 +460,43 @@ pub async fn file_handler(State(state): State<AppState>, ctx: Ctx, q: QueryMap) 
     if !access.viewer().can("Download") && !preview_ok {
         return Err(Error::Forbidden("You don't have enough permission to download the file".into()).into());
     }
-    let res = stream_file(&state, file, inline, &ctx.headers).await?;
-    let from_start =
-        ctx.headers.get(axum::http::header::RANGE).is_none_or(|r| r.to_str().is_ok_and(|r| r.starts_with("bytes=0-")));
+    // A response that starts at byte 0 (no Range, or a range from 0) is a
+    // use of the link, as DocSpace's `file.downloaded` counts downloads; a
+    // range from the middle is the rest of one already counted.
+    let size = file.size.max(0) as u64;
+    let range = parse_range(ctx.headers.get(header::RANGE).and_then(|v| v.to_str().ok()), size);
+    let from_start = matches!(&range, Ok(None)) || matches!(&range, Ok(Some(r)) if r.start == 0);
+    let bytes = match &range {
+        Ok(Some(r)) => (r.end - r.start) as i64,
+        _ => size as i64,
+    };
+    // The use is taken before a byte is sent, in one conditional UPDATE:
+    // with maxUseCount N, exactly N parallel downloads get the file.
+    let counted = match &access {
+        FileAccess::Link { shared, .. } if !inline && from_start => {
+            if let Err(e) = state.svc.take_use(shared).await {
+                state.events.record(event(shared, &ctx, EventKind::Refused(Refusal::UsedUp)));
+                return Err(e.into());
+            }
+            Some(shared)
+        }
+        _ => None,
+    };
+    let res = match stream_file(&state, file, inline, &ctx.headers).await {
+        Ok(res) if res.status().is_success() => res,
+        other => {
+            if let Some(shared) = counted {
+                state.svc.give_back_use(shared).await?;
+            }
+            return other;
+        }
+    };
     // The share page's own preview (an <img>, <video> or <iframe> of a page
     // that already counted the visit) is not another open.
     let embedded = ctx.headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok()).is_some_and(|d| d != "document");
-    if res.status().is_success() && from_start && !(inline && embedded) {
-        access.record(&state, &ctx, if inline { "opened" } else { "downloaded" });
+    if from_start && !(inline && embedded) {
+        let (kind, bytes) = if inline { (EventKind::Opened, None) } else { (EventKind::Downloaded, Some(bytes)) };
+        access.record(&state, &ctx, kind, bytes);
     }
     Ok(res)
-}
-
-impl FileAccess {
-    pub fn record(&self, state: &AppState, ctx: &Ctx, kind: &'static str) {
-        if let FileAccess::Link { shared, .. } = self {
-            state.events.record(LinkEvent {
-                at: now_micros(),
-                link_id: shared.link.id.clone(),
-                file_id: shared.file.id,
-                kind,
-                ip: ctx.ip.to_string(),
-                user_agent: ctx.user_agent.clone(),
-            });
-        }
-    }
 }
