@@ -470,10 +470,13 @@ pub async fn file_handler(State(state): State<AppState>, ctx: Ctx, q: QueryMap) 
         Ok(Some(r)) => (r.end - r.start) as i64,
         _ => size as i64,
     };
+    // `view` of a type we do not render inline is sent as an attachment:
+    // a download by another name, counted like one.
+    let attachment = !preview_ok;
     // The use is taken before a byte is sent, in one conditional UPDATE:
     // with maxUseCount N, exactly N parallel downloads get the file.
     let counted = match &access {
-        FileAccess::Link { shared, .. } if !inline && from_start => {
+        FileAccess::Link { shared, .. } if attachment && from_start => {
             if let Err(e) = state.svc.take_use(shared).await {
                 state.events.record(event(shared, &ctx, EventKind::Refused(Refusal::UsedUp)));
                 return Err(e.into());
@@ -494,8 +497,8 @@ pub async fn file_handler(State(state): State<AppState>, ctx: Ctx, q: QueryMap) 
     // The share page's own preview (an <img>, <video> or <iframe> of a page
     // that already counted the visit) is not another open.
     let embedded = ctx.headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok()).is_some_and(|d| d != "document");
-    if from_start && !(inline && embedded) {
-        let (kind, bytes) = if inline { (EventKind::Opened, None) } else { (EventKind::Downloaded, Some(bytes)) };
+    if from_start && !(preview_ok && embedded) {
+        let (kind, bytes) = if attachment { (EventKind::Downloaded, Some(bytes)) } else { (EventKind::Opened, None) };
         access.record(&state, &ctx, kind, bytes);
     }
     Ok(res)
