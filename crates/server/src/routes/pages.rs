@@ -152,9 +152,9 @@ pub async fn short_link(State(state): State<AppState>, Path(code): Path<String>)
     responses(
         (status = 200, description = "The share page: preview and download, or the password form", content_type = "text/html", body = String),
         doc::BadRequest,
-        (status = 403, description = "The link is for signed-in members only (a page)", content_type = "text/html", body = String),
+        (status = 403, description = "The link is for signed-in members only, or not for the client's network (a page)", content_type = "text/html", body = String),
         (status = 404, description = "No valid link for this file (a page)", content_type = "text/html", body = String),
-        (status = 410, description = "The link has expired (a page)", content_type = "text/html", body = String),
+        (status = 410, description = "The link has expired or is used up (a page)", content_type = "text/html", body = String),
     )
 )]
 pub async fn share_preview(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, q: QueryMap) -> ApiResult {
@@ -169,9 +169,9 @@ pub async fn share_preview(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
     responses(
         (status = 200, description = "The share page: preview and download, or the password form", content_type = "text/html", body = String),
         doc::BadRequest,
-        (status = 403, description = "The link is for signed-in members only (a page)", content_type = "text/html", body = String),
+        (status = 403, description = "The link is for signed-in members only, or not for the client's network (a page)", content_type = "text/html", body = String),
         (status = 404, description = "No valid link for this file (a page)", content_type = "text/html", body = String),
-        (status = 410, description = "The link has expired (a page)", content_type = "text/html", body = String),
+        (status = 410, description = "The link has expired or is used up (a page)", content_type = "text/html", body = String),
     )
 )]
 pub async fn share_page(State(state): State<AppState>, ctx: Ctx, q: QueryMap) -> ApiResult {
@@ -298,9 +298,9 @@ pub struct PasswordForm {
         (status = 303, description = "Correct: back to the share page, with the password proof cookie", headers(("Location" = String))),
         (status = 200, description = "Wrong password: the form again", content_type = "text/html", body = String),
         doc::BadRequest,
-        (status = 403, description = "The link is for signed-in members only (a page)", content_type = "text/html", body = String),
+        (status = 403, description = "The link is for signed-in members only, or not for the client's network (a page)", content_type = "text/html", body = String),
         (status = 404, description = "No valid link for this file (a page)", content_type = "text/html", body = String),
-        (status = 410, description = "The link has expired (a page)", content_type = "text/html", body = String),
+        (status = 410, description = "The link has expired or is used up (a page)", content_type = "text/html", body = String),
         doc::TooLarge,
         (status = 415, description = "Not a form", body = doc::ErrorBody),
         (status = 422, description = "The form cannot be read", body = doc::ErrorBody),
