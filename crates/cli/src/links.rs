@@ -414,7 +414,11 @@ fn link_rows(links: &[Value]) -> String {
             ]
         })
         .collect();
-    table(&["ID", "TITLE", "ACCESS", "EXPIRES", "PASSWORD", "DENY-DL", "INTERNAL", "PRIMARY", "USES", "URL"], &rows, &[])
+    table(
+        &["ID", "TITLE", "ACCESS", "EXPIRES", "PASSWORD", "DENY-DL", "INTERNAL", "PRIMARY", "USES", "URL"],
+        &rows,
+        &[],
+    )
 }
 
 pub fn print_json(v: &Value) {

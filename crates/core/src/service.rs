@@ -136,12 +136,12 @@ impl Services {
                 "title": next.title,
             });
             let audit = audit_entry(user, &next, "link.updated", details, now);
-            Ok(LinkWrite::Update(next, audit))
+            Ok(LinkWrite::Update(Box::new(next), audit))
         });
         match self.store.change_link(file_id, &existing.id, change).await? {
             None => Err(Error::item_not_found()),
             Some(LinkWrite::Delete(_)) => Ok(None),
-            Some(LinkWrite::Update(next, _)) => self.manage(next).await.map(Some),
+            Some(LinkWrite::Update(next, _)) => self.manage(*next).await.map(Some),
         }
     }
 

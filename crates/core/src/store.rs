@@ -26,7 +26,7 @@ pub enum LinkInsert {
 /// What a link change decided, under the link's row lock.
 #[derive(Debug, Clone)]
 pub enum LinkWrite {
-    Update(Link, AuditEntry),
+    Update(Box<Link>, AuditEntry),
     Delete(AuditEntry),
 }
 

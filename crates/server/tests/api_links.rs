@@ -122,8 +122,9 @@ async fn file_share_dto_exact_json() {
         ]
     );
     // With a limit, networks and an open: every field of the link controls.
-    let limited =
-        s.put_link(&owner, id, json!({"access": 2, "maxUseCount": 4, "allowedNetworks": ["192.0.2.0/24", "::1"]})).await;
+    let limited = s
+        .put_link(&owner, id, json!({"access": 2, "maxUseCount": 4, "allowedNetworks": ["192.0.2.0/24", "::1"]}))
+        .await;
     let shared = &limited["sharedLink"];
     assert_eq!(shared["maxUseCount"], 4);
     assert_eq!(shared["allowedNetworks"], json!(["192.0.2.0/24", "::1/128"]));

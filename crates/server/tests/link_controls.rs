@@ -118,7 +118,10 @@ async fn only_downloads_from_byte_zero_are_uses() {
     assert_eq!(s.send(download(id, &token).header("range", "bytes=0-9")).await.status, 206);
     assert_eq!(uses(&s, id, &lid).await, 1);
     // The owner is never counted, signed in or with the link's token.
-    assert_eq!(s.send(Req::get(&format!("/filehandler.ashx?action=download&fileid={id}")).auth(&owner)).await.status, 200);
+    assert_eq!(
+        s.send(Req::get(&format!("/filehandler.ashx?action=download&fileid={id}")).auth(&owner)).await.status,
+        200
+    );
     assert_eq!(s.send(download(id, &token).auth(&owner)).await.status, 200);
     assert_eq!(uses(&s, id, &lid).await, 1);
     assert_eq!(s.send(download(id, &token)).await.status, 200);
@@ -183,9 +186,13 @@ async fn a_used_up_link_reads_as_expired_until_the_limit_is_raised() {
 async fn allowlist_with_the_client_inside_and_outside() {
     let s = TestServer::start_socket().await;
     let owner = s.owner().await;
-    let (id, lid, token) =
-        s.shared_file("Intranet.txt", CONTENT, json!({"access": "Read", "allowedNetworks": ["10.0.0.0/8", "2001:db8::/32"]}))
-            .await;
+    let (id, lid, token) = s
+        .shared_file(
+            "Intranet.txt",
+            CONTENT,
+            json!({"access": "Read", "allowedNetworks": ["10.0.0.0/8", "2001:db8::/32"]}),
+        )
+        .await;
     let link = shared_link(&s, id, &lid).await;
     assert_eq!(link["allowedNetworks"], json!(["10.0.0.0/8", "2001:db8::/32"]));
 
@@ -254,7 +261,9 @@ async fn activity_after_a_scripted_visit() {
     // Open, wrong password, right password, download, a refused download.
     assert_eq!(share_status(&s, resolve(&token)).await, 3);
     let pw = |p: &str| {
-        Req::post(&format!("/api/2.0/files/share/{token}/password")).header("user-agent", UA).json(json!({"password": p}))
+        Req::post(&format!("/api/2.0/files/share/{token}/password"))
+            .header("user-agent", UA)
+            .json(json!({"password": p}))
     };
     assert_eq!(share_status(&s, pw("Wrong-pass-1")).await, 4);
     let right = s.send(pw(LINK_PASSWORD)).await;
@@ -270,10 +279,8 @@ async fn activity_after_a_scripted_visit() {
     let v = res.json();
     assert_eq!(v["total"], 5);
     let events = v["response"].as_array().unwrap();
-    let seen: Vec<(&str, Option<&str>, Option<i64>)> = events
-        .iter()
-        .map(|e| (e["kind"].as_str().unwrap(), e["reason"].as_str(), e["bytes"].as_i64()))
-        .collect();
+    let seen: Vec<(&str, Option<&str>, Option<i64>)> =
+        events.iter().map(|e| (e["kind"].as_str().unwrap(), e["reason"].as_str(), e["bytes"].as_i64())).collect();
     assert_eq!(
         seen,
         [

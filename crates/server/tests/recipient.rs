@@ -255,7 +255,8 @@ async fn password_lockout_after_five_failures_shared_across_nodes() {
     assert_eq!(status_of(&node2, password(&token2, LINK_PASSWORD)).await["status"], 0);
 
     s.state.events.flush().await;
-    let failed = s.store().link_events(&lid).await.unwrap().iter().filter(|e| e.kind.stored() == "password_failed").count();
+    let failed =
+        s.store().link_events(&lid).await.unwrap().iter().filter(|e| e.kind.stored() == "password_failed").count();
     assert_eq!(failed, 5);
 }
 
@@ -310,7 +311,10 @@ async fn forwarded_for_is_used_behind_a_trusted_proxy() {
     assert_eq!(v["status"], 0);
     s.state.events.flush().await;
     let events = s.store().link_events(&lid).await.unwrap();
-    assert!(events.iter().filter(|e| e.kind.stored() == "password_failed").all(|e| e.ip == "203.0.113.5"), "{events:?}");
+    assert!(
+        events.iter().filter(|e| e.kind.stored() == "password_failed").all(|e| e.ip == "203.0.113.5"),
+        "{events:?}"
+    );
     assert!(events.iter().any(|e| e.kind.stored() == "password_ok" && e.ip == "203.0.113.6"), "{events:?}");
     // Behind a trusted TLS-terminating proxy the proof cookie is Secure.
     let (_, _, token2) =

@@ -861,7 +861,11 @@ async fn link_event_pages_and_counts(store: &dyn Store) {
 
     let (page, total) = store.link_events_page("a", 0, 3).await.unwrap();
     assert_eq!(total, 7);
-    assert_eq!(page.iter().map(|e| e.kind.stored()).collect::<Vec<_>>(), ["uploaded", "opened", "downloaded"], "newest first");
+    assert_eq!(
+        page.iter().map(|e| e.kind.stored()).collect::<Vec<_>>(),
+        ["uploaded", "opened", "downloaded"],
+        "newest first"
+    );
     let (page, _) = store.link_events_page("a", 6, 3).await.unwrap();
     assert_eq!(page.iter().map(|e| (e.kind.stored(), e.at)).collect::<Vec<_>>(), [("opened", T0)]);
     assert_eq!(store.link_events_page("a", 2, 3).await.unwrap().0[1].kind.stored(), "opened");
@@ -1317,7 +1321,7 @@ async fn change_link_decides_under_the_lock(db: &Db) {
             "cl",
             Box::new(|cur: &Link| {
                 assert_eq!(cur.title, l.title);
-                Ok(LinkWrite::Update(renamed.clone(), audit("link.updated", &renamed, T0 + 1)))
+                Ok(LinkWrite::Update(Box::new(renamed.clone()), audit("link.updated", &renamed, T0 + 1)))
             }),
         )
         .await

@@ -348,7 +348,8 @@ fn request_body(v: &LinkValues, tz: &str, link_id: Option<&str>) -> Map<String, 
     } else if editing {
         body.insert("maxUseCount".into(), Value::Null);
     }
-    let networks: Vec<&str> = v.networks.split(|c: char| c == ',' || c.is_whitespace()).filter(|n| !n.is_empty()).collect();
+    let networks: Vec<&str> =
+        v.networks.split(|c: char| c == ',' || c.is_whitespace()).filter(|n| !n.is_empty()).collect();
     if !networks.is_empty() || editing {
         body.insert("allowedNetworks".into(), json!(networks));
     }
