@@ -114,6 +114,16 @@ async fn only_downloads_from_byte_zero_are_uses() {
     assert_eq!(s.send(Req::get(&format!("/filehandler.ashx?action=view&fileid={id}&share={token}"))).await.status, 200);
     assert_eq!(s.send(Req::get(&format!("/doceditor?fileid={id}&share={token}"))).await.status, 200);
     assert_eq!(uses(&s, id, &lid).await, 0);
+    // A HEAD sends no file: not a use.
+    let head = s
+        .send(Req::new(
+            axum::http::Method::HEAD,
+            &format!("/filehandler.ashx?action=download&fileid={id}&share={token}"),
+        ))
+        .await;
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(uses(&s, id, &lid).await, 0);
     // A range from byte 0 is a use; so is a plain download.
     assert_eq!(s.send(download(id, &token).header("range", "bytes=0-9")).await.status, 206);
     assert_eq!(uses(&s, id, &lid).await, 1);

@@ -471,12 +471,14 @@ pub async fn file_handler(State(state): State<AppState>, ctx: Ctx, q: QueryMap) 
         _ => size as i64,
     };
     // `view` of a type we do not render inline is sent as an attachment:
-    // a download by another name, counted like one.
+    // a download by another name, counted like one. A HEAD (axum answers it
+    // with the GET route, without the body) sends no file and is no use.
     let attachment = !preview_ok;
+    let sends_body = !ctx.method.eq_ignore_ascii_case("HEAD");
     // The use is taken before a byte is sent, in one conditional UPDATE:
     // with maxUseCount N, exactly N parallel downloads get the file.
     let counted = match &access {
-        FileAccess::Link { shared, .. } if attachment && from_start => {
+        FileAccess::Link { shared, .. } if attachment && from_start && sends_body => {
             if let Err(e) = state.svc.take_use(shared).await {
                 state.events.record(event(shared, &ctx, EventKind::Refused(Refusal::UsedUp)));
                 return Err(e.into());
@@ -497,7 +499,7 @@ pub async fn file_handler(State(state): State<AppState>, ctx: Ctx, q: QueryMap) 
     // The share page's own preview (an <img>, <video> or <iframe> of a page
     // that already counted the visit) is not another open.
     let embedded = ctx.headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok()).is_some_and(|d| d != "document");
-    if from_start && !(preview_ok && embedded) {
+    if from_start && sends_body && !(preview_ok && embedded) {
         let (kind, bytes) = if attachment { (EventKind::Downloaded, Some(bytes)) } else { (EventKind::Opened, None) };
         access.record(&state, &ctx, kind, bytes);
     }
