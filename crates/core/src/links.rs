@@ -121,7 +121,6 @@ pub fn parse_max_uses(v: Option<&Value>) -> Result<Patch<i64>> {
         None => return Ok(Patch::Absent),
         Some(Value::Null) => return Ok(Patch::Null),
         Some(Value::Number(n)) => n.as_i64().ok_or_else(bad)?,
-        Some(Value::String(s)) if s.trim().is_empty() => return Ok(Patch::Null),
         Some(Value::String(s)) => s.trim().parse().map_err(|_| bad())?,
         Some(_) => return Err(bad()),
     };

@@ -140,7 +140,7 @@ fn max_use_count_rules() {
     assert_eq!(req(json!({"maxUseCount": null})).unwrap().max_uses, Patch::Null);
     assert_eq!(req(json!({"maxUseCount": 3})).unwrap().max_uses, Patch::Value(3));
     assert_eq!(req(json!({"maxUseCount": "7"})).unwrap().max_uses, Patch::Value(7));
-    for bad in [json!(0), json!(-1), json!(1.5), json!("many"), json!(true), json!([1])] {
+    for bad in [json!(0), json!(-1), json!(1.5), json!("many"), json!(""), json!(true), json!([1])] {
         let err = req(json!({ "maxUseCount": bad })).unwrap_err();
         assert!(matches!(&err, Error::BadRequest(m) if m.starts_with("maxUseCount")), "{bad}: {err:?}");
     }

@@ -39,7 +39,7 @@ pub struct FileInfo {
 #[derive(Template)]
 #[template(path = "share.html")]
 struct SharePage {
-    /// `ok`, `password`, `expired`, `invalid`, `signin`, `locked`.
+    /// `ok`, `password`, `expired` (also used up), `network`, `invalid`, `signin`, `locked`.
     state: &'static str,
     heading: String,
     message: String,
