@@ -240,11 +240,11 @@ def test_links_ls_table_and_json(server, api_key, api, a_file):
     second = api.put_link(a_file, {"access": 10, "denyDownload": True, "internal": True})
     out = ok(run(server, api_key, "links", "ls", a_file))
     lines = out.splitlines()
-    assert re.split(r"\s{2,}", lines[0]) == ["ID", "TITLE", "ACCESS", "EXPIRES", "PASSWORD", "DENY-DL", "INTERNAL", "PRIMARY", "URL"]
+    assert re.split(r"\s{2,}", lines[0]) == ["ID", "TITLE", "ACCESS", "EXPIRES", "PASSWORD", "DENY-DL", "INTERNAL", "PRIMARY", "USES", "URL"]
     rows = {r[0]: r for r in (re.split(r"\s{2,}", l.strip()) for l in lines[1:])}
     a, b = first["sharedLink"], second["sharedLink"]
-    assert rows[a["id"]] == [a["id"], "For the team", "read", expires.strftime("%Y-%m-%d %H:%M UTC"), "yes", "no", "no", "no", a["shareLink"]]
-    assert rows[b["id"]] == [b["id"], "Shared link", "edit", "never", "no", "yes", "yes", "no", b["shareLink"]]
+    assert rows[a["id"]] == [a["id"], "For the team", "read", expires.strftime("%Y-%m-%d %H:%M UTC"), "yes", "no", "no", "no", "0", a["shareLink"]]
+    assert rows[b["id"]] == [b["id"], "Shared link", "edit", "never", "no", "yes", "yes", "no", "0", b["shareLink"]]
     assert "team-pass-1" not in out  # the table says yes/no, never the password
 
     raw = json.loads(ok(run(server, api_key, "links", "ls", a_file, "--json")))
@@ -410,6 +410,31 @@ def test_links_set_needs_a_change_and_an_existing_link(server, api_key, api, a_f
     assert f"file {a_file} has no link {unknown}" in r.stderr
     assert [l["sharedLink"]["id"] for l in api.links(a_file)] == [link_id]  # nothing was created
     r = run(server, api_key, "links", "set", a_file, link_id, "--no-expiry", "--expires", "7d")
+    assert r.returncode == USAGE and "cannot be used with" in r.stderr
+
+
+def test_links_download_limit_and_networks(server, api_key, api, a_file):
+    url = ok(run(server, api_key, "links", "create", a_file, "--max-uses", "2",
+                 "--allow-network", "192.0.2.0/24", "--allow-network", "2001:db8::1")).strip()
+    s = api.link(a_file, url)["sharedLink"]
+    assert (s["maxUseCount"], s["currentUseCount"]) == (2, 0)
+    assert s["allowedNetworks"] == ["192.0.2.0/24", "2001:db8::1/128"]
+    out = ok(run(server, api_key, "links", "ls", a_file))
+    assert " 0/2 " in out
+
+    # set: only what is given; the list is replaced, then cleared; the limit removed.
+    ok(run(server, api_key, "links", "set", a_file, s["id"], "--allow-network", "127.0.0.1"))
+    s = api.link(a_file, url)["sharedLink"]
+    assert (s["maxUseCount"], s["allowedNetworks"]) == (2, ["127.0.0.1/32"])
+    ok(run(server, api_key, "links", "set", a_file, s["id"], "--max-uses", "none", "--any-network"))
+    s = api.link(a_file, url)["sharedLink"]
+    assert "maxUseCount" not in s and s["allowedNetworks"] == []
+
+    # Bad values stop before anything is sent.
+    for bad in (["--max-uses", "0"], ["--max-uses", "lots"], ["--allow-network", "10.0.0.0/33"]):
+        r = run(server, api_key, "links", "set", a_file, s["id"], *bad)
+        assert r.returncode == USAGE, (bad, r.stderr)
+    r = run(server, api_key, "links", "set", a_file, s["id"], "--allow-network", "10.0.0.0/8", "--any-network")
     assert r.returncode == USAGE and "cannot be used with" in r.stderr
 
 

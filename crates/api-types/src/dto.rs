@@ -217,6 +217,21 @@ pub struct FileShareLinkDto {
     pub primary: bool,
     pub internal: bool,
     pub request_token: String,
+    /// Full downloads the link allows; omitted when there is no limit.
+    /// DocSpace's name (it uses it for invitation links).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_use_count: Option<i64>,
+    /// Full downloads made through the link so far.
+    pub current_use_count: i64,
+    /// spacelinks: IP addresses and CIDR ranges visitors may come from;
+    /// empty means anywhere.
+    pub allowed_networks: Vec<String>,
+    /// spacelinks: opens of the link (one per client and minute).
+    pub open_count: i64,
+    /// spacelinks: the last open; omitted when never opened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::ApiDateTime>))]
+    pub last_opened_on: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -330,12 +345,20 @@ pub struct EditHistoryAuthor {
 #[serde(rename_all = "camelCase")]
 pub struct LinkEventDto {
     /// `opened`, `passwordAccepted`, `passwordFailed`, `lockedOut`,
-    /// `downloaded` or `versionUploaded`.
+    /// `downloaded`, `versionUploaded` or `refused`.
     pub kind: String,
+    /// Why a `refused` visit was turned away: `expired`, `usedUp` or
+    /// `network`; omitted for other kinds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ApiDateTime))]
     pub on: String,
     pub ip: String,
     pub user_agent: String,
+    /// Bytes the response carried (`downloaded`) or the upload brought
+    /// (`versionUploaded`); omitted for other kinds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<i64>,
 }
 
 /// DocSpace's `WebhooksConfigDto` (`settings/webhook`). The secret is never

@@ -34,7 +34,11 @@ fn activity_rows(events: &[Value]) -> String {
         .map(|e| {
             vec![
                 e.get("on").and_then(Value::as_str).map(show_date).unwrap_or_default(),
-                text(e, "kind"),
+                // `refused (usedUp)`: the reason is the point of a refusal.
+                match e.get("reason").and_then(Value::as_str) {
+                    Some(r) => format!("{} ({})", text(e, "kind"), clean(r)),
+                    None => text(e, "kind"),
+                },
                 text(e, "ip"),
                 truncate(&text(e, "userAgent"), 48),
             ]

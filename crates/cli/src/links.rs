@@ -159,6 +159,45 @@ pub struct LinkFields {
     /// Only signed-in portal users can open the link.
     #[arg(long)]
     internal: bool,
+    /// Allow N full downloads through the link (maxUseCount); `none` removes the limit.
+    /// Raising the limit revives a used-up link.
+    #[arg(long, value_name = "N|none", value_parser = parse_max_uses)]
+    max_uses: Option<MaxUses>,
+    /// Only visitors from this IP address or CIDR range may use the link (repeatable,
+    /// at most 50; replaces the link's list). You can always open your own file.
+    #[arg(long, value_name = "CIDR", value_parser = parse_network)]
+    allow_network: Vec<String>,
+    /// Let visitors come from anywhere (clears the allowed networks).
+    #[arg(long, conflicts_with = "allow_network")]
+    any_network: bool,
+}
+
+/// `--max-uses`: a number of downloads, or no limit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum MaxUses {
+    Limit(i64),
+    Unlimited,
+}
+
+pub fn parse_max_uses(s: &str) -> Result<MaxUses, String> {
+    if s.eq_ignore_ascii_case("none") {
+        return Ok(MaxUses::Unlimited);
+    }
+    match s.parse::<i64>() {
+        Ok(n) if n >= 1 => Ok(MaxUses::Limit(n)),
+        _ => Err("expected a whole number of at least 1, or `none`".into()),
+    }
+}
+
+/// `--allow-network`: an address or a range, checked here so a typo fails
+/// before anything is sent.
+pub fn parse_network(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.parse::<ipnet::IpNet>().is_ok() || s.parse::<std::net::IpAddr>().is_ok() {
+        Ok(s.to_string())
+    } else {
+        Err("expected an IP address or a CIDR range such as 192.0.2.0/24".into())
+    }
 }
 
 #[derive(Args, Debug)]
@@ -277,6 +316,20 @@ fn field_body(fields: &LinkFields) -> CliResult<Map<String, Value>> {
     if fields.internal {
         body.insert("internal".into(), json!(true));
     }
+    match fields.max_uses {
+        Some(MaxUses::Limit(n)) => {
+            body.insert("maxUseCount".into(), json!(n));
+        }
+        Some(MaxUses::Unlimited) => {
+            body.insert("maxUseCount".into(), Value::Null);
+        }
+        None => {}
+    }
+    if !fields.allow_network.is_empty() {
+        body.insert("allowedNetworks".into(), json!(fields.allow_network));
+    } else if fields.any_network {
+        body.insert("allowedNetworks".into(), json!([]));
+    }
     Ok(body)
 }
 
@@ -342,6 +395,11 @@ fn link_rows(links: &[Value]) -> String {
                 Some(d) => show_date(d),
             };
             let has_password = s.get("password").and_then(Value::as_str).is_some_and(|p| !p.is_empty());
+            let used = s.get("currentUseCount").and_then(Value::as_i64).unwrap_or(0);
+            let uses = match s.get("maxUseCount").and_then(Value::as_i64) {
+                Some(max) => format!("{used}/{max}"),
+                None => used.to_string(),
+            };
             vec![
                 clean(link_id(l).unwrap_or("?")),
                 truncate(&clean(s.get("title").and_then(Value::as_str).unwrap_or("")), 32),
@@ -351,11 +409,16 @@ fn link_rows(links: &[Value]) -> String {
                 flag(l, "denyDownload"),
                 flag(l, "internal"),
                 flag(l, "primary"),
+                uses,
                 clean(share_url(l).unwrap_or("")),
             ]
         })
         .collect();
-    table(&["ID", "TITLE", "ACCESS", "EXPIRES", "PASSWORD", "DENY-DL", "INTERNAL", "PRIMARY", "URL"], &rows, &[])
+    table(
+        &["ID", "TITLE", "ACCESS", "EXPIRES", "PASSWORD", "DENY-DL", "INTERNAL", "PRIMARY", "USES", "URL"],
+        &rows,
+        &[],
+    )
 }
 
 pub fn print_json(v: &Value) {
@@ -527,17 +590,30 @@ mod tests {
     }
 
     #[test]
+    fn max_uses_and_networks_flags() {
+        assert_eq!(parse_max_uses("3"), Ok(MaxUses::Limit(3)));
+        assert_eq!(parse_max_uses("None"), Ok(MaxUses::Unlimited));
+        for bad in ["0", "-1", "1.5", "many"] {
+            assert!(parse_max_uses(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_network(" 10.0.0.0/8 "), Ok("10.0.0.0/8".into()));
+        assert!(parse_network("2001:db8::1").is_ok());
+        assert!(parse_network("10.0.0.0/33").is_err());
+        assert!(parse_network("intranet").is_err());
+    }
+
+    #[test]
     fn link_table_reads_docspace_objects() {
         let link = json!({
             "access": 10,
             "sharedTo": {"id": "5f3c2a10-8e4b-4c7d-9f1e-2a3b4c5d6e7f", "title": "Team\x1b[2J", "shareLink": "https://p/s/abc",
                 "expirationDate": "2030-01-01T03:00:00.0000000+03:00", "password": "pw", "denyDownload": true,
-                "isExpired": false, "primary": true, "internal": false}
+                "isExpired": false, "primary": true, "internal": false, "maxUseCount": 5, "currentUseCount": 2}
         });
         let t = link_rows(&[link]);
         let row = t.lines().nth(1).unwrap();
         assert!(row.starts_with("5f3c2a10-8e4b-4c7d-9f1e-2a3b4c5d6e7f  Team?[2J"), "{row}");
-        for want in ["edit", "2030-01-01 00:00 UTC", "https://p/s/abc"] {
+        for want in ["edit", "2030-01-01 00:00 UTC", "https://p/s/abc", " 2/5 "] {
             assert!(row.contains(want), "{want} in {row}");
         }
         assert!(row.contains("yes       yes      no        yes"), "{row}");

@@ -6,7 +6,7 @@ use serde_json::Value;
 use spacelinks_api_types::lenient::Patch;
 use spacelinks_api_types::{parse_api_date, Fields, FileShare, FileType};
 
-use crate::{Error, Link, Result};
+use crate::{Error, Link, Refusal, Result};
 
 pub const DEFAULT_TITLE: &str = "Shared link";
 pub const MAX_TITLE_LEN: usize = 255;
@@ -16,6 +16,8 @@ pub const MAX_ADDITIONAL_LINKS: i64 = 6;
 pub const MAX_PRIMARY_LINKS: i64 = 1;
 const MAX_LIFETIME_MICROS: i64 = 10 * 366 * 24 * 3600 * 1_000_000;
 const NIL_GUID: &str = "00000000-0000-0000-0000-000000000000";
+/// At most this many entries in `allowedNetworks`.
+pub const MAX_ALLOWED_NETWORKS: usize = 50;
 
 /// The link password rule: DocSpace's default is 8–30 printable ASCII
 /// characters without spaces. The minimum is configurable.
@@ -110,6 +112,72 @@ fn bad_date() -> Error {
     Error::BadRequest("expirationDate must be an ISO-8601 date, for example 2030-01-01T00:00:00Z".into())
 }
 
+/// `maxUseCount`: `Absent` keeps the stored limit, `Null` removes it; a
+/// value is an integer of at least 1 (JSON number or quoted, as DocSpace
+/// reads numbers).
+pub fn parse_max_uses(v: Option<&Value>) -> Result<Patch<i64>> {
+    let bad = || Error::BadRequest("maxUseCount must be an integer of at least 1, or null for no limit".into());
+    let n = match v {
+        None => return Ok(Patch::Absent),
+        Some(Value::Null) => return Ok(Patch::Null),
+        Some(Value::Number(n)) => n.as_i64().ok_or_else(bad)?,
+        Some(Value::String(s)) => s.trim().parse().map_err(|_| bad())?,
+        Some(_) => return Err(bad()),
+    };
+    if n < 1 {
+        return Err(bad());
+    }
+    Ok(Patch::Value(n))
+}
+
+/// `allowedNetworks`: a list of IPv4/IPv6 addresses and CIDR ranges. An
+/// address is its own /32 or /128; a range is kept with its host bits
+/// cleared. `null` and `[]` mean anywhere; a bad entry is 400 naming it.
+pub fn parse_networks(v: Option<&Value>) -> Result<Patch<Vec<ipnet::IpNet>>> {
+    let items: Vec<&Value> = match v {
+        None => return Ok(Patch::Absent),
+        Some(Value::Null) => return Ok(Patch::Null),
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(_) => {
+            return Err(Error::BadRequest(
+                "allowedNetworks must be a list of IP addresses and CIDR ranges, or null".into(),
+            ))
+        }
+    };
+    if items.len() > MAX_ALLOWED_NETWORKS {
+        return Err(Error::BadRequest(format!("allowedNetworks may hold at most {MAX_ALLOWED_NETWORKS} entries")));
+    }
+    let mut nets: Vec<ipnet::IpNet> = Vec::new();
+    for item in items {
+        let net = item.as_str().and_then(parse_network).ok_or_else(|| {
+            let shown = item.as_str().map_or_else(|| item.to_string(), |s| format!("\"{s}\""));
+            Error::BadRequest(format!("allowedNetworks: {shown} is not an IP address or CIDR range"))
+        })?;
+        if !nets.contains(&net) {
+            nets.push(net);
+        }
+    }
+    Ok(Patch::Value(nets))
+}
+
+/// `10.0.0.0/8`, `2001:db8::/32`, `192.0.2.7`, `::1`; an IPv4-mapped IPv6
+/// address or range is read as the IPv4 one, as client addresses are.
+pub fn parse_network(s: &str) -> Option<ipnet::IpNet> {
+    let s = s.trim();
+    let net = match s.parse::<ipnet::IpNet>() {
+        Ok(n) => n,
+        Err(_) => ipnet::IpNet::from(s.parse::<std::net::IpAddr>().ok()?),
+    };
+    let net = match net {
+        ipnet::IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => ipnet::IpNet::new(v4.into(), v6.prefix_len() - 96).ok()?,
+            None => net,
+        },
+        _ => net,
+    };
+    Some(net.trunc())
+}
+
 /// The body of `PUT .../links` and `POST .../link`, parsed and type-checked
 /// but not yet applied to a link.
 #[derive(Debug, Clone)]
@@ -123,6 +191,8 @@ pub struct LinkRequest {
     pub deny_download: Patch<bool>,
     pub internal: Patch<bool>,
     pub primary: bool,
+    pub max_uses: Patch<i64>,
+    pub allowed_networks: Patch<Vec<ipnet::IpNet>>,
 }
 
 impl LinkRequest {
@@ -159,6 +229,8 @@ impl LinkRequest {
             deny_download: f.bool("denydownload")?,
             internal: f.bool("internal")?,
             primary: f.bool("primary")?.value().unwrap_or(false),
+            max_uses: parse_max_uses(f.raw("maxusecount"))?,
+            allowed_networks: parse_networks(f.raw("allowednetworks"))?,
         })
     }
 
@@ -184,6 +256,8 @@ impl LinkRequest {
             password,
             deny_download: self.deny_download.clone().value().unwrap_or(false),
             internal: self.internal.clone().value().unwrap_or(false),
+            max_uses: self.max_uses.clone().value(),
+            allowed_networks: self.allowed_networks.clone().value().unwrap_or_default(),
         }))
     }
 
@@ -220,6 +294,16 @@ impl LinkRequest {
         }
         merge_bool(&mut next.deny_download, &self.deny_download);
         merge_bool(&mut next.internal, &self.internal);
+        match &self.max_uses {
+            Patch::Absent => {}
+            Patch::Null => next.max_uses = None,
+            Patch::Value(n) => next.max_uses = Some(*n),
+        }
+        match &self.allowed_networks {
+            Patch::Absent => {}
+            Patch::Null => next.allowed_networks.clear(),
+            Patch::Value(n) => next.allowed_networks = n.clone(),
+        }
         Ok(Some(LinkChange { link: next, password }))
     }
 }
@@ -253,6 +337,8 @@ pub struct NewLinkFields {
     pub password: Option<String>,
     pub deny_download: bool,
     pub internal: bool,
+    pub max_uses: Option<i64>,
+    pub allowed_networks: Vec<ipnet::IpNet>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -288,20 +374,68 @@ pub enum PasswordEvidence<'a> {
     Typed(&'a str),
 }
 
-/// Judges a link in DocSpace's order: expired, internal for anonymous,
-/// then the password. `password` is the decrypted stored password.
+/// Who is asking: the client address (as the trusted-proxy rules give it),
+/// whether they are signed in, and whether they own the file (an owner is
+/// never refused by the link's controls and never uses it up).
+#[derive(Debug, Clone, Copy)]
+pub struct Visitor {
+    pub ip: std::net::IpAddr,
+    pub authenticated: bool,
+    pub owner: bool,
+}
+
+/// The link controls that refuse a visitor whatever they bring: the expiry
+/// date, the download limit (a used-up link reads as Expired) and the
+/// network allowlist, in that order. Folder links use the same rules.
+pub fn refusal(link: &Link, visitor: &Visitor, now: i64) -> Option<Refusal> {
+    if link.is_expired(now) {
+        return Some(Refusal::Expired);
+    }
+    if visitor.owner {
+        return None;
+    }
+    if link.is_used_up() {
+        return Some(Refusal::UsedUp);
+    }
+    if !link.allows(visitor.ip) {
+        return Some(Refusal::Network);
+    }
+    None
+}
+
+impl Refusal {
+    /// The DocSpace status a refused visitor sees.
+    pub fn status(self) -> LinkStatus {
+        match self {
+            Refusal::Expired | Refusal::UsedUp => LinkStatus::Expired,
+            Refusal::Network => LinkStatus::ExternalAccessDenied,
+        }
+    }
+    /// The message of the 403 on content paths.
+    pub fn message(self) -> &'static str {
+        match self {
+            Refusal::Expired => "The link has expired",
+            Refusal::UsedUp => "The link has reached its download limit (maxUseCount)",
+            Refusal::Network => "The link cannot be used from this network",
+        }
+    }
+}
+
+/// Judges a link in DocSpace's order: expired (by date, or used up), the
+/// network allowlist, internal for anonymous, then the password.
+/// `password` is the decrypted stored password.
 pub fn link_status(
     link: &Link,
     password: Option<&str>,
     evidence: &PasswordEvidence<'_>,
-    is_authenticated: bool,
+    visitor: &Visitor,
     now: i64,
     proof_ok: impl Fn(&str, &str) -> bool,
 ) -> LinkStatus {
-    if link.is_expired(now) {
-        return LinkStatus::Expired;
+    if let Some(r) = refusal(link, visitor, now) {
+        return r.status();
     }
-    if link.internal && !is_authenticated {
+    if link.internal && !visitor.authenticated {
         return LinkStatus::ExternalAccessDenied;
     }
     let Some(stored) = password else {

@@ -169,11 +169,27 @@ pub struct Link {
     /// so that a link created again with a deleted link's id gets a new
     /// token. Empty for links made before salts existed.
     pub token_salt: String,
+    /// DocSpace's `maxUseCount`: full downloads allowed; `None` is no limit.
+    pub max_uses: Option<i64>,
+    /// DocSpace's `currentUseCount`: full downloads so far, counted by the
+    /// store in one conditional UPDATE (`Store::take_link_use`).
+    pub use_count: i64,
+    /// `allowedNetworks`: where visitors may come from; empty is anywhere.
+    pub allowed_networks: Vec<ipnet::IpNet>,
 }
 
 impl Link {
     pub fn is_expired(&self, now: i64) -> bool {
         self.expires.is_some_and(|t| t <= now)
+    }
+    /// Every allowed download has been taken.
+    pub fn is_used_up(&self) -> bool {
+        self.max_uses.is_some_and(|m| self.use_count >= m)
+    }
+    /// The client address is inside the allowlist (or there is none).
+    pub fn allows(&self, ip: std::net::IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.allowed_networks.is_empty() || self.allowed_networks.iter().any(|n| n.contains(&ip))
     }
 }
 
@@ -190,17 +206,95 @@ pub struct AuditEntry {
     pub details: String,
 }
 
+/// Why a link refused a visitor (the `reason` of a `refused` event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Past its `expirationDate`.
+    Expired,
+    /// `currentUseCount` reached `maxUseCount`.
+    UsedUp,
+    /// The client address is outside `allowedNetworks`.
+    Network,
+}
+
+impl Refusal {
+    pub const ALL: [Refusal; 3] = [Refusal::Expired, Refusal::UsedUp, Refusal::Network];
+    /// The wire and stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::Expired => "expired",
+            Refusal::UsedUp => "usedUp",
+            Refusal::Network => "network",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// What happened in one event of a link's access log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Opened,
+    PasswordAccepted,
+    PasswordFailed,
+    LockedOut,
+    Downloaded,
+    VersionUploaded,
+    Refused(Refusal),
+}
+
+impl EventKind {
+    const STORED: [(EventKind, &'static str, &'static str); 6] = [
+        (EventKind::Opened, "opened", "opened"),
+        (EventKind::PasswordAccepted, "password_ok", "passwordAccepted"),
+        (EventKind::PasswordFailed, "password_failed", "passwordFailed"),
+        (EventKind::LockedOut, "locked_out", "lockedOut"),
+        (EventKind::Downloaded, "downloaded", "downloaded"),
+        (EventKind::VersionUploaded, "uploaded", "versionUploaded"),
+    ];
+
+    /// The `kind` column (snake_case names from before the wire names).
+    pub fn stored(self) -> &'static str {
+        match self {
+            EventKind::Refused(_) => "refused",
+            k => Self::STORED.iter().find(|(e, _, _)| *e == k).map_or("other", |(_, s, _)| s),
+        }
+    }
+    /// The `kind` of the activity API.
+    pub fn wire(self) -> &'static str {
+        match self {
+            EventKind::Refused(_) => "refused",
+            k => Self::STORED.iter().find(|(e, _, _)| *e == k).map_or("other", |(_, _, w)| w),
+        }
+    }
+    pub fn reason(self) -> Option<Refusal> {
+        match self {
+            EventKind::Refused(r) => Some(r),
+            _ => None,
+        }
+    }
+    /// From the `kind` and `reason` columns; `None` for a kind this version
+    /// does not know.
+    pub fn from_stored(kind: &str, reason: Option<&str>) -> Option<Self> {
+        if kind == "refused" {
+            return reason.and_then(Refusal::parse).map(EventKind::Refused);
+        }
+        Self::STORED.iter().find(|(_, s, _)| *s == kind).map(|(e, _, _)| *e)
+    }
+}
+
 /// One recipient-side event for the per-link access log.
 #[derive(Debug, Clone)]
 pub struct LinkEvent {
     pub at: i64,
     pub link_id: String,
     pub file_id: i64,
-    /// `opened`, `password_failed`, `password_ok`, `locked_out`, `downloaded`,
-    /// `uploaded`.
-    pub kind: &'static str,
+    pub kind: EventKind,
     pub ip: String,
     pub user_agent: String,
+    /// Bytes the response carried (downloads) or brought (uploads).
+    pub bytes: Option<i64>,
 }
 
 /// One version of a file's content. The newest is the file's current content.
@@ -229,13 +323,12 @@ pub struct NewVersion {
 
 impl LinkEvent {
     /// Repeated opens by one client (same link, IP and user agent) within
-    /// one clock minute are one event: the store keeps the first row with a
-    /// given key, atomically on every node. Other kinds are all kept.
+    /// one clock minute are one event, and so are repeated refusals for one
+    /// reason (a download manager retrying a used-up link): the store keeps
+    /// the first row with a given key, atomically on every node. Other
+    /// kinds are all kept.
     pub fn dedupe_key(&self) -> Option<String> {
         use sha2::{Digest, Sha256};
-        if self.kind != "opened" {
-            return None;
-        }
         let minute = self.at.div_euclid(60_000_000);
         let mut h = Sha256::new();
         for part in [self.link_id.as_bytes(), self.ip.as_bytes(), self.user_agent.as_bytes()] {
@@ -243,6 +336,11 @@ impl LinkEvent {
             h.update(part);
         }
         h.update(minute.to_be_bytes());
+        match self.kind {
+            EventKind::Opened => {}
+            EventKind::Refused(r) => h.update(format!("refused {}", r.as_str()).as_bytes()),
+            _ => return None,
+        }
         Some(hex::encode(h.finalize()))
     }
 }

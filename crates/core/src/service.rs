@@ -9,12 +9,12 @@ use spacelinks_api_types::date::now_micros;
 
 use crate::crypto::{new_short_code, new_token_salt, Secrets};
 use crate::links::{
-    link_status, LinkRequest, LinkStatus, NewLinkContext, PasswordChange, PasswordEvidence, PasswordPolicy,
+    link_status, LinkRequest, LinkStatus, NewLinkContext, PasswordChange, PasswordEvidence, PasswordPolicy, Visitor,
     MAX_ADDITIONAL_LINKS, MAX_PRIMARY_LINKS,
 };
 use crate::lockout::begin_attempt;
 pub use crate::lockout::LockoutPolicy;
-use crate::{AuditEntry, Error, File, Link, LinkInsert, LinkWrite, Result, Store, User};
+use crate::{AuditEntry, Error, File, Link, LinkEventCounts, LinkInsert, LinkWrite, Refusal, Result, Store, User};
 
 #[derive(Clone)]
 pub struct Services {
@@ -26,10 +26,12 @@ pub struct Services {
     pub keep_versions: i64,
 }
 
-/// A link as its manager sees it: with the password in plain text.
+/// A link as its manager sees it: with the password in plain text and
+/// the counters of its access log (`openCount`, `lastOpenedOn`).
 pub struct ManagedLink {
     pub link: Link,
     pub password: Option<String>,
+    pub counts: LinkEventCounts,
 }
 
 /// A link reached through its token, with the file it shares.
@@ -52,9 +54,10 @@ impl Services {
 
     /// A link for its manager. A password that no longer decrypts is left
     /// out (and logged): the owner still sees the link and can set a new one.
-    pub fn manage(&self, link: Link) -> Result<ManagedLink> {
+    pub async fn manage(&self, link: Link) -> Result<ManagedLink> {
         let password = self.decrypt(&link).unwrap_or(None);
-        Ok(ManagedLink { link, password })
+        let counts = self.store.link_event_counts(&link.id).await?;
+        Ok(ManagedLink { link, password, counts })
     }
 
     /// The link's password in plain text. `Err(())` when it is stored but
@@ -94,8 +97,11 @@ impl Services {
             Err(e) => return Err(e),
         }
         let (links, total) = self.store.file_links(file_id, offset.max(0), count).await?;
-        let links = links.into_iter().map(|l| self.manage(l)).collect::<Result<_>>()?;
-        Ok((links, total))
+        let mut managed = Vec::with_capacity(links.len());
+        for l in links {
+            managed.push(self.manage(l).await?);
+        }
+        Ok((managed, total))
     }
 
     /// `PUT .../links`: create, merge-update or delete one link.
@@ -130,12 +136,12 @@ impl Services {
                 "title": next.title,
             });
             let audit = audit_entry(user, &next, "link.updated", details, now);
-            Ok(LinkWrite::Update(next, audit))
+            Ok(LinkWrite::Update(Box::new(next), audit))
         });
         match self.store.change_link(file_id, &existing.id, change).await? {
             None => Err(Error::item_not_found()),
             Some(LinkWrite::Delete(_)) => Ok(None),
-            Some(LinkWrite::Update(next, _)) => self.manage(next).map(Some),
+            Some(LinkWrite::Update(next, _)) => self.manage(*next).await.map(Some),
         }
     }
 
@@ -164,15 +170,20 @@ impl Services {
             created_by: user.id.clone(),
             created: now,
             token_salt: new_token_salt(),
+            max_uses: fields.max_uses,
+            use_count: 0,
+            allowed_networks: fields.allowed_networks,
         };
         let details = json!({
             "access": link.access, "title": link.title, "primary": link.primary, "expires": link.expires,
             "hasPassword": link.password_enc.is_some(), "denyDownload": link.deny_download, "internal": link.internal,
+            "maxUseCount": link.max_uses,
+            "allowedNetworks": link.allowed_networks.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
         });
         let audit = self.audit(user, &link, "link.created", details, now);
         let max = if primary { MAX_PRIMARY_LINKS } else { MAX_ADDITIONAL_LINKS };
         match self.store.insert_link(&link, max, &audit).await? {
-            LinkInsert::Inserted => self.manage(link).map(Some),
+            LinkInsert::Inserted => self.manage(link).await.map(Some),
             LinkInsert::LimitReached { .. } if primary => {
                 Err(Error::Forbidden("A file can have only one primary link; update or delete the existing one".into()))
             }
@@ -199,7 +210,7 @@ impl Services {
         let file = self.managed_file(user, file_id).await?;
         let user = user.ok_or_else(Error::access_denied)?;
         if let Some(link) = self.store.primary_link(file_id).await? {
-            return self.manage(link).map(Some);
+            return self.manage(link).await.map(Some);
         }
         if !may_create {
             return Err(Error::Forbidden(
@@ -218,13 +229,15 @@ impl Services {
                 deny_download: spacelinks_api_types::lenient::Patch::Absent,
                 internal: spacelinks_api_types::lenient::Patch::Absent,
                 primary: true,
+                max_uses: spacelinks_api_types::lenient::Patch::Absent,
+                allowed_networks: spacelinks_api_types::lenient::Patch::Absent,
             },
         };
         match self.create_link(user, &file, &req, &ctx, true).await {
             // Two first visitors raced and the other one created it. Any
             // other refusal (an access level links may not carry) stands.
             Err(Error::Forbidden(message)) => match self.store.primary_link(file_id).await? {
-                Some(link) => self.manage(link).map(Some),
+                Some(link) => self.manage(link).await.map(Some),
                 None => Err(Error::Forbidden(message)),
             },
             other => other,
@@ -262,11 +275,29 @@ impl Services {
     }
 
     /// The status of a shared file for a visitor who brings `evidence`.
-    pub fn status(&self, shared: &SharedFile, evidence: &PasswordEvidence<'_>, authenticated: bool) -> LinkStatus {
+    pub fn status(&self, shared: &SharedFile, evidence: &PasswordEvidence<'_>, visitor: &Visitor) -> LinkStatus {
         let id = &shared.link.id;
-        link_status(&shared.link, shared.password.as_deref(), evidence, authenticated, now_micros(), |pw, proof| {
+        link_status(&shared.link, shared.password.as_deref(), evidence, visitor, now_micros(), |pw, proof| {
             self.secrets.check_password_proof(id, pw, proof)
         })
+    }
+
+    /// Takes one use of the link for a download that starts at byte 0:
+    /// one conditional UPDATE in the store, so with `maxUseCount` N exactly
+    /// N of any number of parallel downloads get through. A used-up link
+    /// (or one deleted meanwhile) is 403 with the reason's message. Returns
+    /// the link's `currentUseCount` after this use.
+    pub async fn take_use(&self, shared: &SharedFile) -> Result<i64> {
+        match self.store.take_link_use(&shared.link.id, &shared.link.token_salt).await? {
+            Some(n) => Ok(n),
+            None => Err(Error::Forbidden(Refusal::UsedUp.message().into())),
+        }
+    }
+
+    /// Gives back a use taken for a download that then failed before any
+    /// byte was sent.
+    pub async fn give_back_use(&self, shared: &SharedFile) -> Result<()> {
+        self.store.give_back_link_use(&shared.link.id).await
     }
 
     /// A typed password, under the lockout (`crate::lockout`): 429 once the
@@ -278,17 +309,15 @@ impl Services {
         shared: &SharedFile,
         password: &str,
         proof: Option<&str>,
-        client: std::net::IpAddr,
-        authenticated: bool,
+        visitor: &Visitor,
     ) -> Result<LinkStatus> {
         let typed = PasswordEvidence::Typed(password);
-        let proven =
-            proof.is_some_and(|p| self.status(shared, &PasswordEvidence::Proof(p), authenticated) == LinkStatus::Ok);
+        let proven = proof.is_some_and(|p| self.status(shared, &PasswordEvidence::Proof(p), visitor) == LinkStatus::Ok);
         if shared.password.is_none() || proven {
-            return Ok(self.status(shared, &typed, authenticated));
+            return Ok(self.status(shared, &typed, visitor));
         }
-        let attempt = begin_attempt(&self.store, self.lockout.link_counters(&shared.link.id, client)).await?;
-        let status = self.status(shared, &typed, authenticated);
+        let attempt = begin_attempt(&self.store, self.lockout.link_counters(&shared.link.id, visitor.ip)).await?;
+        let status = self.status(shared, &typed, visitor);
         if status == LinkStatus::InvalidPassword {
             attempt.failed();
         } else {
@@ -328,6 +357,12 @@ fn changed_fields(old: &Link, new: &Link, password: &PasswordChange) -> Vec<&'st
     }
     if old.internal != new.internal {
         out.push("internal");
+    }
+    if old.max_uses != new.max_uses {
+        out.push("maxUseCount");
+    }
+    if old.allowed_networks != new.allowed_networks {
+        out.push("allowedNetworks");
     }
     out
 }

@@ -26,7 +26,7 @@ pub enum LinkInsert {
 /// What a link change decided, under the link's row lock.
 #[derive(Debug, Clone)]
 pub enum LinkWrite {
-    Update(Link, AuditEntry),
+    Update(Box<Link>, AuditEntry),
     Delete(AuditEntry),
 }
 
@@ -114,6 +114,13 @@ pub trait Store: Send + Sync + 'static {
     /// an error from `change` writes nothing.
     async fn change_link(&self, file_id: i64, link_id: &str, change: LinkChangeFn<'_>) -> Result<Option<LinkWrite>>;
     async fn delete_link(&self, file_id: i64, link_id: &str, audit: &AuditEntry) -> Result<bool>;
+    /// Counts one use of the link in ONE conditional statement (`use_count
+    /// + 1` only while it is under `max_uses`, and only for the link with
+    /// this token salt) and returns the count afterwards; `None` when the
+    /// link is used up or gone. Parallel callers cannot overshoot the limit.
+    async fn take_link_use(&self, link_id: &str, token_salt: &str) -> Result<Option<i64>>;
+    /// Takes back one use (never below zero).
+    async fn give_back_link_use(&self, link_id: &str) -> Result<()>;
     async fn audit_entries(&self, file_id: i64) -> Result<Vec<AuditEntry>>;
 
     /// Writes the events; an `opened` event whose `dedupe_key` is already

@@ -200,6 +200,11 @@ pub fn link_dto(state: &AppState, m: &ManagedLink) -> FileShareDto {
         primary: l.primary,
         internal: l.internal,
         request_token: state.svc.share_token(l),
+        max_use_count: l.max_uses,
+        current_use_count: l.use_count,
+        allowed_networks: l.allowed_networks.iter().map(|n| n.to_string()).collect(),
+        open_count: m.counts.opens,
+        last_opened_on: m.counts.last_opened.map(format_api_date),
     };
     FileShareDto {
         access: l.access,
@@ -216,17 +221,16 @@ pub fn link_dto(state: &AppState, m: &ManagedLink) -> FileShareDto {
     }
 }
 
-/// One event of a link's activity; stored kinds are snake_case, the wire's
-/// camelCase names describe them from the visitor's side.
+/// One event of a link's activity, named from the visitor's side.
 pub fn link_event_dto(e: &LinkEvent) -> LinkEventDto {
-    let kind = match e.kind {
-        "password_ok" => "passwordAccepted",
-        "password_failed" => "passwordFailed",
-        "locked_out" => "lockedOut",
-        "uploaded" => "versionUploaded",
-        other => other,
-    };
-    LinkEventDto { kind: kind.into(), on: format_api_date(e.at), ip: e.ip.clone(), user_agent: e.user_agent.clone() }
+    LinkEventDto {
+        kind: e.kind.wire().into(),
+        reason: e.kind.reason().map(|r| r.as_str().into()),
+        on: format_api_date(e.at),
+        ip: e.ip.clone(),
+        user_agent: e.user_agent.clone(),
+        bytes: e.bytes,
+    }
 }
 
 #[cfg(test)]

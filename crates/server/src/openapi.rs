@@ -303,6 +303,14 @@ pub struct LinkRequest {
     deny_download: Option<bool>,
     internal: Option<bool>,
     primary: Option<bool>,
+    /// Full downloads allowed (an integer of at least 1); `null` removes
+    /// the limit. A used-up link resolves as Expired until this is raised.
+    #[schema(minimum = 1)]
+    max_use_count: Option<i64>,
+    /// spacelinks: at most 50 IPv4/IPv6 addresses and CIDR ranges visitors
+    /// may come from (the owner always may); `null` or `[]` means anywhere.
+    #[schema(max_items = 50)]
+    allowed_networks: Option<Vec<String>>,
 }
 
 /// `POST files/share/{key}/password`

@@ -82,7 +82,10 @@ async fn file_share_dto_exact_json() {
     let shared = json!({
         "id": "<link-id>", "title": "Team", "shareLink": format!("{PUBLIC_URL}/s/<code>"),
         "expirationDate": "<date>", "linkType": 1, "password": LINK_PASSWORD, "denyDownload": true,
-        "isExpired": false, "primary": false, "internal": false, "requestToken": "<token>"
+        "isExpired": false, "primary": false, "internal": false, "requestToken": "<token>",
+        // spacelinks' link controls; no `maxUseCount` (no limit) and no
+        // `lastOpenedOn` (never opened): nulls are omitted, as DocSpace does.
+        "currentUseCount": 0, "allowedNetworks": [], "openCount": 0
     });
     assert_json_exact(
         &v,
@@ -103,8 +106,29 @@ async fn file_share_dto_exact_json() {
     let keys: Vec<&str> = plain["sharedLink"].as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         keys,
-        ["id", "title", "shareLink", "linkType", "denyDownload", "isExpired", "primary", "internal", "requestToken"]
+        [
+            "id",
+            "title",
+            "shareLink",
+            "linkType",
+            "denyDownload",
+            "isExpired",
+            "primary",
+            "internal",
+            "requestToken",
+            "currentUseCount",
+            "allowedNetworks",
+            "openCount"
+        ]
     );
+    // With a limit, networks and an open: every field of the link controls.
+    let limited = s
+        .put_link(&owner, id, json!({"access": 2, "maxUseCount": 4, "allowedNetworks": ["192.0.2.0/24", "::1"]}))
+        .await;
+    let shared = &limited["sharedLink"];
+    assert_eq!(shared["maxUseCount"], 4);
+    assert_eq!(shared["allowedNetworks"], json!(["192.0.2.0/24", "::1/128"]));
+    assert_eq!(limited["sharedTo"], limited["sharedLink"]);
 }
 
 fn uuid_like(s: &str) -> bool {

@@ -432,7 +432,7 @@ async fn repeated_opens_from_one_client_are_one_event() {
     assert_eq!(share_status(&s, resolve(&token).peer("192.0.2.1")).await, 0);
     s.state.events.flush().await;
     let opened: Vec<_> =
-        s.store().link_events(&lid).await.unwrap().into_iter().filter(|e| e.kind == "opened").collect();
+        s.store().link_events(&lid).await.unwrap().into_iter().filter(|e| e.kind.stored() == "opened").collect();
     assert_eq!(opened.len(), 3, "{opened:?}");
 }
 
@@ -468,7 +468,7 @@ async fn the_purge_job_removes_expired_sessions_counters_and_old_events() {
     let purged = spacelinks_server::jobs::purge_once(&s.state).await.unwrap();
     assert_eq!((purged.sessions, purged.lockout_counters, purged.events), (1, 1, 1), "{purged:?}");
     let events = s.store().link_events(&lid).await.unwrap();
-    assert_eq!(events.iter().map(|e| e.kind).collect::<Vec<_>>(), ["opened"]);
+    assert_eq!(events.iter().map(|e| e.kind.stored()).collect::<Vec<_>>(), ["opened"]);
     assert_eq!(s.send(Req::get("/api/2.0/people/@self").auth(&live)).await.status, 200);
 }
 

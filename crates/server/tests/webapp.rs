@@ -471,7 +471,17 @@ async fn the_link_forms_errors_are_the_servers_words_next_to_the_field() {
     let new = format!("/files/file/{file}/links/new");
     let action = format!("/files/file/{file}/links");
     type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
-    let cases: [Case; 4] = [
+    let cases: [Case; 6] = [
+        (
+            &[("title", "Kept title"), ("access", "Read"), ("max_uses", "0")],
+            "link-max-uses-error",
+            "maxUseCount must be an integer of at least 1",
+        ),
+        (
+            &[("title", "Kept title"), ("access", "Read"), ("networks", "10.0.0.0/8\nnope")],
+            "link-networks-error",
+            "allowedNetworks: &#34;nope&#34; is not an IP address",
+        ),
         (
             &[("title", "Kept title"), ("access", "Read"), ("password", "short pw")],
             "link-password-error",
@@ -644,6 +654,64 @@ async fn activity_lists_events_newest_first_with_counters_and_pages() {
     assert_eq!(second.matches("<tr data-event>").count(), 20);
     assert!(second.contains("Newer events") && !second.contains("Older events"));
     assert!(second.contains("<td>Downloaded</td>"), "the oldest events are on the last page");
+}
+
+#[tokio::test]
+async fn the_link_form_sets_and_clears_the_download_limit_and_networks() {
+    let s = TestServer::start().await;
+    let b = Browser::owner(&s).await;
+    let owner = s.owner().await;
+    let file = s.upload_id(&owner, "plan.txt", b"the plan").await;
+    let new = format!("/files/file/{file}/links/new");
+    let res = b
+        .submit(
+            &new,
+            &format!("/files/file/{file}/links"),
+            &[("access", "Read"), ("title", "Counted"), ("max_uses", "2"), ("networks", "10.0.0.0/8\n127.0.0.1, ::1")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let link = links_of(&s, &owner, file).await.remove(0);
+    assert_eq!(link["maxUseCount"], 2);
+    assert_eq!(link["allowedNetworks"], json!(["10.0.0.0/8", "127.0.0.1/32", "::1/128"]));
+    let id = link["id"].as_str().unwrap().to_string();
+    let token = link["requestToken"].as_str().unwrap().to_string();
+
+    // One download through the link (from 127.0.0.1, inside).
+    let dl = s.send(Req::get(&format!("/filehandler.ashx?action=download&fileid={file}&share={token}"))).await;
+    assert_eq!(dl.status, 200);
+    // A refused one from outside.
+    let outside =
+        Req::get(&format!("/filehandler.ashx?action=download&fileid={file}&share={token}")).peer("203.0.113.50");
+    assert_eq!(s.send(outside).await.status, 403);
+    let html = b.page(&format!("/files/file/{file}")).await;
+    assert!(html.contains("<dd data-uses>1 of 2</dd>"), "{html}");
+    assert!(html.contains("<code>10.0.0.0/8</code>, <code>127.0.0.1/32</code>, <code>::1/128</code>"), "{html}");
+
+    // The edit form is prefilled; emptying both fields clears them.
+    let edit = format!("/files/file/{file}/links/{id}/edit");
+    let form = b.page(&edit).await;
+    assert_eq!(input_value(&form, "max_uses").as_deref(), Some("2"));
+    assert!(form.contains(">10.0.0.0/8\n127.0.0.1/32\n::1/128</textarea>"), "{form}");
+    assert!(form.contains("Downloaded 1 times so far."), "{form}");
+    let action = format!("/files/file/{file}/links/{id}");
+    let res = b.submit(&edit, &action, &[("access", "Read"), ("title", "Counted"), ("max_uses", "1")]).await;
+    assert_eq!(res.status, 303);
+    let html = b.page(&format!("/files/file/{file}")).await;
+    assert!(html.contains("<dd data-uses>1 of 1 (used up)</dd>") && html.contains("badge warn\">used up"), "{html}");
+    let res = b.submit(&edit, &action, &[("access", "Read"), ("title", "Counted")]).await;
+    assert_eq!(res.status, 303);
+    let link = links_of(&s, &owner, file).await.remove(0);
+    assert!(link.get("maxUseCount").is_none(), "{link}");
+    assert_eq!((link["currentUseCount"].clone(), link["allowedNetworks"].clone()), (json!(1), json!([])));
+
+    // The activity page: the counters, the refusal's reason and the size.
+    s.state.events.flush().await;
+    let html = b.page(&format!("/files/file/{file}/links/{id}/activity")).await;
+    assert!(html.contains("id=\"count-downloads\">1<") && html.contains("id=\"count-uses\">1 (no limit)<"), "{html}");
+    assert!(html.contains("<td>Refused: outside the allowed networks</td><td>203.0.113.50</td>"), "{html}");
+    assert!(html.contains("<td>Downloaded</td><td>127.0.0.1</td>"), "{html}");
+    assert!(html.contains("<td>8 bytes</td>"), "{html}");
 }
 
 // ---- API keys ----------------------------------------------------------------

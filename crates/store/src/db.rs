@@ -128,8 +128,8 @@ fn delete_link_query(file_id: i64, link_id: &str) -> Q<'_> {
 
 fn update_link_query(l: &Link) -> Q<'_> {
     sqlx::query(
-        "UPDATE links SET access = $1, title = $2, expires = $3, password_enc = $4, deny_download = $5, internal = $6 \
-         WHERE id = $7 AND file_id = $8",
+        "UPDATE links SET access = $1, title = $2, expires = $3, password_enc = $4, deny_download = $5, internal = $6, \
+         max_uses = $7, allowed_networks = $8 WHERE id = $9 AND file_id = $10",
     )
     .bind(l.access as i64)
     .bind(&l.title)
@@ -137,6 +137,8 @@ fn update_link_query(l: &Link) -> Q<'_> {
     .bind(l.password_enc.clone())
     .bind(flag(l.deny_download))
     .bind(flag(l.internal))
+    .bind(l.max_uses)
+    .bind(rows::networks_text(&l.allowed_networks))
     .bind(&l.id)
     .bind(l.file_id)
 }
@@ -567,7 +569,8 @@ impl Store for Db {
         // The file lock does not cover the same id claimed on another file at
         // once; on PostgreSQL that would surface here as a unique violation.
         let inserted = sqlx::query(&format!(
-            "INSERT INTO links ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO links ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+             ON CONFLICT (id) DO NOTHING",
             rows::LINK_COLS
         ))
         .bind(&l.id)
@@ -583,6 +586,9 @@ impl Store for Db {
         .bind(&l.created_by)
         .bind(l.created)
         .bind(&l.token_salt)
+        .bind(l.max_uses)
+        .bind(l.use_count)
+        .bind(rows::networks_text(&l.allowed_networks))
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
@@ -648,6 +654,31 @@ impl Store for Db {
         Ok(true)
     }
 
+    async fn take_link_use(&self, link_id: &str, token_salt: &str) -> Result<Option<i64>> {
+        // The condition and the increment are one statement: PostgreSQL
+        // re-checks the WHERE on the row a concurrent UPDATE committed,
+        // SQLite runs writers one at a time. No read-then-write anywhere.
+        let row = sqlx::query(
+            "UPDATE links SET use_count = use_count + 1 \
+             WHERE id = $1 AND token_salt = $2 AND (max_uses IS NULL OR use_count < max_uses) RETURNING use_count",
+        )
+        .bind(link_id)
+        .bind(token_salt)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        row.map(|r| r.try_get("use_count").map_err(Error::internal)).transpose()
+    }
+
+    async fn give_back_link_use(&self, link_id: &str) -> Result<()> {
+        sqlx::query("UPDATE links SET use_count = use_count - 1 WHERE id = $1 AND use_count > 0")
+            .bind(link_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
     async fn audit_entries(&self, file_id: i64) -> Result<Vec<AuditEntry>> {
         self.all(
             "SELECT at, actor_id, file_id, link_id, action, details FROM link_audit WHERE file_id = $1 ORDER BY id",
@@ -664,14 +695,14 @@ impl Store for Db {
         for chunk in events.chunks(ROWS) {
             let rows: Vec<String> = (0..chunk.len())
                 .map(|i| {
-                    let n = i * 7;
-                    let p: Vec<String> = (1..=7).map(|k| format!("${}", n + k)).collect();
+                    let n = i * 9;
+                    let p: Vec<String> = (1..=9).map(|k| format!("${}", n + k)).collect();
                     format!("({})", p.join(", "))
                 })
                 .collect();
             // A repeated open (same dedupe key) is skipped by the unique index.
             let sql = format!(
-                "INSERT INTO link_events (at, link_id, file_id, kind, ip, user_agent, dedupe_key) VALUES {} \
+                "INSERT INTO link_events (at, link_id, file_id, kind, ip, user_agent, reason, bytes, dedupe_key) VALUES {} \
                  ON CONFLICT DO NOTHING",
                 rows.join(", ")
             );
@@ -683,9 +714,11 @@ impl Store for Db {
                     .bind(e.at)
                     .bind(&e.link_id)
                     .bind(e.file_id)
-                    .bind(e.kind)
+                    .bind(e.kind.stored())
                     .bind(&e.ip)
                     .bind(&e.user_agent)
+                    .bind(e.kind.reason().map(|r| r.as_str()))
+                    .bind(e.bytes)
                     .bind(e.dedupe_key());
             }
             q.execute(&mut *tx).await.map_err(db_err)?;
@@ -694,23 +727,16 @@ impl Store for Db {
     }
 
     async fn link_events(&self, link_id: &str) -> Result<Vec<LinkEvent>> {
-        self.all(
-            "SELECT at, link_id, file_id, kind, ip, user_agent FROM link_events WHERE link_id = $1 ORDER BY id",
-            |q| q.bind(link_id.to_string()),
-            rows::event,
-        )
-        .await
+        let sql = format!("SELECT {} FROM link_events WHERE link_id = $1 ORDER BY id", rows::EVENT_COLS);
+        self.all(&sql, |q| q.bind(link_id.to_string()), rows::event).await
     }
 
     async fn link_events_page(&self, link_id: &str, offset: i64, limit: i64) -> Result<(Vec<LinkEvent>, i64)> {
-        let events = self
-            .all(
-                "SELECT at, link_id, file_id, kind, ip, user_agent FROM link_events WHERE link_id = $1 \
-                 ORDER BY id DESC LIMIT $2 OFFSET $3",
-                |q| q.bind(link_id.to_string()).bind(limit).bind(offset),
-                rows::event,
-            )
-            .await?;
+        let sql = format!(
+            "SELECT {} FROM link_events WHERE link_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
+            rows::EVENT_COLS
+        );
+        let events = self.all(&sql, |q| q.bind(link_id.to_string()).bind(limit).bind(offset), rows::event).await?;
         let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM link_events WHERE link_id = $1")
             .bind(link_id)
             .fetch_one(&self.pool)

@@ -1,7 +1,9 @@
 //! Row → domain mapping, kept apart from the queries.
 
 use spacelinks_api_types::{FileShare, UserType};
-use spacelinks_core::{ApiKey, AuditEntry, Error, File, FileVersion, Folder, Link, LinkEvent, Owner, Result, User};
+use spacelinks_core::{
+    ApiKey, AuditEntry, Error, EventKind, File, FileVersion, Folder, Link, LinkEvent, Owner, Result, User,
+};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -102,9 +104,9 @@ pub fn file(r: &AnyRow) -> Result<File> {
     })
 }
 
-pub const LINK_COLS: &str = "id, file_id, is_primary, access, title, expires, password_enc, deny_download, internal, short_code, created_by, created, token_salt";
+pub const LINK_COLS: &str = "id, file_id, is_primary, access, title, expires, password_enc, deny_download, internal, short_code, created_by, created, token_salt, max_uses, use_count, allowed_networks";
 
-const LINK_NAMES: [&str; 13] = [
+const LINK_NAMES: [&str; 16] = [
     "id",
     "file_id",
     "is_primary",
@@ -118,10 +120,13 @@ const LINK_NAMES: [&str; 13] = [
     "created_by",
     "created",
     "token_salt",
+    "max_uses",
+    "use_count",
+    "allowed_networks",
 ];
 
 /// The link's columns as `l_<name>`, beside a file's in one row.
-const LINK_ALIASES: [&str; 13] = [
+const LINK_ALIASES: [&str; 16] = [
     "l_id",
     "l_file_id",
     "l_is_primary",
@@ -135,14 +140,23 @@ const LINK_ALIASES: [&str; 13] = [
     "l_created_by",
     "l_created",
     "l_token_salt",
+    "l_max_uses",
+    "l_use_count",
+    "l_allowed_networks",
 ];
 
 pub fn link(r: &AnyRow) -> Result<Link> {
     link_named(r, &LINK_NAMES)
 }
 
-fn link_named(r: &AnyRow, n: &[&str; 13]) -> Result<Link> {
+/// `allowed_networks` is the canonical ranges, space-separated.
+pub fn networks_text(nets: &[ipnet::IpNet]) -> String {
+    nets.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" ")
+}
+
+fn link_named(r: &AnyRow, n: &[&str; 16]) -> Result<Link> {
     let access: i64 = r.try_get(n[3]).map_err(Error::internal)?;
+    let networks: String = r.try_get(n[15]).map_err(Error::internal)?;
     Ok(Link {
         id: r.try_get(n[0]).map_err(Error::internal)?,
         file_id: r.try_get(n[1]).map_err(Error::internal)?,
@@ -157,6 +171,11 @@ fn link_named(r: &AnyRow, n: &[&str; 13]) -> Result<Link> {
         created_by: r.try_get(n[10]).map_err(Error::internal)?,
         created: r.try_get(n[11]).map_err(Error::internal)?,
         token_salt: r.try_get(n[12]).map_err(Error::internal)?,
+        max_uses: r.try_get(n[13]).map_err(Error::internal)?,
+        use_count: r.try_get(n[14]).map_err(Error::internal)?,
+        // Written by `networks_text` only; an unreadable entry is dropped
+        // rather than failing every visit.
+        allowed_networks: networks.split_whitespace().filter_map(|s| s.parse().ok()).collect(),
     })
 }
 
@@ -187,23 +206,21 @@ pub fn audit(r: &AnyRow) -> Result<AuditEntry> {
     })
 }
 
+pub const EVENT_COLS: &str = "at, link_id, file_id, kind, ip, user_agent, reason, bytes";
+
 pub fn event(r: &AnyRow) -> Result<LinkEvent> {
     let kind: String = r.try_get("kind").map_err(Error::internal)?;
+    let reason: Option<String> = r.try_get("reason").map_err(Error::internal)?;
     Ok(LinkEvent {
         at: r.try_get("at").map_err(Error::internal)?,
         link_id: r.try_get("link_id").map_err(Error::internal)?,
         file_id: r.try_get("file_id").map_err(Error::internal)?,
-        kind: static_kind(&kind),
+        kind: EventKind::from_stored(&kind, reason.as_deref())
+            .ok_or_else(|| Error::internal(format!("unknown link event kind {kind:?}")))?,
         ip: r.try_get("ip").map_err(Error::internal)?,
         user_agent: r.try_get("user_agent").map_err(Error::internal)?,
+        bytes: r.try_get("bytes").map_err(Error::internal)?,
     })
-}
-
-fn static_kind(k: &str) -> &'static str {
-    ["opened", "password_failed", "password_ok", "locked_out", "downloaded", "uploaded"]
-        .into_iter()
-        .find(|s| *s == k)
-        .unwrap_or("other")
 }
 
 pub const VERSION_COLS: &str = "file_id, version, size, blob_key, created, created_by, comment";

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use spacelinks_api_types::{FileShare, UserType};
 use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
-    ApiKey, AuditEntry, Error, File, Folder, Link, LinkEvent, LinkEventCounts, LinkInsert, NewFile, NewUser,
+    ApiKey, AuditEntry, Error, EventKind, File, Folder, Link, LinkEvent, LinkEventCounts, LinkInsert, NewFile, NewUser,
     NewVersion, NewWebhookLog, Store, User, WebhookAttempt, WebhookConfig, WebhookLogQuery,
 };
 use spacelinks_store::Db;
@@ -133,6 +133,9 @@ conformance_tests!(
     link_event_pages_and_counts,
     webhook_configs_and_log,
     concurrent_webhook_claims,
+    link_controls_round_trip,
+    concurrent_link_uses,
+    events_with_reasons_and_bytes,
 );
 
 // ---------------------------------------------------------------------------
@@ -196,6 +199,9 @@ fn link(id: &str, file_id: i64, primary: bool, created: i64) -> Link {
         created_by: "creator".into(),
         created,
         token_salt: format!("salt{id}"),
+        max_uses: None,
+        use_count: 0,
+        allowed_networks: Vec::new(),
     }
 }
 
@@ -220,7 +226,7 @@ fn audit_key(a: &AuditEntry) -> (i64, String, i64, String, &'static str, String)
 }
 
 fn event_key(e: &LinkEvent) -> (i64, String, i64, &'static str, String, String) {
-    (e.at, e.link_id.clone(), e.file_id, e.kind, e.ip.clone(), e.user_agent.clone())
+    (e.at, e.link_id.clone(), e.file_id, e.kind.stored(), e.ip.clone(), e.user_agent.clone())
 }
 
 fn link_ids(links: &[Link]) -> Vec<&str> {
@@ -749,7 +755,8 @@ async fn link_events(store: &dyn Store) {
         at,
         link_id: link_id.into(),
         file_id: 7,
-        kind,
+        kind: EventKind::from_stored(kind, None).unwrap(),
+        bytes: None,
         ip: ip.into(),
         user_agent: format!("agent/{at}"),
     };
@@ -843,7 +850,8 @@ async fn link_event_pages_and_counts(store: &dyn Store) {
         at,
         link_id: link_id.into(),
         file_id: 7,
-        kind,
+        kind: EventKind::from_stored(kind, None).unwrap(),
+        bytes: None,
         // One client each: repeated opens by one client within a minute are one event.
         ip: format!("10.0.0.{}", at - T0),
         user_agent: "agent".into(),
@@ -855,11 +863,15 @@ async fn link_event_pages_and_counts(store: &dyn Store) {
 
     let (page, total) = store.link_events_page("a", 0, 3).await.unwrap();
     assert_eq!(total, 7);
-    assert_eq!(page.iter().map(|e| e.kind).collect::<Vec<_>>(), ["uploaded", "opened", "downloaded"], "newest first");
+    assert_eq!(
+        page.iter().map(|e| e.kind.stored()).collect::<Vec<_>>(),
+        ["uploaded", "opened", "downloaded"],
+        "newest first"
+    );
     let (page, _) = store.link_events_page("a", 6, 3).await.unwrap();
-    assert_eq!(page.iter().map(|e| (e.kind, e.at)).collect::<Vec<_>>(), [("opened", T0)]);
-    assert_eq!(store.link_events_page("a", 2, 3).await.unwrap().0[1].kind, "opened");
-    assert_eq!(store.link_events_page("a", 2, 3).await.unwrap().0[2].kind, "locked_out");
+    assert_eq!(page.iter().map(|e| (e.kind.stored(), e.at)).collect::<Vec<_>>(), [("opened", T0)]);
+    assert_eq!(store.link_events_page("a", 2, 3).await.unwrap().0[1].kind.stored(), "opened");
+    assert_eq!(store.link_events_page("a", 2, 3).await.unwrap().0[2].kind.stored(), "locked_out");
     assert_eq!(
         store.link_event_counts("a").await.unwrap(),
         LinkEventCounts { opens: 3, downloads: 1, last_opened: Some(T0 + 5) }
@@ -939,7 +951,8 @@ async fn opened_events_dedupe(store: &dyn Store) {
         at,
         link_id: "d".into(),
         file_id: 7,
-        kind,
+        kind: EventKind::from_stored(kind, None).unwrap(),
+        bytes: None,
         ip: ip.into(),
         user_agent: ua.into(),
     };
@@ -959,7 +972,7 @@ async fn opened_events_dedupe(store: &dyn Store) {
     store.record_link_events(&[event(minute + 59 * SEC, "opened", "10.0.0.1", "a")]).await.unwrap();
     store.record_link_events(&[event(minute + 60 * SEC, "opened", "10.0.0.1", "a")]).await.unwrap();
     let kinds: Vec<(&str, String, String)> =
-        store.link_events("d").await.unwrap().into_iter().map(|e| (e.kind, e.ip, e.user_agent)).collect();
+        store.link_events("d").await.unwrap().into_iter().map(|e| (e.kind.stored(), e.ip, e.user_agent)).collect();
     let k = |kind: &'static str, ip: &str, ua: &str| (kind, ip.to_string(), ua.to_string());
     assert_eq!(
         kinds,
@@ -985,7 +998,8 @@ async fn purges(store: &dyn Store) {
         at,
         link_id: "p".into(),
         file_id: 7,
-        kind: "downloaded",
+        kind: EventKind::Downloaded,
+        bytes: None,
         ip: "10.0.0.1".into(),
         user_agent: "ua".into(),
     };
@@ -1122,6 +1136,117 @@ async fn concurrent_link_id_claims(db: &Db) {
     }
 }
 
+/// `max_uses`, `use_count` and `allowed_networks` are stored on insert and
+/// update; an update never touches the use count.
+async fn link_controls_round_trip(store: &dyn Store) {
+    let (alice, root) = owner_and_root(store).await;
+    let f = create_file(store, root.id, &alice, "controls.txt").await;
+    let mut l = link("c1", f.id, false, T0);
+    l.max_uses = Some(3);
+    l.allowed_networks = vec!["10.0.0.0/8".parse().unwrap(), "2001:db8::/32".parse().unwrap()];
+    assert_eq!(insert(store, &l, 6).await, LinkInsert::Inserted);
+    assert_eq!(store.link("c1").await.unwrap().unwrap(), l);
+    assert_eq!(store.take_link_use("c1", &l.token_salt).await.unwrap(), Some(1));
+    l.max_uses = None;
+    l.allowed_networks.clear();
+    l.use_count = 0; // what a stale reader would write: ignored
+    assert!(store.update_link(&l, &audit("link.updated", &l, T0 + 1)).await.unwrap());
+    let stored = store.link("c1").await.unwrap().unwrap();
+    assert_eq!((stored.max_uses, stored.use_count, stored.allowed_networks.len()), (None, 1, 0));
+    let (joined, _) = store.link_with_file("c1").await.unwrap().unwrap();
+    assert_eq!(joined, stored);
+}
+
+/// Fifty parallel uses of a link limited to N: exactly N are taken, each
+/// sees its own count, the rest see `None`; a wrong salt (a recreated
+/// link's old token) takes nothing; raising the limit makes room again and
+/// giving a use back never goes below zero.
+async fn concurrent_link_uses(db: &Db) {
+    let (alice, root) = owner_and_root(db).await;
+    let f = create_file(db, root.id, &alice, "limited.txt").await;
+    for (id, max) in [("u3", 3), ("u1", 1), ("u7", 7)] {
+        let mut l = link(id, f.id, false, T0);
+        l.max_uses = Some(max);
+        assert_eq!(insert(db, &l, 6).await, LinkInsert::Inserted);
+        let barrier = Arc::new(tokio::sync::Barrier::new(50));
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let (db, barrier, salt) = (db.clone(), barrier.clone(), l.token_salt.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    db.take_link_use(id, &salt).await.unwrap()
+                })
+            })
+            .collect();
+        let mut taken = Vec::new();
+        for t in tasks {
+            taken.extend(t.await.unwrap());
+        }
+        taken.sort();
+        assert_eq!(taken, (1..=max).collect::<Vec<i64>>(), "link {id}");
+        assert_eq!(db.link(id).await.unwrap().unwrap().use_count, max);
+    }
+    assert_eq!(db.take_link_use("u3", "not-the-salt").await.unwrap(), None);
+    assert_eq!(db.take_link_use("gone", "saltgone").await.unwrap(), None);
+    let mut l = db.link("u3").await.unwrap().unwrap();
+    l.max_uses = Some(4);
+    db.update_link(&l, &audit("link.updated", &l, T0 + 1)).await.unwrap();
+    assert_eq!(db.take_link_use("u3", &l.token_salt).await.unwrap(), Some(4));
+    assert_eq!(db.take_link_use("u3", &l.token_salt).await.unwrap(), None);
+    db.give_back_link_use("u3").await.unwrap();
+    assert_eq!(db.link("u3").await.unwrap().unwrap().use_count, 3);
+    let mut l = db.link("u1").await.unwrap().unwrap();
+    l.max_uses = None;
+    db.update_link(&l, &audit("link.updated", &l, T0 + 2)).await.unwrap();
+    assert_eq!(db.take_link_use("u1", &l.token_salt).await.unwrap(), Some(2), "no limit: every use counts");
+    let fresh = link("u0", f.id, false, T0);
+    assert_eq!(insert(db, &fresh, 6).await, LinkInsert::Inserted);
+    db.give_back_link_use("u0").await.unwrap();
+    assert_eq!(db.link("u0").await.unwrap().unwrap().use_count, 0);
+}
+
+/// `refused` events keep their reason, downloads their size; repeated
+/// refusals of one client for one reason within a minute are one event.
+async fn events_with_reasons_and_bytes(store: &dyn Store) {
+    use spacelinks_core::Refusal;
+    let event = |at: i64, kind: EventKind, bytes: Option<i64>| LinkEvent {
+        at,
+        link_id: "r".into(),
+        file_id: 7,
+        kind,
+        ip: "10.0.0.1".into(),
+        user_agent: "ua".into(),
+        bytes,
+    };
+    let minute = T0 - T0 % (60 * SEC);
+    let batch = [
+        event(minute, EventKind::Downloaded, Some(1234)),
+        event(minute + 1, EventKind::Refused(Refusal::UsedUp), None),
+        event(minute + 2, EventKind::Refused(Refusal::UsedUp), None),
+        event(minute + 3, EventKind::Refused(Refusal::Network), None),
+        event(minute + 4, EventKind::Refused(Refusal::Expired), None),
+        event(minute + 5, EventKind::VersionUploaded, Some(99)),
+    ];
+    store.record_link_events(&batch).await.unwrap();
+    let got: Vec<(EventKind, Option<i64>)> =
+        store.link_events("r").await.unwrap().into_iter().map(|e| (e.kind, e.bytes)).collect();
+    assert_eq!(
+        got,
+        [
+            (EventKind::Downloaded, Some(1234)),
+            (EventKind::Refused(Refusal::UsedUp), None),
+            (EventKind::Refused(Refusal::Network), None),
+            (EventKind::Refused(Refusal::Expired), None),
+            (EventKind::VersionUploaded, Some(99)),
+        ]
+    );
+    let (page, total) = store.link_events_page("r", 0, 2).await.unwrap();
+    assert_eq!(total, 5);
+    assert_eq!(page[1].kind, EventKind::Refused(Refusal::Expired));
+    let counts = store.link_event_counts("r").await.unwrap();
+    assert_eq!((counts.opens, counts.downloads), (0, 1));
+}
+
 /// Parallel PUTs of one link through the service, each changing another
 /// field: every change survives (they used to read the link outside the
 /// transaction and overwrite each other's fields).
@@ -1170,7 +1295,7 @@ async fn concurrent_link_updates(db: &Db) {
         for t in tasks {
             t.await.expect("task panicked").expect("set_link failed");
         }
-        let after = svc.manage(store.link(&id).await.unwrap().unwrap()).unwrap();
+        let after = svc.manage(store.link(&id).await.unwrap().unwrap()).await.unwrap();
         let l = &after.link;
         assert_eq!(
             (l.access, l.title.as_str(), l.expires.is_some(), after.password.as_deref(), l.deny_download, l.internal),
@@ -1198,7 +1323,7 @@ async fn change_link_decides_under_the_lock(db: &Db) {
             "cl",
             Box::new(|cur: &Link| {
                 assert_eq!(cur.title, l.title);
-                Ok(LinkWrite::Update(renamed.clone(), audit("link.updated", &renamed, T0 + 1)))
+                Ok(LinkWrite::Update(Box::new(renamed.clone()), audit("link.updated", &renamed, T0 + 1)))
             }),
         )
         .await

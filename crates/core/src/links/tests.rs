@@ -27,6 +27,9 @@ fn stored() -> Link {
         created_by: "u".into(),
         created: NOW,
         token_salt: String::new(),
+        max_uses: None,
+        use_count: 0,
+        allowed_networks: Vec::new(),
     }
 }
 
@@ -121,26 +124,99 @@ fn update_merges_absent_fields_and_clears_nulls() {
     assert_eq!(c.password, PasswordChange::Set("newpassword1".into()));
 }
 
+fn visitor(ip: &str, authenticated: bool, owner: bool) -> Visitor {
+    Visitor { ip: ip.parse().unwrap(), authenticated, owner }
+}
+fn anon() -> Visitor {
+    visitor("192.0.2.1", false, false)
+}
+fn signed_in() -> Visitor {
+    visitor("192.0.2.1", true, false)
+}
+
+#[test]
+fn max_use_count_rules() {
+    assert_eq!(req(json!({})).unwrap().max_uses, Patch::Absent);
+    assert_eq!(req(json!({"maxUseCount": null})).unwrap().max_uses, Patch::Null);
+    assert_eq!(req(json!({"maxUseCount": 3})).unwrap().max_uses, Patch::Value(3));
+    assert_eq!(req(json!({"maxUseCount": "7"})).unwrap().max_uses, Patch::Value(7));
+    for bad in [json!(0), json!(-1), json!(1.5), json!("many"), json!(""), json!(true), json!([1])] {
+        let err = req(json!({ "maxUseCount": bad })).unwrap_err();
+        assert!(matches!(&err, Error::BadRequest(m) if m.starts_with("maxUseCount")), "{bad}: {err:?}");
+    }
+    let p = PasswordPolicy::default();
+    let mut l = stored();
+    l.max_uses = Some(2);
+    let c = req(json!({})).unwrap().merge_into(&l, &ctx(&p)).unwrap().unwrap();
+    assert_eq!(c.link.max_uses, Some(2), "absent keeps the limit");
+    let c = req(json!({"maxUseCount": null})).unwrap().merge_into(&l, &ctx(&p)).unwrap().unwrap();
+    assert_eq!(c.link.max_uses, None);
+}
+
+#[test]
+fn allowed_networks_rules() {
+    let nets = |v: Value| req(json!({ "allowedNetworks": v })).map(|r| r.allowed_networks);
+    let strings = |p: Patch<Vec<ipnet::IpNet>>| p.value().unwrap().iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        strings(nets(json!(["10.1.2.3/8", "192.0.2.7", "2001:db8::1/32", "::ffff:198.51.100.0/120", "::1"])).unwrap()),
+        ["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32", "198.51.100.0/24", "::1/128"]
+    );
+    assert_eq!(nets(json!(null)).unwrap(), Patch::Null);
+    assert_eq!(nets(json!([])).unwrap(), Patch::Value(vec![]));
+    assert_eq!(req(json!({})).unwrap().allowed_networks, Patch::Absent);
+    let err = nets(json!(["10.0.0.0/8", "10.0.0.0/33"])).unwrap_err();
+    assert!(matches!(&err, Error::BadRequest(m) if m.contains("\"10.0.0.0/33\"")), "{err:?}");
+    assert!(matches!(nets(json!([5])), Err(Error::BadRequest(m)) if m.contains("5 is not")));
+    assert!(nets(json!("10.0.0.0/8")).is_err());
+    let many: Vec<String> = (0..51).map(|i| format!("10.0.{i}.0/24")).collect();
+    assert!(matches!(nets(json!(many)), Err(Error::BadRequest(m)) if m.contains("at most 50")));
+}
+
+#[test]
+fn used_up_and_network_refusals() {
+    let mut l = stored();
+    let no = |_: &str, _: &str| false;
+    l.password_enc = None;
+    l.max_uses = Some(2);
+    l.use_count = 1;
+    assert_eq!(link_status(&l, None, &PasswordEvidence::None, &anon(), NOW, no), LinkStatus::Ok);
+    l.use_count = 2;
+    assert_eq!(refusal(&l, &anon(), NOW), Some(Refusal::UsedUp));
+    assert_eq!(link_status(&l, None, &PasswordEvidence::None, &anon(), NOW, no), LinkStatus::Expired);
+    assert_eq!(refusal(&l, &visitor("192.0.2.1", true, true), NOW), None, "the owner is never refused");
+    l.max_uses = Some(3);
+    assert_eq!(refusal(&l, &anon(), NOW), None, "a higher limit revives it");
+    l.allowed_networks = vec!["10.0.0.0/8".parse().unwrap(), "2001:db8::/32".parse().unwrap()];
+    assert_eq!(refusal(&l, &anon(), NOW), Some(Refusal::Network));
+    assert_eq!(link_status(&l, None, &PasswordEvidence::None, &anon(), NOW, no), LinkStatus::ExternalAccessDenied);
+    for inside in ["10.9.8.7", "2001:db8::5", "::ffff:10.0.0.1"] {
+        assert_eq!(refusal(&l, &visitor(inside, false, false), NOW), None, "{inside}");
+    }
+    assert_eq!(refusal(&l, &visitor("203.0.113.9", true, true), NOW), None, "the owner is never refused");
+    l.expires = Some(NOW - 1);
+    assert_eq!(refusal(&l, &visitor("10.0.0.1", false, false), NOW), Some(Refusal::Expired));
+}
+
 #[test]
 fn status_order_matches_docspace() {
     let mut l = stored();
     let yes = |_: &str, _: &str| true;
     let no = |_: &str, _: &str| false;
-    assert_eq!(link_status(&l, Some("pw"), &PasswordEvidence::None, false, NOW, yes), LinkStatus::RequiredPassword);
-    assert_eq!(link_status(&l, Some("pw"), &PasswordEvidence::Proof("x"), false, NOW, yes), LinkStatus::Ok);
+    assert_eq!(link_status(&l, Some("pw"), &PasswordEvidence::None, &anon(), NOW, yes), LinkStatus::RequiredPassword);
+    assert_eq!(link_status(&l, Some("pw"), &PasswordEvidence::Proof("x"), &anon(), NOW, yes), LinkStatus::Ok);
     assert_eq!(
-        link_status(&l, Some("pw"), &PasswordEvidence::Proof("x"), false, NOW, no),
+        link_status(&l, Some("pw"), &PasswordEvidence::Proof("x"), &anon(), NOW, no),
         LinkStatus::RequiredPassword
     );
-    assert_eq!(link_status(&l, Some("pw"), &PasswordEvidence::Typed("pw"), false, NOW, no), LinkStatus::Ok);
+    assert_eq!(link_status(&l, Some("pw"), &PasswordEvidence::Typed("pw"), &anon(), NOW, no), LinkStatus::Ok);
     assert_eq!(
-        link_status(&l, Some("pw"), &PasswordEvidence::Typed("px"), false, NOW, no),
+        link_status(&l, Some("pw"), &PasswordEvidence::Typed("px"), &anon(), NOW, no),
         LinkStatus::InvalidPassword
     );
-    assert_eq!(link_status(&l, None, &PasswordEvidence::None, false, NOW, no), LinkStatus::Ok);
+    assert_eq!(link_status(&l, None, &PasswordEvidence::None, &anon(), NOW, no), LinkStatus::Ok);
     l.internal = true;
-    assert_eq!(link_status(&l, None, &PasswordEvidence::None, false, NOW, no), LinkStatus::ExternalAccessDenied);
-    assert_eq!(link_status(&l, None, &PasswordEvidence::None, true, NOW, no), LinkStatus::Ok);
+    assert_eq!(link_status(&l, None, &PasswordEvidence::None, &anon(), NOW, no), LinkStatus::ExternalAccessDenied);
+    assert_eq!(link_status(&l, None, &PasswordEvidence::None, &signed_in(), NOW, no), LinkStatus::Ok);
     l.expires = Some(NOW - 1);
-    assert_eq!(link_status(&l, None, &PasswordEvidence::None, true, NOW, no), LinkStatus::Expired);
+    assert_eq!(link_status(&l, None, &PasswordEvidence::None, &signed_in(), NOW, no), LinkStatus::Expired);
 }

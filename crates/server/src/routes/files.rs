@@ -2,17 +2,18 @@
 
 use crate::openapi as doc;
 use axum::extract::{Multipart, Path, State};
+use axum::http::header;
 use futures::TryStreamExt;
 use spacelinks_api_types::date::now_micros;
 use spacelinks_api_types::dto::{FileOperationDto, FolderContentDto, PathPart};
 use spacelinks_core::rights::Viewer;
 use spacelinks_core::versions::COMMENT_UPLOADED;
-use spacelinks_core::{extension_of, Error, File, Folder, LinkEvent, NewFile, User};
+use spacelinks_core::{extension_of, Error, EventKind, File, Folder, NewFile, Refusal, User};
 
-use crate::access::{file_access, FileAccess};
+use crate::access::{event, file_access, FileAccess};
 use crate::app::AppState;
 use crate::ctx::{parse_id, Body, Ctx, QueryMap};
-use crate::download::{inline_safe, mime_of, stream_file};
+use crate::download::{inline_safe, mime_of, parse_range, stream_file};
 use crate::dto::{file_dto, folder_dto, Seen};
 use crate::error::ApiResult;
 use crate::webhooks::{self, Trigger};
@@ -401,7 +402,7 @@ pub async fn new_version(
     };
     // Only versions beyond the kept number lose their blobs, after the commit.
     delete_blobs(state, &change.unused_blobs).await;
-    access.record(state, ctx, "uploaded");
+    access.record(state, ctx, EventKind::VersionUploaded, Some(size)).await;
     if let Some(file) = state.svc.store.file(file_id).await? {
         webhooks::file_event(state, ctx, Trigger::FileUpdated, &file).await;
     }
@@ -470,42 +471,59 @@ pub async fn file_handler(State(state): State<AppState>, ctx: Ctx, q: QueryMap) 
     if !access.viewer().can("Download") && !preview_ok {
         return Err(Error::Forbidden("You don't have enough permission to download the file".into()).into());
     }
-    let res = stream_file(&state, file, inline, &ctx.headers).await?;
-    let from_start =
-        ctx.headers.get(axum::http::header::RANGE).is_none_or(|r| r.to_str().is_ok_and(|r| r.starts_with("bytes=0-")));
+    // A response that starts at byte 0 (no Range, or a range from 0) is a
+    // use of the link, as DocSpace's `file.downloaded` counts downloads; a
+    // range from the middle is the rest of one already counted.
+    let size = file.size.max(0) as u64;
+    let range = parse_range(ctx.headers.get(header::RANGE).and_then(|v| v.to_str().ok()), size);
+    let from_start = matches!(&range, Ok(None)) || matches!(&range, Ok(Some(r)) if r.start == 0);
+    let bytes = match &range {
+        Ok(Some(r)) => (r.end - r.start) as i64,
+        _ => size as i64,
+    };
+    // `view` of a type we do not render inline is sent as an attachment:
+    // a download by another name, counted like one. A HEAD (axum answers it
+    // with the GET route, without the body) sends no file and is no use.
+    let attachment = !preview_ok;
+    let sends_body = !ctx.method.eq_ignore_ascii_case("HEAD");
+    // The use is taken before a byte is sent, in one conditional UPDATE:
+    // with maxUseCount N, exactly N parallel downloads get the file.
+    let counted = match &access {
+        FileAccess::Link { shared, .. } if attachment && from_start && sends_body => {
+            match state.svc.take_use(shared).await {
+                Ok(uses) => Some((shared, uses)),
+                Err(e) => {
+                    state.events.record(event(shared, &ctx, EventKind::Refused(Refusal::UsedUp)));
+                    return Err(e.into());
+                }
+            }
+        }
+        _ => None,
+    };
+    let res = match stream_file(&state, file, inline, &ctx.headers).await {
+        Ok(res) if res.status().is_success() => res,
+        other => {
+            if let Some((shared, _)) = counted {
+                state.svc.give_back_use(shared).await?;
+            }
+            return other;
+        }
+    };
     // The share page's own preview (an <img>, <video> or <iframe> of a page
     // that already counted the visit) is not another open.
     let embedded = ctx.headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok()).is_some_and(|d| d != "document");
-    if res.status().is_success() && from_start && !(inline && embedded) {
-        access.record(&state, &ctx, if inline { "opened" } else { "downloaded" });
-        access.fire_link_kind(&state, &ctx, if inline { "opened" } else { "downloaded" }).await;
+    if from_start && sends_body && !(preview_ok && embedded) {
+        let (kind, bytes) = if attachment { (EventKind::Downloaded, Some(bytes)) } else { (EventKind::Opened, None) };
+        access.record(&state, &ctx, kind, bytes).await;
     }
     // DocSpace's `file.downloaded`: `action=download` from byte 0, by
     // anyone (owner or link visitor); `view` fires nothing.
-    if res.status().is_success() && from_start && !inline {
+    if from_start && sends_body && !inline {
         webhooks::file_event(&state, &ctx, Trigger::FileDownloaded, file).await;
     }
+    // The download that took the last allowed use fires `link.usedUp`, once.
+    if let Some((shared, _)) = counted.filter(|(s, uses)| s.link.max_uses == Some(*uses)) {
+        webhooks::link_used_up(&state, &ctx, &shared.link, &shared.file).await;
+    }
     Ok(res)
-}
-
-impl FileAccess {
-    /// The `link.*` webhook of an access-log kind, for link visits.
-    pub async fn fire_link_kind(&self, state: &AppState, ctx: &Ctx, kind: &str) {
-        if let FileAccess::Link { shared, .. } = self {
-            webhooks::link_kind(state, ctx, kind, &shared.link, &shared.file).await;
-        }
-    }
-
-    pub fn record(&self, state: &AppState, ctx: &Ctx, kind: &'static str) {
-        if let FileAccess::Link { shared, .. } = self {
-            state.events.record(LinkEvent {
-                at: now_micros(),
-                link_id: shared.link.id.clone(),
-                file_id: shared.file.id,
-                kind,
-                ip: ctx.ip.to_string(),
-                user_agent: ctx.user_agent.clone(),
-            });
-        }
-    }
 }

@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use spacelinks_core::links::LinkStatus;
 use spacelinks_core::service::SharedFile;
-use spacelinks_core::{Error, File};
+use spacelinks_core::{Error, EventKind, File, Refusal};
 
-use crate::access::{event, file_access, proof, request_token, visitor_status, FileAccess};
+use crate::access::{file_access, log_visit, proof, refusal, request_token, visitor, visitor_status, FileAccess};
 use crate::app::AppState;
 use crate::ctx::{parse_id, Ctx, QueryMap};
 use crate::download::{inline_safe, mime_of};
@@ -39,7 +39,7 @@ pub struct FileInfo {
 #[derive(Template)]
 #[template(path = "share.html")]
 struct SharePage {
-    /// `ok`, `password`, `expired`, `invalid`, `signin`, `locked`.
+    /// `ok`, `password`, `expired` (also used up), `network`, `invalid`, `signin`, `locked`.
     state: &'static str,
     heading: String,
     message: String,
@@ -152,9 +152,9 @@ pub async fn short_link(State(state): State<AppState>, Path(code): Path<String>)
     responses(
         (status = 200, description = "The share page: preview and download, or the password form", content_type = "text/html", body = String),
         doc::BadRequest,
-        (status = 403, description = "The link is for signed-in members only (a page)", content_type = "text/html", body = String),
+        (status = 403, description = "The link is for signed-in members only, or not for the client's network (a page)", content_type = "text/html", body = String),
         (status = 404, description = "No valid link for this file (a page)", content_type = "text/html", body = String),
-        (status = 410, description = "The link has expired (a page)", content_type = "text/html", body = String),
+        (status = 410, description = "The link has expired or is used up (a page)", content_type = "text/html", body = String),
     )
 )]
 pub async fn share_preview(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, q: QueryMap) -> ApiResult {
@@ -169,9 +169,9 @@ pub async fn share_preview(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
     responses(
         (status = 200, description = "The share page: preview and download, or the password form", content_type = "text/html", body = String),
         doc::BadRequest,
-        (status = 403, description = "The link is for signed-in members only (a page)", content_type = "text/html", body = String),
+        (status = 403, description = "The link is for signed-in members only, or not for the client's network (a page)", content_type = "text/html", body = String),
         (status = 404, description = "No valid link for this file (a page)", content_type = "text/html", body = String),
-        (status = 410, description = "The link has expired (a page)", content_type = "text/html", body = String),
+        (status = 410, description = "The link has expired or is used up (a page)", content_type = "text/html", body = String),
     )
 )]
 pub async fn share_page(State(state): State<AppState>, ctx: Ctx, q: QueryMap) -> ApiResult {
@@ -183,8 +183,7 @@ async fn render(state: &AppState, ctx: &Ctx, q: &QueryMap, file_id: i64, message
     let token = request_token(ctx, q).unwrap_or_default();
     match file_access(state, ctx, q, file_id).await {
         Ok(access) => {
-            access.record(state, ctx, "opened");
-            access.fire_link_kind(state, ctx, "opened").await;
+            access.record(state, ctx, EventKind::Opened, None).await;
             ok_page(state, &access, &token, message).await
         }
         Err(Error::Forbidden(_)) | Err(Error::NotFound(_)) => refusal_page(state, ctx, &token, file_id, message).await,
@@ -240,25 +239,36 @@ async fn refusal_page(state: &AppState, ctx: &Ctx, token: &str, file_id: i64, me
         return Ok(SharePage::invalid());
     };
     let status = visitor_status(state, ctx, &shared);
-    Ok(match status {
-        LinkStatus::Expired => {
+    Ok(match (status, refusal(ctx, &shared)) {
+        (_, Some(Refusal::UsedUp)) => SharePage::bare(
+            "expired",
+            "This link has been used up",
+            "It allowed a set number of downloads, and all of them have been made. Ask the person who shared it for a new link.",
+        )
+        .respond(StatusCode::GONE),
+        (_, Some(Refusal::Network)) => SharePage::bare(
+            "network",
+            "This link cannot be opened from here",
+            "The person who shared it allows it only from certain networks.",
+        )
+        .respond(StatusCode::FORBIDDEN),
+        (LinkStatus::Expired, _) => {
             SharePage::bare("expired", "This link has expired", "Ask the person who shared it for a new link.")
                 .respond(StatusCode::GONE)
         }
-        LinkStatus::ExternalAccessDenied => SharePage::bare(
+        (LinkStatus::ExternalAccessDenied, _) => SharePage::bare(
             "signin",
             "Sign in to open this link",
             "This link works only for signed-in members of this portal.",
         )
         .respond(StatusCode::FORBIDDEN),
-        LinkStatus::RequiredPassword | LinkStatus::InvalidPassword => {
+        (LinkStatus::RequiredPassword | LinkStatus::InvalidPassword, _) => {
             // A visit that stops at the password form is an open too, as
             // `GET files/share/{key}` counts it (one per client and minute).
-            state.events.record(event(&shared, ctx, "opened"));
-            crate::webhooks::link_kind(state, ctx, "opened", &shared.link, &shared.file).await;
+            log_visit(&state, ctx, &shared, EventKind::Opened, None).await;
             password_page(&shared, token, message, StatusCode::OK)
         }
-        LinkStatus::Ok | LinkStatus::Invalid => SharePage::invalid(),
+        (LinkStatus::Ok | LinkStatus::Invalid, _) => SharePage::invalid(),
     })
 }
 
@@ -288,9 +298,9 @@ pub struct PasswordForm {
         (status = 303, description = "Correct: back to the share page, with the password proof cookie", headers(("Location" = String))),
         (status = 200, description = "Wrong password: the form again", content_type = "text/html", body = String),
         doc::BadRequest,
-        (status = 403, description = "The link is for signed-in members only (a page)", content_type = "text/html", body = String),
+        (status = 403, description = "The link is for signed-in members only, or not for the client's network (a page)", content_type = "text/html", body = String),
         (status = 404, description = "No valid link for this file (a page)", content_type = "text/html", body = String),
-        (status = 410, description = "The link has expired (a page)", content_type = "text/html", body = String),
+        (status = 410, description = "The link has expired or is used up (a page)", content_type = "text/html", body = String),
         doc::TooLarge,
         (status = 415, description = "Not a form", body = doc::ErrorBody),
         (status = 422, description = "The form cannot be read", body = doc::ErrorBody),
@@ -302,20 +312,12 @@ pub async fn submit_password(State(state): State<AppState>, ctx: Ctx, Form(form)
     let Some(shared) = state.svc.shared_file(&form.share).await?.filter(|s| s.file.id == file_id) else {
         return Ok(SharePage::invalid());
     };
-    let authenticated = ctx.caller.user.is_some();
     let proof = proof(&ctx, &shared.link.id);
-    let status = match state.svc.try_password(&shared, &form.password, proof.as_deref(), ctx.ip, authenticated).await {
+    let who = visitor(&ctx, &shared.file);
+    let status = match state.svc.try_password(&shared, &form.password, proof.as_deref(), &who).await {
         Ok(s) => s,
         Err(Error::TooManyAttempts { retry_after_secs }) => {
-            state.events.record(spacelinks_core::LinkEvent {
-                at: spacelinks_api_types::date::now_micros(),
-                link_id: shared.link.id.clone(),
-                file_id,
-                kind: "locked_out",
-                ip: ctx.ip.to_string(),
-                user_agent: ctx.user_agent.clone(),
-            });
-            crate::webhooks::link_kind(&state, &ctx, "locked_out", &shared.link, &shared.file).await;
+            log_visit(&state, &ctx, &shared, EventKind::LockedOut, None).await;
             let mut page = SharePage::for_file("locked", &shared.file, &shared.link.title, &form.share);
             page.message = format!("Too many wrong passwords. Please wait {retry_after_secs} seconds and try again.");
             let mut res = page.respond(StatusCode::TOO_MANY_REQUESTS);
@@ -324,16 +326,13 @@ pub async fn submit_password(State(state): State<AppState>, ctx: Ctx, Form(form)
         }
         Err(e) => return Err(e.into()),
     };
-    let kind = if status == LinkStatus::Ok { "password_ok" } else { "password_failed" };
-    state.events.record(spacelinks_core::LinkEvent {
-        at: spacelinks_api_types::date::now_micros(),
-        link_id: shared.link.id.clone(),
-        file_id,
-        kind,
-        ip: ctx.ip.to_string(),
-        user_agent: ctx.user_agent.clone(),
-    });
-    crate::webhooks::link_kind(&state, &ctx, kind, &shared.link, &shared.file).await;
+    let kind = match (status, refusal(&ctx, &shared)) {
+        (_, Some(r)) => EventKind::Refused(r),
+        (LinkStatus::Ok, _) => EventKind::PasswordAccepted,
+        (LinkStatus::InvalidPassword, _) => EventKind::PasswordFailed,
+        _ => EventKind::Opened,
+    };
+    log_visit(&state, &ctx, &shared, kind, None).await;
     match status {
         LinkStatus::Ok => {
             let mut res =

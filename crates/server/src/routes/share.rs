@@ -7,9 +7,9 @@ use axum::http::{header, HeaderValue};
 use spacelinks_api_types::dto::ExternalShareDto;
 use spacelinks_core::links::LinkStatus;
 use spacelinks_core::service::SharedFile;
-use spacelinks_core::Error;
+use spacelinks_core::{Error, EventKind};
 
-use crate::access::{event, proof, visitor_status};
+use crate::access::{log_visit, proof, refusal, visitor, visitor_status};
 use crate::app::AppState;
 use crate::ctx::{Body, Ctx};
 use crate::error::ApiResult;
@@ -46,8 +46,9 @@ pub async fn resolve_share(State(state): State<AppState>, ctx: Ctx, Path(key): P
         return ctx.ok(share_dto(LinkStatus::Invalid, None, authenticated));
     };
     let status = visitor_status(&state, &ctx, &shared);
-    state.events.record(event(&shared, &ctx, "opened"));
-    crate::webhooks::link_kind(&state, &ctx, "opened", &shared.link, &shared.file).await;
+    // A visit a link control turns away is logged as such, with the reason.
+    let kind = refusal(&ctx, &shared).map_or(EventKind::Opened, EventKind::Refused);
+    log_visit(&state, &ctx, &shared, kind, None).await;
     ctx.ok(share_dto(status, Some(&shared), authenticated))
 }
 
@@ -72,21 +73,21 @@ pub async fn apply_share_password(
         return ctx.ok(share_dto(LinkStatus::Invalid, None, authenticated));
     };
     let proof = proof(&ctx, &shared.link.id);
-    let status = match state.svc.try_password(&shared, &password, proof.as_deref(), ctx.ip, authenticated).await {
+    let who = visitor(&ctx, &shared.file);
+    let status = match state.svc.try_password(&shared, &password, proof.as_deref(), &who).await {
         Err(e @ Error::TooManyAttempts { .. }) => {
-            state.events.record(event(&shared, &ctx, "locked_out"));
-            crate::webhooks::link_kind(&state, &ctx, "locked_out", &shared.link, &shared.file).await;
+            log_visit(&state, &ctx, &shared, EventKind::LockedOut, None).await;
             return Err(e.into());
         }
         other => other?,
     };
-    let kind = match status {
-        LinkStatus::Ok => "password_ok",
-        LinkStatus::InvalidPassword => "password_failed",
-        _ => "opened",
+    let kind = match (status, refusal(&ctx, &shared)) {
+        (_, Some(r)) => EventKind::Refused(r),
+        (LinkStatus::Ok, _) => EventKind::PasswordAccepted,
+        (LinkStatus::InvalidPassword, _) => EventKind::PasswordFailed,
+        _ => EventKind::Opened,
     };
-    state.events.record(event(&shared, &ctx, kind));
-    crate::webhooks::link_kind(&state, &ctx, kind, &shared.link, &shared.file).await;
+    log_visit(&state, &ctx, &shared, kind, None).await;
     let mut res = ctx.ok(share_dto(status, Some(&shared), authenticated))?;
     if status == LinkStatus::Ok && shared.password.is_some() {
         let cookie = proof_cookie(&state, &ctx, &shared, &password);

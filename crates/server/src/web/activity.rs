@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use super::{human_time, machine_time, render, SignedIn, WebResult};
 use crate::app::AppState;
 use crate::ctx::{parse_id, QueryMap};
-use spacelinks_core::Error;
+use spacelinks_core::{Error, EventKind, Refusal};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -15,6 +15,8 @@ pub struct EventRow {
     pub time: String,
     pub time_at: String,
     pub what: &'static str,
+    /// "1.50 MB" for downloads and uploads, empty otherwise.
+    pub size: String,
     pub ip: String,
     pub browser: String,
 }
@@ -29,6 +31,8 @@ struct ActivityPage {
     opens: i64,
     downloads: i64,
     last_opened: Option<(String, String)>,
+    /// "3 of 5", "3 (no limit)".
+    uses: String,
     events: Vec<EventRow>,
     total: i64,
     first: i64,
@@ -38,15 +42,25 @@ struct ActivityPage {
 }
 
 /// What people call each kind of event.
-pub fn event_label(kind: &str) -> &'static str {
+pub fn event_label(kind: EventKind) -> &'static str {
     match kind {
-        "opened" => "Opened",
-        "password_ok" => "Password accepted",
-        "password_failed" => "Password failed",
-        "locked_out" => "Locked out",
-        "downloaded" => "Downloaded",
-        "uploaded" => "New version uploaded",
-        _ => "Other",
+        EventKind::Opened => "Opened",
+        EventKind::PasswordAccepted => "Password accepted",
+        EventKind::PasswordFailed => "Password failed",
+        EventKind::LockedOut => "Locked out",
+        EventKind::Downloaded => "Downloaded",
+        EventKind::VersionUploaded => "New version uploaded",
+        EventKind::Refused(Refusal::Expired) => "Refused: link expired",
+        EventKind::Refused(Refusal::UsedUp) => "Refused: download limit reached",
+        EventKind::Refused(Refusal::Network) => "Refused: outside the allowed networks",
+    }
+}
+
+/// `currentUseCount` against `maxUseCount`, as the pages show it.
+pub fn uses_label(used: i64, max: Option<i64>) -> String {
+    match max {
+        Some(m) => format!("{used} of {m}"),
+        None => format!("{used} (no limit)"),
     }
 }
 
@@ -71,6 +85,7 @@ pub async fn activity_page(
         opens: activity.counts.opens,
         downloads: activity.counts.downloads,
         last_opened: activity.counts.last_opened.map(|t| (human_time(t), machine_time(t))),
+        uses: uses_label(activity.link.use_count, activity.link.max_uses),
         events: activity
             .events
             .into_iter()
@@ -78,6 +93,7 @@ pub async fn activity_page(
                 time: human_time(e.at),
                 time_at: machine_time(e.at),
                 what: event_label(e.kind),
+                size: e.bytes.map(crate::dto::human_size).unwrap_or_default(),
                 ip: e.ip,
                 browser: e.user_agent,
             })

@@ -48,6 +48,11 @@ pub struct LinkCard {
     pub primary: bool,
     pub url: String,
     pub base: String,
+    /// "3 of 5", "0 (no limit)".
+    pub uses: String,
+    pub used_up: bool,
+    /// Empty: anywhere.
+    pub networks: Vec<String>,
 }
 
 #[derive(Template)]
@@ -75,7 +80,7 @@ async fn managed(state: &AppState, signed: &SignedIn, raw_id: &str) -> Result<Fi
 async fn managed_link(state: &AppState, file: &File, link_id: &str) -> Result<ManagedLink, Error> {
     let link =
         state.svc.store.link(link_id).await?.filter(|l| l.file_id == file.id).ok_or_else(Error::item_not_found)?;
-    state.svc.manage(link)
+    state.svc.manage(link).await
 }
 
 pub fn share_url(state: &AppState, m: &ManagedLink) -> String {
@@ -96,6 +101,9 @@ fn card(state: &AppState, file: &File, m: ManagedLink) -> LinkCard {
         deny_download: l.deny_download,
         internal: l.internal,
         primary: l.primary,
+        uses: super::activity::uses_label(l.use_count, l.max_uses),
+        used_up: l.is_used_up(),
+        networks: l.allowed_networks.iter().map(|n| n.to_string()).collect(),
         password: m.password,
     }
 }
@@ -139,6 +147,10 @@ pub struct LinkValues {
     pub expires_was: String,
     pub deny_download: bool,
     pub internal: bool,
+    /// Empty: no download limit.
+    pub max_uses: String,
+    /// One address or CIDR range a line (commas also separate); empty: anywhere.
+    pub networks: String,
 }
 
 /// The server's message for each field, empty when it is fine.
@@ -148,6 +160,8 @@ pub struct FieldErrors {
     pub access: String,
     pub password: String,
     pub expires: String,
+    pub max_uses: String,
+    pub networks: String,
     /// An error about the link as a whole (too many links, ...).
     pub form: String,
 }
@@ -165,6 +179,8 @@ struct LinkFormPage {
     errors: FieldErrors,
     password_min: usize,
     password_max: usize,
+    /// The edited link's `currentUseCount`, for the limit's hint.
+    current_uses: i64,
 }
 
 fn link_form(
@@ -191,6 +207,7 @@ fn link_form(
         errors,
         password_min: state.svc.passwords.min_len,
         password_max: state.svc.passwords.max_len,
+        current_uses: 0,
     }
 }
 
@@ -218,8 +235,11 @@ pub async fn edit_link_page(
         expires,
         deny_download: m.link.deny_download,
         internal: m.link.internal,
+        max_uses: m.link.max_uses.map(|n| n.to_string()).unwrap_or_default(),
+        networks: m.link.allowed_networks.iter().map(|n| n.to_string()).collect::<Vec<_>>().join("\n"),
     };
-    let page = link_form(&state, &signed, &file, Some(&m.link.id), values, FieldErrors::default());
+    let mut page = link_form(&state, &signed, &file, Some(&m.link.id), values, FieldErrors::default());
+    page.current_uses = m.link.use_count;
     Ok(render(&page, StatusCode::OK))
 }
 
@@ -263,6 +283,8 @@ async fn save_link(
         expires_was: form.get("expires_was").to_string(),
         deny_download: form.checked("deny_download"),
         internal: form.checked("internal"),
+        max_uses: form.get("max_uses").trim().to_string(),
+        networks: form.get("networks").trim().to_string(),
     };
     let body = request_body(&values, form.get("tz"), link_id);
     let result = match Fields::from_value(Value::Object(body)) {
@@ -318,6 +340,19 @@ fn request_body(v: &LinkValues, tz: &str, link_id: Option<&str>) -> Map<String, 
     } else if !(editing && v.expires == v.expires_was) {
         body.insert("expirationDate".into(), json!(utc_expiry(&v.expires, tz)));
     }
+    // Empty fields mean no limit and anywhere; sent on edits so that
+    // emptying a field clears it. A typed limit goes on as text, for the
+    // API's rule to judge.
+    if !v.max_uses.is_empty() {
+        body.insert("maxUseCount".into(), json!(v.max_uses));
+    } else if editing {
+        body.insert("maxUseCount".into(), Value::Null);
+    }
+    let networks: Vec<&str> =
+        v.networks.split(|c: char| c == ',' || c.is_whitespace()).filter(|n| !n.is_empty()).collect();
+    if !networks.is_empty() || editing {
+        body.insert("allowedNetworks".into(), json!(networks));
+    }
     body
 }
 
@@ -349,7 +384,11 @@ fn datetime_local(micros: i64) -> String {
 fn errors_for(message: String) -> FieldErrors {
     let m = message.to_ascii_lowercase();
     let mut e = FieldErrors::default();
-    if m.contains("expiration") {
+    if m.contains("maxusecount") {
+        e.max_uses = message;
+    } else if m.contains("allowednetworks") {
+        e.networks = message;
+    } else if m.contains("expiration") {
         e.expires = message;
     } else if m.starts_with("password") {
         e.password = message;
@@ -448,5 +487,7 @@ mod tests {
         assert!(!errors_for("title must be at most 255 characters".into()).title.is_empty());
         assert!(!errors_for("The role is not available for this user type".into()).access.is_empty());
         assert!(!errors_for("The maximum number of links may not exceed 6".into()).form.is_empty());
+        assert!(!errors_for("maxUseCount must be an integer of at least 1".into()).max_uses.is_empty());
+        assert!(!errors_for("allowedNetworks: \"x\" is not an IP address or CIDR range".into()).networks.is_empty());
     }
 }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 use spacelinks_api_types::date::{format_plain_date, now_micros};
-use spacelinks_core::{File, Folder, Link, NewWebhookLog, WebhookConfig};
+use spacelinks_core::{EventKind, File, Folder, Link, NewWebhookLog, WebhookConfig};
 use tokio::sync::Notify;
 
 pub use triggers::Trigger;
@@ -234,13 +234,13 @@ pub fn link_payload(ctx: &Ctx, link: &Link, file: &File) -> Value {
     })
 }
 
-/// The webhook of an access-log event kind (`crate::access::event`), if
-/// it has one: `opened`, `password_failed`, `locked_out`.
-pub async fn link_kind(state: &AppState, ctx: &Ctx, kind: &str, link: &Link, file: &File) {
+/// The webhook of an access-log event kind (`crate::access::log_visit`),
+/// if it has one: opened, password failed, locked out.
+pub async fn link_kind(state: &AppState, ctx: &Ctx, kind: EventKind, link: &Link, file: &File) {
     let trigger = match kind {
-        "opened" => Trigger::LinkOpened,
-        "password_failed" => Trigger::LinkPasswordFailed,
-        "locked_out" => Trigger::LinkLockedOut,
+        EventKind::Opened => Trigger::LinkOpened,
+        EventKind::PasswordFailed => Trigger::LinkPasswordFailed,
+        EventKind::LockedOut => Trigger::LinkLockedOut,
         _ => return,
     };
     link_event(state, ctx, trigger, link, file).await;
