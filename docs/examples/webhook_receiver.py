@@ -20,12 +20,14 @@ import hmac
 import json
 import os
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SECRET = os.environ["WEBHOOK_SECRET"].encode()
 TOLERANCE_SECONDS = 300
 seen_events = set()
+lock = threading.Lock()  # requests are handled in parallel threads
 
 
 def hmac_hex(message):
@@ -57,11 +59,13 @@ class Receiver(BaseHTTPRequestHandler):
             self.end_headers()
             return
         event_id = self.headers.get("x-spacelinks-event-id")
-        if event_id not in seen_events:
+        with lock:
+            new = event_id not in seen_events
             seen_events.add(event_id)
-            event = json.loads(body)
-            line = {"trigger": event["event"]["trigger"], "eventId": event_id, "payload": event["payload"]}
-            print(json.dumps(line), flush=True)
+            if new:
+                event = json.loads(body)
+                line = {"trigger": event["event"]["trigger"], "eventId": event_id, "payload": event["payload"]}
+                print(json.dumps(line), flush=True)
         self.send_response(200)
         self.end_headers()
 

@@ -151,3 +151,17 @@ fn canonical_net(net: IpNet) -> IpNet {
         _ => net,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_lists_name_their_flag_when_wrong() {
+        let nets =
+            parse_networks(&["127.0.0.0/8".into(), " ".into(), "::1".into()], "--webhook-allowed-network").unwrap();
+        assert_eq!(nets, ["127.0.0.0/8".parse::<IpNet>().unwrap(), "::1/128".parse().unwrap()]);
+        let err = parse_networks(&["intranet".into()], "--webhook-allowed-network").unwrap_err();
+        assert_eq!(err.to_string(), "--webhook-allowed-network \"intranet\" is not an IP address or CIDR");
+    }
+}
