@@ -396,37 +396,32 @@ async fn the_log_filters_and_pages_as_docspace() {
     assert_eq!(s.send(Req::put("/api/2.0/settings/webhook/retry").auth(&owner).json(json!({}))).await.status, 400);
 }
 
-/// `link.usedUp` through the function the link controls call when a link's
-/// use count reaches its maximum.
+/// `link.usedUp` from the download that takes a link's last allowed use:
+/// once, with that download's client.
 #[tokio::test]
-async fn link_used_up_is_queued_for_subscribers() {
+async fn the_download_that_uses_a_link_up_fires_link_used_up() {
     let rx = Receiver::start().await;
     let s = TestServer::start_with(allow_loopback).await;
     let owner = s.owner().await;
     let bit = Trigger::LinkUsedUp.bit();
     create_hook(&s, &owner, json!({"name": "u", "uri": rx.url, "secretKey": SECRET, "enabled": true, "triggers": bit}))
         .await;
-    let (file, link, _) = s.shared_file("Once.txt", b"1", json!({"access": "Read", "title": "Once"})).await;
-    let link = s.store().link(&link).await.unwrap().unwrap();
-    let file = s.store().file(file).await.unwrap().unwrap();
-    let ctx = spacelinks_server::ctx::Ctx {
-        caller: Default::default(),
-        href: String::new(),
-        method: "GET".into(),
-        ip: "203.0.113.5".parse().unwrap(),
-        user_agent: "curl/8".into(),
-        secure: false,
-        headers: Default::default(),
-    };
-    spacelinks_server::webhooks::link_used_up(&s.state, &ctx, &link, &file).await;
+    let (file, link, token) =
+        s.shared_file("Twice.txt", b"12", json!({"access": "Read", "title": "Twice", "maxUseCount": 2})).await;
+    let url = format!("/filehandler.ashx?action=download&fileid={file}&share={token}");
+    let download = || s.send(Req::get(&url).header("user-agent", "curl/8"));
+    assert_eq!(download().await.status, 200);
+    assert_eq!(log(&s, &owner, "").await["total"], 0, "the first of two uses does not use the link up");
+    assert_eq!(download().await.status, 200);
+    assert_eq!(download().await.status, 403, "used up");
     let v = log(&s, &owner, "").await;
-    assert_eq!(v["total"], 1, "only link.usedUp was subscribed: {v}");
+    assert_eq!(v["total"], 1, "the download that took the last use fired link.usedUp, once: {v}");
     assert_eq!(v["response"][0]["trigger"], bit);
     let body: Value = serde_json::from_str(v["response"][0]["requestPayload"].as_str().unwrap()).unwrap();
     assert_eq!(body["event"]["trigger"], "link.usedUp");
-    assert_eq!(body["payload"]["link"], json!({"id": link.id, "title": "Once"}));
-    assert_eq!(body["payload"]["client"], json!({"ip": "203.0.113.5", "userAgent": "curl/8"}));
-    assert_eq!(body["payload"]["file"]["title"], "Once.txt");
+    assert_eq!(body["payload"]["link"], json!({"id": link, "title": "Twice"}));
+    assert_eq!(body["payload"]["client"], json!({"ip": "127.0.0.1", "userAgent": "curl/8"}));
+    assert_eq!(body["payload"]["file"]["title"], "Twice.txt");
 }
 
 fn urlencode(s: &str) -> String {
