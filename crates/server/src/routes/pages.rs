@@ -265,7 +265,7 @@ async fn refusal_page(state: &AppState, ctx: &Ctx, token: &str, file_id: i64, me
         (LinkStatus::RequiredPassword | LinkStatus::InvalidPassword, _) => {
             // A visit that stops at the password form is an open too, as
             // `GET files/share/{key}` counts it (one per client and minute).
-            log_visit(&state, ctx, &shared, EventKind::Opened, None).await;
+            log_visit(state, ctx, &shared, EventKind::Opened, None).await;
             password_page(&shared, token, message, StatusCode::OK)
         }
         (LinkStatus::Ok | LinkStatus::Invalid, _) => SharePage::invalid(),
