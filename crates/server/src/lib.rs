@@ -11,12 +11,14 @@ pub mod download;
 pub mod dto;
 pub mod error;
 pub mod events;
+pub mod fileops;
 pub mod jobs;
 pub mod limits;
 pub mod openapi;
 pub mod routes;
 pub mod scope;
 pub mod web;
+pub mod zip;
 
 pub use app::{build, serve, App};
 pub use config::Config;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use spacelinks_api_types::{FileShare, UserType};
 use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
-    ApiKey, AuditEntry, Error, File, Folder, Link, LinkEvent, LinkEventCounts, LinkInsert, NewFile, NewUser,
+    ApiKey, AuditEntry, Entry, Error, File, Folder, Link, LinkEvent, LinkEventCounts, LinkInsert, NewFile, NewUser,
     NewVersion, Store, User,
 };
 use spacelinks_store::Db;
@@ -182,7 +182,7 @@ fn new_version(size: i64, blob_key: &str, now: i64) -> NewVersion {
 fn link(id: &str, file_id: i64, primary: bool, created: i64) -> Link {
     Link {
         id: id.into(),
-        file_id,
+        entry: Entry::File(file_id),
         primary,
         access: FileShare::Read,
         title: format!("Link {id}"),
@@ -201,7 +201,7 @@ fn audit(action: &'static str, l: &Link, at: i64) -> AuditEntry {
     AuditEntry {
         at,
         actor_id: l.created_by.clone(),
-        file_id: l.file_id,
+        entry: l.entry,
         link_id: l.id.clone(),
         action,
         details: format!(r#"{{"link":"{}","action":"{action}"}}"#, l.id),
@@ -213,8 +213,8 @@ async fn insert(store: &dyn Store, l: &Link, max: i64) -> LinkInsert {
     store.insert_link(l, max, &audit("link.created", l, l.created)).await.expect("insert link")
 }
 
-fn audit_key(a: &AuditEntry) -> (i64, String, i64, String, &'static str, String) {
-    (a.at, a.actor_id.clone(), a.file_id, a.link_id.clone(), a.action, a.details.clone())
+fn audit_key(a: &AuditEntry) -> (i64, String, Entry, String, &'static str, String) {
+    (a.at, a.actor_id.clone(), a.entry, a.link_id.clone(), a.action, a.details.clone())
 }
 
 fn event_key(e: &LinkEvent) -> (i64, String, i64, &'static str, String, String) {
@@ -536,14 +536,14 @@ async fn files(store: &dyn Store) {
     assert!(store.file(file.id).await.unwrap().is_none());
     assert!(store.link("f1").await.unwrap().is_none());
     assert!(store.link_by_code("code-f2").await.unwrap().is_none());
-    assert!(store.primary_link(file.id).await.unwrap().is_none());
-    assert_eq!(store.file_links(file.id, 0, 10).await.unwrap().1, 0);
+    assert!(store.primary_link(Entry::File(file.id)).await.unwrap().is_none());
+    assert_eq!(store.entry_links(Entry::File(file.id), 0, 10).await.unwrap().1, 0);
     assert!(store.delete_file(file.id).await.unwrap().is_empty());
     assert!(store.file_versions(file.id).await.unwrap().is_empty());
     assert_eq!(store.replace_file_content(file.id, &new_version(1, "blob-4", T0), 1).await.unwrap(), None);
     // The other file and its link are untouched.
     assert!(store.file(other.id).await.unwrap().is_some());
-    assert_eq!(store.link("o1").await.unwrap().map(|l| l.file_id), Some(other.id));
+    assert_eq!(store.link("o1").await.unwrap().map(|l| l.entry), Some(Entry::File(other.id)));
     assert_eq!(store.folder_counts(root.id).await.unwrap(), (1, 0));
 }
 
@@ -568,8 +568,8 @@ async fn link_flags_on_files(store: &dyn Store) {
     let now_internal = Link { internal: true, ..public.clone() };
     assert!(store.update_link(&now_internal, &audit("link.updated", &public, T0 + 2)).await.unwrap());
     assert_eq!(file_flags().await, (true, false));
-    assert!(store.delete_link(file.id, "public", &audit("link.deleted", &public, T0 + 3)).await.unwrap());
-    assert!(store.delete_link(file.id, "internal", &audit("link.deleted", &internal, T0 + 4)).await.unwrap());
+    assert!(store.delete_link(Entry::File(file.id), "public", &audit("link.deleted", &public, T0 + 3)).await.unwrap());
+    assert!(store.delete_link(Entry::File(file.id), "internal", &audit("link.deleted", &internal, T0 + 4)).await.unwrap());
     assert_eq!(file_flags().await, (false, false));
 }
 
@@ -608,23 +608,23 @@ async fn links(store: &dyn Store) {
         assert_eq!(format!("{f:?}"), format!("{shared:?}"));
     }
     assert!(store.link_with_file("nope").await.unwrap().is_none());
-    assert_eq!(store.primary_link(file.id).await.unwrap().as_ref(), Some(&primary));
-    assert!(store.primary_link(other.id).await.unwrap().is_none());
+    assert_eq!(store.primary_link(Entry::File(file.id)).await.unwrap().as_ref(), Some(&primary));
+    assert!(store.primary_link(Entry::File(other.id)).await.unwrap().is_none());
 
     // Primary first, then by creation (not insertion) order; totals per file.
-    let (page, total) = store.file_links(file.id, 0, 10).await.unwrap();
+    let (page, total) = store.entry_links(Entry::File(file.id), 0, 10).await.unwrap();
     assert_eq!(link_ids(&page), ["primary", "second", "first"]);
     assert_eq!(page[0], primary);
     assert_eq!(total, 3);
-    let (page, total) = store.file_links(file.id, 1, 1).await.unwrap();
+    let (page, total) = store.entry_links(Entry::File(file.id), 1, 1).await.unwrap();
     assert_eq!((link_ids(&page), total), (vec!["second"], 3));
-    let (page, total) = store.file_links(file.id, 2, 10).await.unwrap();
+    let (page, total) = store.entry_links(Entry::File(file.id), 2, 10).await.unwrap();
     assert_eq!((link_ids(&page), total), (vec!["first"], 3));
-    let (page, total) = store.file_links(file.id, 3, 10).await.unwrap();
+    let (page, total) = store.entry_links(Entry::File(file.id), 3, 10).await.unwrap();
     assert_eq!((page.len(), total), (0, 3));
-    let (page, total) = store.file_links(other.id, 0, 10).await.unwrap();
+    let (page, total) = store.entry_links(Entry::File(other.id), 0, 10).await.unwrap();
     assert_eq!((link_ids(&page), total), (vec!["elsewhere"], 1));
-    assert_eq!(store.file_links(i64::MAX, 0, 10).await.unwrap().1, 0);
+    assert_eq!(store.entry_links(Entry::File(i64::MAX), 0, 10).await.unwrap().1, 0);
 
     // Update: the editable fields change, on the right file only.
     let edited = Link {
@@ -639,7 +639,7 @@ async fn links(store: &dyn Store) {
     assert!(store.update_link(&edited, &audit("link.updated", &edited, T0 + 40)).await.unwrap());
     assert_eq!(store.link("first").await.unwrap().as_ref(), Some(&edited));
     let edited_back = Link { expires: Some(T0 + 9), password_enc: Some("other".into()), ..edited.clone() };
-    let wrong_file = Link { file_id: other.id, ..edited_back.clone() };
+    let wrong_file = Link { entry: Entry::File(other.id), ..edited_back.clone() };
     assert!(!store.update_link(&wrong_file, &audit("link.updated", &wrong_file, T0 + 41)).await.unwrap());
     let missing = link("missing", file.id, false, T0);
     assert!(!store.update_link(&missing, &audit("link.updated", &missing, T0 + 42)).await.unwrap());
@@ -648,16 +648,16 @@ async fn links(store: &dyn Store) {
     assert_eq!(store.link("first").await.unwrap().as_ref(), Some(&edited_back));
 
     // Delete: only on the right file, only once.
-    assert!(!store.delete_link(other.id, "second", &audit("link.deleted", &second, T0 + 50)).await.unwrap());
+    assert!(!store.delete_link(Entry::File(other.id), "second", &audit("link.deleted", &second, T0 + 50)).await.unwrap());
     assert!(store.link("second").await.unwrap().is_some());
-    assert!(store.delete_link(file.id, "second", &audit("link.deleted", &second, T0 + 51)).await.unwrap());
-    assert!(!store.delete_link(file.id, "second", &audit("link.deleted", &second, T0 + 52)).await.unwrap());
+    assert!(store.delete_link(Entry::File(file.id), "second", &audit("link.deleted", &second, T0 + 51)).await.unwrap());
+    assert!(!store.delete_link(Entry::File(file.id), "second", &audit("link.deleted", &second, T0 + 52)).await.unwrap());
     assert!(store.link("second").await.unwrap().is_none());
     assert!(store.link_by_code("code-second").await.unwrap().is_none());
-    let (page, total) = store.file_links(file.id, 0, 10).await.unwrap();
+    let (page, total) = store.entry_links(Entry::File(file.id), 0, 10).await.unwrap();
     assert_eq!((link_ids(&page), total), (vec!["primary", "first"], 2));
-    assert!(store.delete_link(file.id, "primary", &audit("link.deleted", &primary, T0 + 53)).await.unwrap());
-    assert!(store.primary_link(file.id).await.unwrap().is_none());
+    assert!(store.delete_link(Entry::File(file.id), "primary", &audit("link.deleted", &primary, T0 + 53)).await.unwrap());
+    assert!(store.primary_link(Entry::File(file.id)).await.unwrap().is_none());
 
     // The audit trail holds exactly the successful changes, in order.
     let expected = [
@@ -669,11 +669,11 @@ async fn links(store: &dyn Store) {
         audit("link.deleted", &second, T0 + 51),
         audit("link.deleted", &primary, T0 + 53),
     ];
-    let got = store.audit_entries(file.id).await.unwrap();
+    let got = store.audit_entries(Entry::File(file.id)).await.unwrap();
     assert_eq!(got.iter().map(audit_key).collect::<Vec<_>>(), expected.iter().map(audit_key).collect::<Vec<_>>());
-    let got = store.audit_entries(other.id).await.unwrap();
+    let got = store.audit_entries(Entry::File(other.id)).await.unwrap();
     assert_eq!(got.iter().map(audit_key).collect::<Vec<_>>(), [audit_key(&audit("link.created", &elsewhere, T0 + 5))]);
-    assert!(store.audit_entries(i64::MAX).await.unwrap().is_empty());
+    assert!(store.audit_entries(Entry::File(i64::MAX)).await.unwrap().is_empty());
 }
 
 async fn link_limits(store: &dyn Store) {
@@ -696,7 +696,7 @@ async fn link_limits(store: &dyn Store) {
     // others, and a second primary is refused by the limit of 1.
     assert_eq!(insert(store, &link("p1", file.id, true, T0 + 10), 1).await, LinkInsert::Inserted);
     assert_eq!(insert(store, &link("p2", file.id, true, T0 + 11), 1).await, LinkInsert::LimitReached { max: 1 });
-    assert_eq!(store.primary_link(file.id).await.unwrap().map(|l| l.id), Some("p1".to_string()));
+    assert_eq!(store.primary_link(Entry::File(file.id)).await.unwrap().map(|l| l.id), Some("p1".to_string()));
     assert!(store.link("p2").await.unwrap().is_none());
 
     // Limits are per file.
@@ -708,15 +708,15 @@ async fn link_limits(store: &dyn Store) {
     let l5 = link("l5", file.id, false, T0 + 21);
     assert_eq!(insert(store, &l5, 4).await, LinkInsert::LimitReached { max: 4 });
     let l0 = link("l0", file.id, false, T0);
-    assert!(store.delete_link(file.id, "l0", &audit("link.deleted", &l0, T0 + 20)).await.unwrap());
+    assert!(store.delete_link(Entry::File(file.id), "l0", &audit("link.deleted", &l0, T0 + 20)).await.unwrap());
     assert_eq!(insert(store, &l5, 4).await, LinkInsert::Inserted);
 
     // An id already used on another file is refused and the original kept.
     let stolen = Link { short_code: "fresh-code".into(), ..link("l1", other.id, false, T0 + 30) };
     assert_eq!(insert(store, &stolen, 10).await, LinkInsert::IdTaken);
-    assert_eq!(store.link("l1").await.unwrap().map(|l| (l.file_id, l.short_code)), Some((file.id, "code-l1".into())));
+    assert_eq!(store.link("l1").await.unwrap().map(|l| (l.entry, l.short_code)), Some((Entry::File(file.id), "code-l1".into())));
     assert!(store.link_by_code("fresh-code").await.unwrap().is_none());
-    assert_eq!(store.file_links(other.id, 0, 10).await.unwrap().1, 2);
+    assert_eq!(store.entry_links(Entry::File(other.id), 0, 10).await.unwrap().1, 2);
 
     // A missing or deleted file.
     assert_eq!(insert(store, &link("ghost", i64::MAX, false, T0), 10).await, LinkInsert::FileGone);
@@ -727,10 +727,10 @@ async fn link_limits(store: &dyn Store) {
     assert!(store.link("late").await.unwrap().is_none());
 
     // Refused inserts leave no audit rows.
-    let (page, total) = store.file_links(file.id, 0, 10).await.unwrap();
+    let (page, total) = store.entry_links(Entry::File(file.id), 0, 10).await.unwrap();
     assert_eq!((link_ids(&page), total), (vec!["p1", "l1", "l2", "l3", "l5"], 5));
     let created: Vec<String> = store
-        .audit_entries(file.id)
+        .audit_entries(Entry::File(file.id))
         .await
         .unwrap()
         .into_iter()
@@ -738,8 +738,8 @@ async fn link_limits(store: &dyn Store) {
         .map(|a| a.link_id)
         .collect();
     assert_eq!(created, ["l0", "l1", "l2", "l3", "p1", "l5"]);
-    assert!(store.audit_entries(doomed.id).await.unwrap().is_empty());
-    assert!(store.audit_entries(i64::MAX).await.unwrap().is_empty());
+    assert!(store.audit_entries(Entry::File(doomed.id)).await.unwrap().is_empty());
+    assert!(store.audit_entries(Entry::File(i64::MAX)).await.unwrap().is_empty());
 }
 
 async fn link_events(store: &dyn Store) {
@@ -1035,18 +1035,18 @@ async fn concurrent_link_inserts(db: &Db) {
     let inserted = outcomes.iter().filter(|o| **o == LinkInsert::Inserted).count();
     let refused = outcomes.iter().filter(|o| **o == LinkInsert::LimitReached { max: 6 }).count();
     assert_eq!((inserted, refused), (6, 14), "outcomes: {outcomes:?}");
-    assert_eq!(store.file_links(file.id, 0, 100).await.unwrap().1, 6);
-    assert_eq!(store.audit_entries(file.id).await.unwrap().len(), 6);
+    assert_eq!(store.entry_links(Entry::File(file.id), 0, 100).await.unwrap().1, 6);
+    assert_eq!(store.audit_entries(Entry::File(file.id)).await.unwrap().len(), 6);
 
     let outcomes = race(10, true, 1).await;
     let inserted = outcomes.iter().filter(|o| **o == LinkInsert::Inserted).count();
     let refused = outcomes.iter().filter(|o| **o == LinkInsert::LimitReached { max: 1 }).count();
     assert_eq!((inserted, refused), (1, 9), "outcomes: {outcomes:?}");
-    let (page, total) = store.file_links(file.id, 0, 100).await.unwrap();
+    let (page, total) = store.entry_links(Entry::File(file.id), 0, 100).await.unwrap();
     assert_eq!(total, 7);
     assert!(page[0].primary && page[1..].iter().all(|l| !l.primary));
-    assert_eq!(store.primary_link(file.id).await.unwrap().map(|l| l.id), Some(page[0].id.clone()));
-    assert_eq!(store.audit_entries(file.id).await.unwrap().len(), 7);
+    assert_eq!(store.primary_link(Entry::File(file.id)).await.unwrap().map(|l| l.id), Some(page[0].id.clone()));
+    assert_eq!(store.audit_entries(Entry::File(file.id)).await.unwrap().len(), 7);
 }
 
 /// Simultaneous content replacements are serialised: each one succeeds, the
@@ -1112,11 +1112,11 @@ async fn concurrent_link_id_claims(db: &Db) {
     let inserted = outcomes.iter().filter(|o| **o == LinkInsert::Inserted).count();
     let taken = outcomes.iter().filter(|o| **o == LinkInsert::IdTaken).count();
     assert_eq!((inserted, taken), (1, n - 1), "outcomes: {outcomes:?}");
-    let owner = store.link("wanted").await.unwrap().expect("the winner's link").file_id;
+    let owner = store.link("wanted").await.unwrap().expect("the winner's link").entry;
     for f in &files {
-        let expected = if f.id == owner { 1 } else { 0 };
-        assert_eq!(store.file_links(f.id, 0, 10).await.unwrap().1, expected);
-        assert_eq!(store.audit_entries(f.id).await.unwrap().len(), expected as usize);
+        let expected = if Entry::File(f.id) == owner { 1 } else { 0 };
+        assert_eq!(store.entry_links(Entry::File(f.id), 0, 10).await.unwrap().1, expected);
+        assert_eq!(store.audit_entries(Entry::File(f.id)).await.unwrap().len(), expected as usize);
     }
 }
 
@@ -1143,7 +1143,7 @@ async fn concurrent_link_updates(db: &Db) {
         let now = spacelinks_api_types::date::now_micros();
         let create =
             LinkRequest::parse(&Fields::from_value(serde_json::json!({"access": "Read"})).unwrap(), now).unwrap();
-        let created = svc.set_link(&alice, file.id, &create).await.unwrap().unwrap();
+        let created = svc.set_link(&alice, Entry::File(file.id), &create).await.unwrap().unwrap();
         let id = created.link.id.clone();
         let bodies = [
             serde_json::json!({"linkId": id, "access": "Editing"}),
@@ -1161,7 +1161,7 @@ async fn concurrent_link_updates(db: &Db) {
                 let (svc, alice, barrier, file_id) = (svc.clone(), alice.clone(), barrier.clone(), file.id);
                 tokio::spawn(async move {
                     barrier.wait().await;
-                    svc.set_link(&alice, file_id, &req).await.map(|_| ())
+                    svc.set_link(&alice, Entry::File(file_id), &req).await.map(|_| ())
                 })
             })
             .collect();
@@ -1176,7 +1176,7 @@ async fn concurrent_link_updates(db: &Db) {
             "round {round}: a concurrent update lost another's field"
         );
         // One audit row per change, plus the creation.
-        assert_eq!(store.audit_entries(file.id).await.unwrap().len(), 1 + bodies.len());
+        assert_eq!(store.audit_entries(Entry::File(file.id)).await.unwrap().len(), 1 + bodies.len());
     }
 }
 
@@ -1192,7 +1192,7 @@ async fn change_link_decides_under_the_lock(db: &Db) {
     let renamed = Link { title: "renamed".into(), ..l.clone() };
     let write = store
         .change_link(
-            file.id,
+            Entry::File(file.id),
             "cl",
             Box::new(|cur: &Link| {
                 assert_eq!(cur.title, l.title);
@@ -1203,19 +1203,19 @@ async fn change_link_decides_under_the_lock(db: &Db) {
         .unwrap();
     assert!(matches!(write, Some(LinkWrite::Update(..))));
     assert_eq!(store.link("cl").await.unwrap().unwrap().title, "renamed");
-    let refused = store.change_link(file.id, "cl", Box::new(|_: &Link| Err(Error::BadRequest("no".into())))).await;
+    let refused = store.change_link(Entry::File(file.id), "cl", Box::new(|_: &Link| Err(Error::BadRequest("no".into())))).await;
     assert!(matches!(refused, Err(Error::BadRequest(_))));
-    assert_eq!(store.audit_entries(file.id).await.unwrap().len(), 2);
+    assert_eq!(store.audit_entries(Entry::File(file.id)).await.unwrap().len(), 2);
     let never = |_: &Link| -> spacelinks_core::Result<LinkWrite> { panic!("called for a missing link") };
-    assert!(store.change_link(file.id, "nope", Box::new(never)).await.unwrap().is_none());
-    assert!(store.change_link(file.id + 1000, "cl", Box::new(never)).await.unwrap().is_none());
+    assert!(store.change_link(Entry::File(file.id), "nope", Box::new(never)).await.unwrap().is_none());
+    assert!(store.change_link(Entry::File(file.id + 1000), "cl", Box::new(never)).await.unwrap().is_none());
     let gone = store
-        .change_link(file.id, "cl", Box::new(|cur: &Link| Ok(LinkWrite::Delete(audit("link.deleted", cur, T0 + 2)))))
+        .change_link(Entry::File(file.id), "cl", Box::new(|cur: &Link| Ok(LinkWrite::Delete(audit("link.deleted", cur, T0 + 2)))))
         .await
         .unwrap();
     assert!(matches!(gone, Some(LinkWrite::Delete(_))));
     assert!(store.link("cl").await.unwrap().is_none());
-    assert_eq!(store.audit_entries(file.id).await.unwrap().len(), 3);
+    assert_eq!(store.audit_entries(Entry::File(file.id)).await.unwrap().len(), 3);
 }
 
 /// fsck against a blob directory: a healthy file, a missing blob, a wrong

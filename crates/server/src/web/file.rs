@@ -74,7 +74,7 @@ async fn managed(state: &AppState, signed: &SignedIn, raw_id: &str) -> Result<Fi
 /// A link of this file, as its manager sees it; 404 for any other.
 async fn managed_link(state: &AppState, file: &File, link_id: &str) -> Result<ManagedLink, Error> {
     let link =
-        state.svc.store.link(link_id).await?.filter(|l| l.file_id == file.id).ok_or_else(Error::item_not_found)?;
+        state.svc.store.link(link_id).await?.filter(|l| l.entry == spacelinks_core::Entry::File(file.id)).ok_or_else(Error::item_not_found)?;
     state.svc.manage(link)
 }
 
@@ -103,7 +103,7 @@ fn card(state: &AppState, file: &File, m: ManagedLink) -> LinkCard {
 /// `GET /files/file/{id}`.
 pub async fn file_page(State(state): State<AppState>, signed: SignedIn, Path(id): Path<String>) -> WebResult {
     let file = managed(&state, &signed, &id).await?;
-    let (links, _) = state.svc.list_links(&signed.user, file.id, 0, 100).await?;
+    let (links, _) = state.svc.list_links(&signed.user, spacelinks_core::Entry::File(file.id), 0, 100).await?;
     let folder = state.svc.store.folder(file.folder_id).await?;
     let versions = super::versions::version_rows(&state, &signed, &file).await?;
     let page = FilePage {
@@ -267,7 +267,7 @@ async fn save_link(
     let body = request_body(&values, form.get("tz"), link_id);
     let result = match Fields::from_value(Value::Object(body)) {
         Ok(fields) => match LinkRequest::parse(&fields, now_micros()) {
-            Ok(req) => state.svc.set_link(&signed.user, file.id, &req).await,
+            Ok(req) => state.svc.set_link(&signed.user, spacelinks_core::Entry::File(file.id), &req).await,
             Err(e) => Err(e),
         },
         Err(e) => Err(e.into()),
@@ -398,7 +398,7 @@ pub async fn revoke_link(
     let m = managed_link(&state, &file, &link_id).await?;
     let fields = Fields::from_value(json!({ "linkId": m.link.id, "access": 0 }))?;
     let req = LinkRequest::parse(&fields, now_micros())?;
-    state.svc.set_link(&signed.user, file.id, &req).await?;
+    state.svc.set_link(&signed.user, spacelinks_core::Entry::File(file.id), &req).await?;
     Ok(see_other(&format!("/files/file/{}", file.id)))
 }
 

@@ -91,7 +91,7 @@ async fn listing(state: &AppState, signed: &SignedIn, id: i64, q: &QueryMap) -> 
     let counts = state.svc.store.active_link_counts(id, now_micros()).await?;
     let links_of = |f: &File| counts.iter().find(|(id, _)| *id == f.id).map_or(0, |(_, n)| *n);
     let here = folder_url(&folder);
-    let crumbs = path_parts(state, &folder)
+    let crumbs = path_parts(state, &folder, None)
         .await?
         .into_iter()
         .enumerate()
