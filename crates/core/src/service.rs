@@ -323,7 +323,9 @@ impl Services {
         let req = match body {
             Some(b) => {
                 let title = match (&managed, &b.title) {
-                    (ManagedEntry::Folder(_), spacelinks_api_types::lenient::Patch::Value(t)) if !t.trim().is_empty() => {
+                    (ManagedEntry::Folder(_), spacelinks_api_types::lenient::Patch::Value(t))
+                        if !t.trim().is_empty() =>
+                    {
                         t.trim().to_string()
                     }
                     _ => DEFAULT_TITLE.to_string(),

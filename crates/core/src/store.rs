@@ -5,8 +5,8 @@ use async_trait::async_trait;
 
 use crate::lockout::{CounterHit, Limit};
 use crate::{
-    ApiKey, AuditEntry, Entry, File, FileOperation, FileVersion, Folder, Link, LinkEvent, LinkEventCounts, NewFile, NewUser, NewVersion,
-    Purged, Result, User,
+    ApiKey, AuditEntry, Entry, File, FileOperation, FileVersion, Folder, Link, LinkEvent, LinkEventCounts, NewFile,
+    NewUser, NewVersion, Purged, Result, User,
 };
 
 /// The outcome of inserting a link under the per-file limits.

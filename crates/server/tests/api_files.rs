@@ -879,7 +879,10 @@ async fn scopes_gate_downloads_pages_and_link_creating_gets() {
     // GET .../link with only files:read must not create the public link...
     let link = format!("/api/2.0/files/file/{file_id}/link");
     s.send(Req::get(&link).auth(&files_key)).await.assert_error(403);
-    assert!(s.store().primary_link(spacelinks_core::Entry::File(file_id)).await.unwrap().is_none(), "a read-only key created a public link");
+    assert!(
+        s.store().primary_link(spacelinks_core::Entry::File(file_id)).await.unwrap().is_none(),
+        "a read-only key created a public link"
+    );
     // ...but may read one that exists.
     let (write_key, _) = s.api_key(&owner, &["files:write"]).await;
     let created = s.send(Req::get(&link).auth(&write_key)).await;

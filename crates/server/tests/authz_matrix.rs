@@ -186,7 +186,11 @@ impl Fixture {
     /// A fresh folder of the owner's, so that link limits never interfere.
     async fn folder(&self, s: &TestServer) -> i64 {
         let res = s
-            .send(Req::post(&format!("/api/2.0/files/folder/{}", self.root)).auth(&self.owner).json(json!({"title": "m"})))
+            .send(
+                Req::post(&format!("/api/2.0/files/folder/{}", self.root))
+                    .auth(&self.owner)
+                    .json(json!({"title": "m"})),
+            )
             .await;
         res.json()["response"]["id"].as_i64().expect("a new folder")
     }

@@ -1,8 +1,8 @@
 use async_trait::async_trait;
 use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
-    ApiKey, AuditEntry, Entry, Error, File, FileOperation, FileVersion, Folder, Link, LinkChangeFn, LinkEvent, LinkEventCounts, LinkInsert,
-    LinkWrite, NewFile, NewUser, NewVersion, Purged, Result, Store, User,
+    ApiKey, AuditEntry, Entry, Error, File, FileOperation, FileVersion, Folder, Link, LinkChangeFn, LinkEvent,
+    LinkEventCounts, LinkInsert, LinkWrite, NewFile, NewUser, NewVersion, Purged, Result, Store, User,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
@@ -153,14 +153,14 @@ fn update_link_query(l: &Link) -> Q<'_> {
         }
     };
     sqlx::query(sql)
-    .bind(l.access as i64)
-    .bind(&l.title)
-    .bind(l.expires)
-    .bind(l.password_enc.clone())
-    .bind(flag(l.deny_download))
-    .bind(flag(l.internal))
-    .bind(&l.id)
-    .bind(l.entry.id())
+        .bind(l.access as i64)
+        .bind(&l.title)
+        .bind(l.expires)
+        .bind(l.password_enc.clone())
+        .bind(flag(l.deny_download))
+        .bind(flag(l.internal))
+        .bind(&l.id)
+        .bind(l.entry.id())
 }
 
 fn flag(b: bool) -> i64 {
@@ -537,8 +537,7 @@ impl Store for Db {
     }
 
     async fn primary_link(&self, entry: Entry) -> Result<Option<Link>> {
-        let sql =
-            format!("SELECT {} FROM links WHERE {} = $1 AND is_primary = 1", rows::LINK_COLS, entry_col(entry));
+        let sql = format!("SELECT {} FROM links WHERE {} = $1 AND is_primary = 1", rows::LINK_COLS, entry_col(entry));
         self.one(&sql, |q| q.bind(entry.id()), rows::link).await
     }
 
@@ -566,11 +565,7 @@ impl Store for Db {
             Entry::File(_) => "UPDATE files SET updated = updated WHERE id = $1",
             Entry::Folder(_) => "UPDATE folders SET updated = updated WHERE id = $1",
         };
-        let touched = sqlx::query(lock)
-            .bind(l.entry.id())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        let touched = sqlx::query(lock).bind(l.entry.id()).execute(&mut *tx).await.map_err(db_err)?;
         if touched.rows_affected() == 0 {
             return Ok(LinkInsert::FileGone);
         }
@@ -582,14 +577,12 @@ impl Store for Db {
         if taken.is_some() {
             return Ok(LinkInsert::IdTaken);
         }
-        let count =
-            format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM links WHERE {} = $1 AND is_primary = $2", entry_col(l.entry));
-        let row = sqlx::query(&count)
-            .bind(l.entry.id())
-            .bind(flag(l.primary))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        let count = format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM links WHERE {} = $1 AND is_primary = $2",
+            entry_col(l.entry)
+        );
+        let row =
+            sqlx::query(&count).bind(l.entry.id()).bind(flag(l.primary)).fetch_one(&mut *tx).await.map_err(db_err)?;
         let n: i64 = row.try_get("n").map_err(Error::internal)?;
         if n >= max {
             return Ok(LinkInsert::LimitReached { max });
@@ -643,12 +636,7 @@ impl Store for Db {
         // SQLite), so a concurrent change waits here and then reads what
         // this one wrote, instead of both merging into the same old row.
         let lock = format!("UPDATE links SET access = access WHERE id = $1 AND {} = $2", entry_col(entry));
-        let touched = sqlx::query(&lock)
-            .bind(link_id)
-            .bind(entry.id())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        let touched = sqlx::query(&lock).bind(link_id).bind(entry.id()).execute(&mut *tx).await.map_err(db_err)?;
         if touched.rows_affected() == 0 {
             return Ok(None);
         }

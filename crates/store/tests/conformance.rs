@@ -131,7 +131,173 @@ conformance_tests!(
     empty_folder_deletion,
     active_link_counts,
     link_event_pages_and_counts,
+    folder_links,
+    concurrent_folder_link_inserts,
+    folder_trees,
+    file_operations,
 );
+
+// ---------------------------------------------------------------------------
+// Folder links (issue 12)
+// ---------------------------------------------------------------------------
+
+fn folder_link(id: &str, folder_id: i64, primary: bool, created: i64) -> Link {
+    Link { entry: Entry::Folder(folder_id), ..link(id, 0, primary, created) }
+}
+
+async fn folder_links(store: &dyn Store) {
+    let (owner, root) = owner_and_root(store).await;
+    let shared = store.create_folder(&root, "Shared", T0).await.unwrap();
+    let other = store.create_folder(&root, "Other", T0).await.unwrap();
+    let file = create_file(store, shared.id, &owner, "a.txt").await;
+    assert!(!store.folder(shared.id).await.unwrap().unwrap().has_links);
+
+    // A folder link and a file link side by side; limits count per entry.
+    let fl = folder_link("f1", shared.id, false, T0 + 1);
+    assert_eq!(insert(store, &fl, 1).await, LinkInsert::Inserted);
+    assert_eq!(insert(store, &link("k1", file.id, false, T0 + 2), 1).await, LinkInsert::Inserted);
+    assert_eq!(
+        insert(store, &folder_link("f2", shared.id, false, T0 + 3), 1).await,
+        LinkInsert::LimitReached { max: 1 }
+    );
+    assert_eq!(insert(store, &folder_link("o1", other.id, false, T0 + 3), 1).await, LinkInsert::Inserted);
+    assert_eq!(insert(store, &folder_link("gone", i64::MAX, false, T0 + 3), 6).await, LinkInsert::FileGone);
+    // One primary per folder, also in the database.
+    assert_eq!(insert(store, &folder_link("p1", shared.id, true, T0 + 4), 6).await, LinkInsert::Inserted);
+    let db_refuses = folder_link("p2", shared.id, true, T0 + 5);
+    // Past a too-generous limit, the unique index still refuses.
+    assert!(store.insert_link(&db_refuses, 6, &audit("link.created", &db_refuses, T0 + 5)).await.is_err());
+    assert_eq!(insert(store, &db_refuses, 1).await, LinkInsert::LimitReached { max: 1 });
+    assert_eq!(store.primary_link(Entry::Folder(shared.id)).await.unwrap().map(|l| l.id), Some("p1".into()));
+    assert!(store.primary_link(Entry::File(file.id)).await.unwrap().is_none());
+
+    let (page, total) = store.entry_links(Entry::Folder(shared.id), 0, 10).await.unwrap();
+    assert_eq!((link_ids(&page), total), (vec!["p1", "f1"], 2));
+    assert_eq!(store.entry_links(Entry::File(file.id), 0, 10).await.unwrap().1, 1);
+    assert_eq!(store.link("f1").await.unwrap().as_ref(), Some(&fl));
+    // The recipient's one-query lookup is for file links only.
+    assert!(store.link_with_file("f1").await.unwrap().is_none());
+    assert!(store.link_with_file("k1").await.unwrap().is_some());
+
+    let f = store.folder(shared.id).await.unwrap().unwrap();
+    assert!(f.has_links && f.has_public_links);
+    let internal = Link { internal: true, ..folder_link("i1", other.id, false, T0) };
+    assert_eq!(insert(store, &internal, 6).await, LinkInsert::Inserted);
+    store
+        .delete_link(
+            Entry::Folder(other.id),
+            "o1",
+            &audit("link.deleted", &folder_link("o1", other.id, false, T0), T0 + 6),
+        )
+        .await
+        .unwrap();
+    let o = store.folder(other.id).await.unwrap().unwrap();
+    assert!(o.has_links && !o.has_public_links);
+
+    // Update and delete under the entry: a folder link is not reachable as a file's.
+    let renamed = Link { title: "renamed".into(), ..fl.clone() };
+    assert!(store.update_link(&renamed, &audit("link.updated", &renamed, T0 + 7)).await.unwrap());
+    assert!(!store.delete_link(Entry::File(shared.id), "f1", &audit("link.deleted", &fl, T0 + 8)).await.unwrap());
+    let never =
+        |_: &Link| -> spacelinks_core::Result<spacelinks_core::LinkWrite> { panic!("called for another entry") };
+    assert!(store.change_link(Entry::File(shared.id), "f1", Box::new(never)).await.unwrap().is_none());
+    let write = store
+        .change_link(
+            Entry::Folder(shared.id),
+            "f1",
+            Box::new(|cur: &Link| Ok(spacelinks_core::LinkWrite::Delete(audit("link.deleted", cur, T0 + 9)))),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(write, Some(spacelinks_core::LinkWrite::Delete(_))));
+    let trail = store.audit_entries(Entry::Folder(shared.id)).await.unwrap();
+    assert_eq!(
+        trail.iter().map(|a| a.action).collect::<Vec<_>>(),
+        ["link.created", "link.created", "link.updated", "link.deleted"]
+    );
+    assert!(trail.iter().all(|a| a.entry == Entry::Folder(shared.id)));
+    assert_eq!(store.audit_entries(Entry::File(file.id)).await.unwrap().len(), 1);
+
+    // Deleting the folder takes its links along.
+    assert!(store.delete_empty_folder(other.id).await.unwrap());
+    assert!(store.link("i1").await.unwrap().is_none());
+}
+
+async fn concurrent_folder_link_inserts(db: &Db) {
+    let store: &dyn Store = db;
+    let (_, root) = owner_and_root(store).await;
+    let shared = store.create_folder(&root, "Shared", T0).await.unwrap();
+    let tasks: Vec<_> = (0..12)
+        .map(|i| {
+            let db = db.clone();
+            let l = folder_link(&format!("c{i}"), shared.id, false, T0 + i);
+            tokio::spawn(async move { insert(&db, &l, 6).await })
+        })
+        .collect();
+    let mut inserted = 0;
+    for t in tasks {
+        if t.await.unwrap() == LinkInsert::Inserted {
+            inserted += 1;
+        }
+    }
+    assert_eq!(inserted, 6);
+    assert_eq!(store.entry_links(Entry::Folder(shared.id), 0, 100).await.unwrap().1, 6);
+}
+
+async fn folder_trees(store: &dyn Store) {
+    let (owner, root) = owner_and_root(store).await;
+    let shared = store.create_folder(&root, "Shared", T0).await.unwrap();
+    let sub = store.create_folder(&shared, "Sub", T0).await.unwrap();
+    let deep = store.create_folder(&sub, "Deep", T0).await.unwrap();
+    let sibling = store.create_folder(&root, "Sibling", T0).await.unwrap();
+    for (f, t) in [(&shared, "a"), (&sub, "b"), (&deep, "c"), (&sibling, "s"), (&root, "r")] {
+        create_file(store, f.id, &owner, t).await;
+    }
+    for inside in [shared.id, sub.id, deep.id] {
+        assert!(store.folder_within(inside, shared.id).await.unwrap(), "{inside} is below the shared folder");
+    }
+    for outside in [root.id, sibling.id, i64::MAX] {
+        assert!(!store.folder_within(outside, shared.id).await.unwrap(), "{outside} is not below it");
+    }
+    assert!(store.folder_within(deep.id, sub.id).await.unwrap());
+    assert!(!store.folder_within(sub.id, deep.id).await.unwrap());
+    let (folders, files) = store.folder_tree(shared.id).await.unwrap();
+    let mut names: Vec<_> = folders.iter().map(|f| f.title.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["Deep", "Sub"]);
+    let mut titles: Vec<_> = files.iter().map(|f| f.title.as_str()).collect();
+    titles.sort();
+    assert_eq!(titles, ["a", "b", "c"]);
+    let (folders, files) = store.folder_tree(deep.id).await.unwrap();
+    assert!(folders.is_empty());
+    assert_eq!(files.len(), 1);
+}
+
+async fn file_operations(store: &dyn Store) {
+    let op = |id: &str, owner: &str, created: i64| spacelinks_core::FileOperation {
+        id: id.into(),
+        owner: owner.into(),
+        operation: 3,
+        link_id: Some("link-1".into()),
+        token_salt: "salt".into(),
+        folder_ids: vec![1, 2],
+        file_ids: vec![],
+        created,
+    };
+    store.insert_operation(&op("a", "u1", T0)).await.unwrap();
+    store.insert_operation(&op("b", "u1", T0 + 10)).await.unwrap();
+    store.insert_operation(&op("c", "link:x", T0 + 20)).await.unwrap();
+    let mine: Vec<_> = store.operations("u1", T0 - 1).await.unwrap().into_iter().map(|o| o.id).collect();
+    assert_eq!(mine, ["a", "b"]);
+    assert_eq!(store.operations("u1", T0 + 5).await.unwrap().len(), 1);
+    assert_eq!(store.operation("c").await.unwrap(), Some(op("c", "link:x", T0 + 20)));
+    let owner_op = spacelinks_core::FileOperation { link_id: None, file_ids: vec![7], ..op("d", "u2", T0) };
+    store.insert_operation(&owner_op).await.unwrap();
+    assert_eq!(store.operation("d").await.unwrap(), Some(owner_op));
+    assert_eq!(store.purge_operations(T0 + 15).await.unwrap(), 3);
+    assert!(store.operation("a").await.unwrap().is_none());
+    assert!(store.operation("c").await.unwrap().is_some());
+}
 
 // ---------------------------------------------------------------------------
 // Fixtures
@@ -569,7 +735,10 @@ async fn link_flags_on_files(store: &dyn Store) {
     assert!(store.update_link(&now_internal, &audit("link.updated", &public, T0 + 2)).await.unwrap());
     assert_eq!(file_flags().await, (true, false));
     assert!(store.delete_link(Entry::File(file.id), "public", &audit("link.deleted", &public, T0 + 3)).await.unwrap());
-    assert!(store.delete_link(Entry::File(file.id), "internal", &audit("link.deleted", &internal, T0 + 4)).await.unwrap());
+    assert!(store
+        .delete_link(Entry::File(file.id), "internal", &audit("link.deleted", &internal, T0 + 4))
+        .await
+        .unwrap());
     assert_eq!(file_flags().await, (false, false));
 }
 
@@ -648,15 +817,24 @@ async fn links(store: &dyn Store) {
     assert_eq!(store.link("first").await.unwrap().as_ref(), Some(&edited_back));
 
     // Delete: only on the right file, only once.
-    assert!(!store.delete_link(Entry::File(other.id), "second", &audit("link.deleted", &second, T0 + 50)).await.unwrap());
+    assert!(!store
+        .delete_link(Entry::File(other.id), "second", &audit("link.deleted", &second, T0 + 50))
+        .await
+        .unwrap());
     assert!(store.link("second").await.unwrap().is_some());
     assert!(store.delete_link(Entry::File(file.id), "second", &audit("link.deleted", &second, T0 + 51)).await.unwrap());
-    assert!(!store.delete_link(Entry::File(file.id), "second", &audit("link.deleted", &second, T0 + 52)).await.unwrap());
+    assert!(!store
+        .delete_link(Entry::File(file.id), "second", &audit("link.deleted", &second, T0 + 52))
+        .await
+        .unwrap());
     assert!(store.link("second").await.unwrap().is_none());
     assert!(store.link_by_code("code-second").await.unwrap().is_none());
     let (page, total) = store.entry_links(Entry::File(file.id), 0, 10).await.unwrap();
     assert_eq!((link_ids(&page), total), (vec!["primary", "first"], 2));
-    assert!(store.delete_link(Entry::File(file.id), "primary", &audit("link.deleted", &primary, T0 + 53)).await.unwrap());
+    assert!(store
+        .delete_link(Entry::File(file.id), "primary", &audit("link.deleted", &primary, T0 + 53))
+        .await
+        .unwrap());
     assert!(store.primary_link(Entry::File(file.id)).await.unwrap().is_none());
 
     // The audit trail holds exactly the successful changes, in order.
@@ -714,7 +892,10 @@ async fn link_limits(store: &dyn Store) {
     // An id already used on another file is refused and the original kept.
     let stolen = Link { short_code: "fresh-code".into(), ..link("l1", other.id, false, T0 + 30) };
     assert_eq!(insert(store, &stolen, 10).await, LinkInsert::IdTaken);
-    assert_eq!(store.link("l1").await.unwrap().map(|l| (l.entry, l.short_code)), Some((Entry::File(file.id), "code-l1".into())));
+    assert_eq!(
+        store.link("l1").await.unwrap().map(|l| (l.entry, l.short_code)),
+        Some((Entry::File(file.id), "code-l1".into()))
+    );
     assert!(store.link_by_code("fresh-code").await.unwrap().is_none());
     assert_eq!(store.entry_links(Entry::File(other.id), 0, 10).await.unwrap().1, 2);
 
@@ -1203,14 +1384,19 @@ async fn change_link_decides_under_the_lock(db: &Db) {
         .unwrap();
     assert!(matches!(write, Some(LinkWrite::Update(..))));
     assert_eq!(store.link("cl").await.unwrap().unwrap().title, "renamed");
-    let refused = store.change_link(Entry::File(file.id), "cl", Box::new(|_: &Link| Err(Error::BadRequest("no".into())))).await;
+    let refused =
+        store.change_link(Entry::File(file.id), "cl", Box::new(|_: &Link| Err(Error::BadRequest("no".into())))).await;
     assert!(matches!(refused, Err(Error::BadRequest(_))));
     assert_eq!(store.audit_entries(Entry::File(file.id)).await.unwrap().len(), 2);
     let never = |_: &Link| -> spacelinks_core::Result<LinkWrite> { panic!("called for a missing link") };
     assert!(store.change_link(Entry::File(file.id), "nope", Box::new(never)).await.unwrap().is_none());
     assert!(store.change_link(Entry::File(file.id + 1000), "cl", Box::new(never)).await.unwrap().is_none());
     let gone = store
-        .change_link(Entry::File(file.id), "cl", Box::new(|cur: &Link| Ok(LinkWrite::Delete(audit("link.deleted", cur, T0 + 2)))))
+        .change_link(
+            Entry::File(file.id),
+            "cl",
+            Box::new(|cur: &Link| Ok(LinkWrite::Delete(audit("link.deleted", cur, T0 + 2)))),
+        )
         .await
         .unwrap();
     assert!(matches!(gone, Some(LinkWrite::Delete(_))));

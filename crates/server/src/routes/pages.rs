@@ -12,13 +12,15 @@ use spacelinks_core::links::LinkStatus;
 use spacelinks_core::service::{Shared, SharedFile, SharedFolder, Unlockable};
 use spacelinks_core::{Error, File, Folder, Link};
 
-use crate::access::{file_access, folder_access, link_event, proof, request_token, visitor_status, FileAccess, FolderAccess};
+use crate::access::{
+    file_access, folder_access, link_event, proof, request_token, visitor_status, FileAccess, FolderAccess,
+};
 use crate::app::AppState;
 use crate::ctx::{parse_id, Ctx, QueryMap};
 use crate::download::{inline_safe, mime_of};
 use crate::dto::{human_size, urlencode};
-use crate::routes::files::path_parts;
 use crate::error::{ApiError, ApiResult};
+use crate::routes::files::path_parts;
 use crate::routes::share::proof_cookie;
 
 const TEXT_PREVIEW_BYTES: u64 = 64 * 1024;
@@ -397,10 +399,14 @@ pub async fn submit_password(State(state): State<AppState>, ctx: Ctx, Form(form)
     };
     let Some(target) = target else { return Ok(SharePage::invalid()) };
     let shared = match &target {
-        Target::File(s) => Shared::File(SharedFile { link: s.link.clone(), file: s.file.clone(), password: s.password.clone() }),
-        Target::Folder(s) => {
-            Shared::Folder(SharedFolder { link: s.link.clone(), folder: s.folder.clone(), password: s.password.clone() })
+        Target::File(s) => {
+            Shared::File(SharedFile { link: s.link.clone(), file: s.file.clone(), password: s.password.clone() })
         }
+        Target::Folder(s) => Shared::Folder(SharedFolder {
+            link: s.link.clone(),
+            folder: s.folder.clone(),
+            password: s.password.clone(),
+        }),
     };
     let authenticated = ctx.caller.user.is_some();
     let proof = proof(&ctx, &target.link().id);

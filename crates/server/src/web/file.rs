@@ -73,8 +73,13 @@ async fn managed(state: &AppState, signed: &SignedIn, raw_id: &str) -> Result<Fi
 
 /// A link of this file, as its manager sees it; 404 for any other.
 async fn managed_link(state: &AppState, file: &File, link_id: &str) -> Result<ManagedLink, Error> {
-    let link =
-        state.svc.store.link(link_id).await?.filter(|l| l.entry == spacelinks_core::Entry::File(file.id)).ok_or_else(Error::item_not_found)?;
+    let link = state
+        .svc
+        .store
+        .link(link_id)
+        .await?
+        .filter(|l| l.entry == spacelinks_core::Entry::File(file.id))
+        .ok_or_else(Error::item_not_found)?;
     state.svc.manage(link)
 }
 
