@@ -53,6 +53,10 @@ struct FilesPage {
     next_url: String,
     max_bytes: u64,
     max_label: String,
+    /// The folder's links (not for My Documents, which cannot be shared).
+    shareable: bool,
+    links: Vec<super::file::LinkCard>,
+    links_base: String,
 }
 
 /// `/files` for the root folder (My Documents), `/files/folder/{id}` below it.
@@ -100,7 +104,17 @@ async fn listing(state: &AppState, signed: &SignedIn, id: i64, q: &QueryMap) -> 
             title: p.title,
         })
         .collect();
+    let shareable = !folder.is_root();
+    let links = if shareable {
+        let (links, _) = state.svc.list_links(&signed.user, spacelinks_core::Entry::Folder(folder.id), 0, 100).await?;
+        links.into_iter().map(|m| super::file::card(state, &here, m)).collect()
+    } else {
+        Vec::new()
+    };
     let view = FilesPage {
+        shareable,
+        links,
+        links_base: here.clone(),
         layout: signed.layout(state, folder.title.clone(), "files"),
         crumbs,
         folders: folders.iter().map(folder_row).collect(),
