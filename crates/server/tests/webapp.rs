@@ -895,9 +895,8 @@ async fn a_folder_gets_the_files_links_panel_and_form() {
     let b = Browser::owner(&s).await;
     let owner = s.owner().await;
     let root = my_folder(&s, &owner).await;
-    let res = s
-        .send(Req::post(&format!("/api/2.0/files/folder/{root}")).auth(&owner).json(json!({"title": "Album"})))
-        .await;
+    let res =
+        s.send(Req::post(&format!("/api/2.0/files/folder/{root}")).auth(&owner).json(json!({"title": "Album"}))).await;
     let folder = res.json()["response"]["id"].as_i64().unwrap();
     // My Documents itself has no panel: it cannot be shared.
     assert!(!b.page("/files").await.contains("id=\"links-heading\""));
