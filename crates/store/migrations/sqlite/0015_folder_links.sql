@@ -1,6 +1,8 @@
 -- Folder links live in the same table as file links: a link shares exactly
 -- one entry, a file (file_id) or a folder (folder_id). SQLite cannot drop a
 -- NOT NULL, so the table is rebuilt; nothing references links by key.
+-- Every column an earlier migration added to `links` must be listed in
+-- both the CREATE TABLE and the INSERT ... SELECT below, or it is lost.
 CREATE TABLE links_new (
     id TEXT PRIMARY KEY,
     file_id INTEGER REFERENCES files(id) ON DELETE CASCADE,
