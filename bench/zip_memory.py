@@ -18,6 +18,7 @@ peak during the download, and the throughput.
 import argparse
 import json
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -132,6 +133,8 @@ def main():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        # The tree's blobs take as much disk as the tree: never leave them behind.
+        shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":
