@@ -499,6 +499,55 @@ def test_share_uploads_and_links_in_one_step(server, api_key, api, tmp_path):
     assert parse_api_date(s["expirationDate"]) > dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=6)
 
 
+# ---------------------------------------------------------------- folder links (issue 12)
+
+
+def test_links_of_a_folder_by_id_and_by_path(server, api_key, api):
+    title = f"Album-{secrets.token_hex(3)}"
+    folder = api.new_folder(title)
+    r = requests.post(f"{api.base}/api/2.0/files/folder/{folder}", json={"title": "2024"}, headers=api.h)
+    sub = r.json()["response"]["id"]
+    assert "has no external links" in ok(run(server, api_key, "links", "ls", "--folder", folder))
+
+    url = ok(run(server, api_key, "links", "create", "--folder", f"{title}/2024", "--title", "By path")).strip()
+    links = api.get(f"/api/2.0/files/folder/{sub}/links")["response"]
+    assert [l["sharedLink"]["shareLink"] for l in links] == [url]
+    link_id = links[0]["sharedLink"]["id"]
+
+    table = ok(run(server, api_key, "links", "ls", "--folder", sub))
+    assert link_id in table and "By path" in table
+    ok(run(server, api_key, "links", "set", "--folder", sub, link_id, "--deny-download"))
+    assert api.get(f"/api/2.0/files/folder/{sub}/links")["response"][0]["sharedLink"]["denyDownload"] is True
+    assert "Revoked" in ok(run(server, api_key, "links", "revoke", "--folder", f"{title}/2024", link_id))
+    assert api.get(f"/api/2.0/files/folder/{sub}/links")["response"] == []
+
+    r = run(server, api_key, "links", "ls", "--folder", f"{title}/nope")
+    assert r.returncode == NOT_FOUND and "nope" in r.stderr
+
+
+def test_share_a_directory_tree_prints_one_folder_link(server, api_key, api, tmp_path):
+    top = tmp_path / f"trip-{secrets.token_hex(3)}"
+    (top / "day 1" / "raw").mkdir(parents=True)
+    (top / "empty").mkdir()
+    files = {"readme.txt": b"hello", "day 1/a.jpg": os.urandom(2000), "day 1/raw/b.bin": os.urandom(100)}
+    for rel, data in files.items():
+        (top / rel).write_bytes(data)
+    url = ok(run(server, api_key, "share", top, "--title", "Trip")).strip()
+    assert re.fullmatch(r"http://\S+/s/\S+", url)
+    folder = next(f for f in api.my()["folders"] if f["title"] == top.name)
+    link = api.get(f"/api/2.0/files/folder/{folder['id']}/links")["response"][0]["sharedLink"]
+    assert (link["shareLink"], link["title"]) == (url, "Trip")
+    # Through the link, the zip holds exactly the directory's files.
+    import io, zipfile
+    r = requests.get(f"{api.base}/filehandler.ashx", params={"action": "bulk", "folderid": folder["id"], "share": link["requestToken"]})
+    assert r.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+        got = {i.filename: z.read(i) for i in z.infolist() if not i.is_dir()}
+        dirs = {i.filename for i in z.infolist() if i.is_dir()}
+    assert got == files
+    assert dirs == {"day 1/", "day 1/raw/", "empty/"}
+
+
 def test_share_keeps_the_upload_when_the_link_fails(server, api_key, api, tmp_path):
     name = f"half-{secrets.token_hex(4)}.txt"
     path = tmp_path / name
@@ -686,8 +735,9 @@ def test_server_validation_messages_are_shown_as_written(server, api_key, api, a
 def test_a_missing_local_file_exits_1(server, api_key, tmp_path):
     r = run(server, api_key, "files", "upload", tmp_path / "absent.txt")
     assert r.returncode == OTHER and "cannot read" in r.stderr and "absent.txt" in r.stderr
-    r = run(server, api_key, "share", tmp_path)
-    assert r.returncode == OTHER
+    # (A directory is shared as a folder since issue 12; a missing path is not.)
+    r = run(server, api_key, "share", tmp_path / "absent-dir")
+    assert r.returncode == OTHER and "absent-dir" in r.stderr
 
 
 class Canned(http.server.BaseHTTPRequestHandler):

@@ -302,8 +302,9 @@ pub struct AuthTokenDto {
     pub tfa: bool,
 }
 
-/// The finished operation a synchronous delete reports. The capital `O` of
-/// `Operation` is what the SDK requires.
+/// A `files/fileops` operation (a delete, a bulk download). The capital `O`
+/// of `Operation` is what the SDK requires; it also requires the `error`
+/// key (null when there is none).
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FileOperationDto {
@@ -311,8 +312,12 @@ pub struct FileOperationDto {
     #[serde(rename = "Operation")]
     pub operation: i64,
     pub progress: i64,
+    pub error: Option<String>,
     pub processed: String,
     pub finished: bool,
+    /// A finished download: where to fetch the archive (absolute).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     pub status: i64,
 }
 

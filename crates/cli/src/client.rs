@@ -121,6 +121,10 @@ impl Client {
         self.envelope(self.request(Method::PUT, path).json(body), what).await
     }
 
+    pub async fn post_json(&self, path: &str, body: &Value, what: &str) -> CliResult<Reply> {
+        self.envelope(self.request(Method::POST, path).json(body), what).await
+    }
+
     /// `POST {folder}/upload`, one multipart part named `File`, streamed from
     /// disk. `createNewIfExist=true` keeps DocSpace from turning the upload
     /// into a new version of a same-named file (whose links would then serve

@@ -62,7 +62,7 @@ enum FilesSub {
 pub struct Target {
     /// Folder id to upload into [default: My documents].
     #[arg(long, value_name = "ID")]
-    folder: Option<String>,
+    pub folder: Option<String>,
 }
 
 pub async fn run(cmd: FilesCmd) -> CliResult {
@@ -93,6 +93,82 @@ pub async fn upload(client: &Client, path: &Path, target: &Target) -> CliResult<
         _ => return Err(CliError::other("the upload answer has no file")),
     };
     id_text(&file).ok_or_else(|| CliError::other("the uploaded file has no id in the answer"))
+}
+
+/// My documents' folder id.
+async fn my_folder(client: &Client) -> CliResult<String> {
+    let reply = client.get("/api/2.0/files/@my?count=1", "My documents").await?;
+    reply
+        .response
+        .as_ref()
+        .and_then(|r| r.get("current"))
+        .and_then(id_text)
+        .ok_or_else(|| CliError::other("the answer for My documents names no folder"))
+}
+
+/// A folder given as an id, or as a path of titles below My documents
+/// (`Photos/2024`). Returns its id.
+pub async fn find_folder(client: &Client, spec: &str) -> CliResult<String> {
+    let spec = spec.trim();
+    if !spec.is_empty() && spec.chars().all(|c| c.is_ascii_digit()) {
+        return Ok(spec.to_string());
+    }
+    let mut current = my_folder(client).await?;
+    for name in spec.split('/').filter(|p| !p.is_empty()) {
+        let path = format!("/api/2.0/files/{}?count=100", segment(&current));
+        let reply = client.get(&path, &format!("folder {current}")).await?;
+        let folders = reply.response.as_ref().and_then(|r| r.get("folders")).and_then(Value::as_array).cloned();
+        let found = folders
+            .unwrap_or_default()
+            .iter()
+            .find(|f| f.get("title").and_then(Value::as_str) == Some(name))
+            .and_then(id_text);
+        current = found.ok_or_else(|| {
+            CliError::new(crate::error::Exit::NotFound, format!("no folder {name:?} on the way to {spec:?}"))
+        })?;
+    }
+    Ok(current)
+}
+
+/// Creates a folder named `title` in `parent` (an id, or `@my`); its id.
+pub async fn create_folder(client: &Client, parent: &str, title: &str) -> CliResult<String> {
+    let parent = if parent == "@my" { my_folder(client).await? } else { parent.to_string() };
+    let path = format!("/api/2.0/files/folder/{}", segment(&parent));
+    let reply = client.post_json(&path, &serde_json::json!({ "title": title }), &format!("folder {parent}")).await?;
+    reply.response.as_ref().and_then(id_text).ok_or_else(|| CliError::other("the new folder has no id in the answer"))
+}
+
+/// Uploads the directory `dir` as a new folder in `parent`, with every file
+/// and subdirectory below it (symbolic links are not followed). Returns
+/// the new folder's id.
+pub async fn upload_tree(client: &Client, dir: &Path, parent: &str) -> CliResult<String> {
+    let name = dir
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .ok_or_else(|| CliError::usage(format!("{} does not name a directory", dir.display())))?;
+    let root = create_folder(client, parent, &name).await?;
+    // Depth first with an explicit stack: (directory on disk, folder id).
+    let mut stack = vec![(dir.to_path_buf(), root.clone())];
+    while let Some((dir, folder)) = stack.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .map_err(|e| CliError::other(format!("cannot read {}: {e}", dir.display())))?
+            .filter_map(Result::ok)
+            .collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            let kind = entry.file_type().map_err(|e| CliError::other(format!("{}: {e}", path.display())))?;
+            let title = entry.file_name().to_string_lossy().into_owned();
+            if kind.is_dir() {
+                let id = create_folder(client, &folder, &title).await?;
+                stack.push((path, id));
+            } else if kind.is_file() {
+                client.upload(&folder, &path, &title).await?;
+            }
+        }
+    }
+    Ok(root)
 }
 
 fn id_text(entry: &Value) -> Option<String> {

@@ -1,5 +1,6 @@
 //! `spacelinks links ls|create|set|revoke`: a file's external links through
-//! `GET/PUT /api/2.0/files/file/{id}/links`.
+//! `GET/PUT /api/2.0/files/file/{id}/links`, or with `--folder` a folder's
+//! through `GET/PUT /api/2.0/files/folder/{id}/links`.
 
 use std::io::{BufRead, IsTerminal, Read};
 use std::path::PathBuf;
@@ -29,7 +30,9 @@ Examples:
   spacelinks links ls 42
   spacelinks links create 42 --access read --expires 7d --password-prompt
   spacelinks links set 42 5f3c2a10-8e4b-4c7d-9f1e-2a3b4c5d6e7f --deny-download
-  spacelinks links revoke 42 5f3c2a10-8e4b-4c7d-9f1e-2a3b4c5d6e7f";
+  spacelinks links revoke 42 5f3c2a10-8e4b-4c7d-9f1e-2a3b4c5d6e7f
+  spacelinks links create --folder Photos/2024 --password-prompt
+  spacelinks links ls --folder 12";
 
 #[derive(Subcommand)]
 enum LinksSub {
@@ -38,8 +41,10 @@ enum LinksSub {
         after_help = "Examples:\n  spacelinks links ls 42\n  spacelinks links ls 42 --json | jq '.[].sharedLink.shareLink'"
     )]
     Ls {
-        /// File id.
+        /// File id; with --folder, a folder id or path (Photos/2024).
         file_id: String,
+        #[command(flatten)]
+        kind: Kind,
         /// Print the links as DocSpace sends them (the `response` array), passwords included.
         #[arg(long)]
         json: bool,
@@ -64,8 +69,10 @@ enum LinksSub {
         spacelinks links create 42 --access edit --title Reviewers --expires 2026-12-31\n  \
         spacelinks links create 42 --password-file pw.txt --deny-download --qr")]
     Create {
-        /// File id.
+        /// File id; with --folder, a folder id or path (Photos/2024).
         file_id: String,
+        #[command(flatten)]
+        kind: Kind,
         #[command(flatten)]
         fields: LinkFields,
         /// Make it the file's primary link (at most one per file on spacelinks).
@@ -82,8 +89,10 @@ enum LinksSub {
         itself resets every field that is not sent, so against a DocSpace portal repeat the \
         settings you want to keep.")]
     Set {
-        /// File id.
+        /// File id; with --folder, a folder id or path (Photos/2024).
         file_id: String,
+        #[command(flatten)]
+        kind: Kind,
         /// Link id (the ID column of `links ls`).
         link_id: String,
         #[command(flatten)]
@@ -105,11 +114,60 @@ enum LinksSub {
     },
     /// Delete a link: its URL stops working at once.
     Revoke {
-        /// File id.
+        /// File id; with --folder, a folder id or path (Photos/2024).
         file_id: String,
+        #[command(flatten)]
+        kind: Kind,
         /// Link id (the ID column of `links ls`).
         link_id: String,
     },
+}
+
+/// Whether the command's id names a folder.
+#[derive(Args, Debug)]
+pub struct Kind {
+    /// The id names a folder (an id, or a path below My documents such as Photos/2024): the
+    /// link shares the folder with everything in it.
+    #[arg(long)]
+    folder: bool,
+}
+
+/// What a link command works on.
+pub enum Entry {
+    File(String),
+    Folder(String),
+}
+
+impl Entry {
+    async fn resolve(client: &Client, id: &str, kind: &Kind) -> CliResult<Entry> {
+        Ok(if kind.folder {
+            Entry::Folder(crate::files::find_folder(client, id).await?)
+        } else {
+            Entry::File(id.into())
+        })
+    }
+
+    fn links_path(&self) -> String {
+        match self {
+            Entry::File(id) => format!("/api/2.0/files/file/{}/links", segment(id)),
+            Entry::Folder(id) => format!("/api/2.0/files/folder/{}/links", segment(id)),
+        }
+    }
+
+    fn what(&self) -> String {
+        match self {
+            Entry::File(id) => format!("file {id}"),
+            Entry::Folder(id) => format!("folder {id}"),
+        }
+    }
+
+    /// How the user names it again on the command line.
+    fn arg(&self) -> String {
+        match self {
+            Entry::File(id) => id.clone(),
+            Entry::Folder(id) => format!("--folder {id}"),
+        }
+    }
 }
 
 /// Access level of a link; DocSpace's Read, Comment, Review and Editing.
@@ -333,17 +391,14 @@ fn field_body(fields: &LinkFields) -> CliResult<Map<String, Value>> {
     Ok(body)
 }
 
-fn links_path(file_id: &str) -> String {
-    format!("/api/2.0/files/file/{}/links", segment(file_id))
-}
-
-/// Every link of the file, following `startIndex` pages.
-pub async fn fetch_links(client: &Client, file_id: &str) -> CliResult<Vec<Value>> {
+/// Every link of the file (following `startIndex` pages) or folder (one
+/// list: DocSpace does not page a folder's links).
+pub async fn fetch_links(client: &Client, entry: &Entry) -> CliResult<Vec<Value>> {
     const PAGE: usize = 100;
     let mut all = Vec::new();
     loop {
-        let path = format!("{}?count={PAGE}&startIndex={}", links_path(file_id), all.len());
-        let reply = client.get(&path, &format!("file {file_id}")).await?;
+        let path = format!("{}?count={PAGE}&startIndex={}", entry.links_path(), all.len());
+        let reply = client.get(&path, &entry.what()).await?;
         let page = match reply.response {
             Some(Value::Array(items)) => items,
             _ => return Err(CliError::other("the link list in the answer is not an array")),
@@ -351,7 +406,7 @@ pub async fn fetch_links(client: &Client, file_id: &str) -> CliResult<Vec<Value>
         let n = page.len();
         all.extend(page);
         let total = reply.total.map(|t| t.max(0) as usize).unwrap_or(all.len());
-        if n < PAGE || all.len() >= total || all.len() >= 100 * PAGE {
+        if matches!(entry, Entry::Folder(_)) || n < PAGE || all.len() >= total || all.len() >= 100 * PAGE {
             return Ok(all);
         }
     }
@@ -457,8 +512,8 @@ impl CreateBody {
 /// `PUT .../links` without a `linkId`: a new link. DocSpace answers
 /// without a link when it silently skips the request (e.g. an access level
 /// the file type does not support), so that is an error here.
-pub async fn create_link(client: &Client, file_id: &str, body: CreateBody) -> CliResult<Value> {
-    let reply = client.put_json(&links_path(file_id), &Value::Object(body.0), &format!("file {file_id}")).await?;
+pub async fn create_link(client: &Client, entry: &Entry, body: CreateBody) -> CliResult<Value> {
+    let reply = client.put_json(&entry.links_path(), &Value::Object(body.0), &entry.what()).await?;
     reply.response.filter(Value::is_object).ok_or_else(|| {
         CliError::new(
             Exit::Refused,
@@ -467,13 +522,13 @@ pub async fn create_link(client: &Client, file_id: &str, body: CreateBody) -> Cl
     })
 }
 
-async fn find_link(client: &Client, file_id: &str, link_id_arg: &str) -> CliResult<Value> {
-    let links = fetch_links(client, file_id).await?;
+async fn find_link(client: &Client, entry: &Entry, link_id_arg: &str) -> CliResult<Value> {
+    let links = fetch_links(client, entry).await?;
     links.into_iter().find(|l| link_id(l).is_some_and(|id| id.eq_ignore_ascii_case(link_id_arg.trim()))).ok_or_else(
         || {
             CliError::new(
                 Exit::NotFound,
-                format!("file {file_id} has no link {link_id_arg} (see `spacelinks links ls {file_id}`)"),
+                format!("{} has no link {link_id_arg} (see `spacelinks links ls {}`)", entry.what(), entry.arg()),
             )
         },
     )
@@ -482,12 +537,14 @@ async fn find_link(client: &Client, file_id: &str, link_id_arg: &str) -> CliResu
 pub async fn run(cmd: LinksCmd) -> CliResult {
     let client = Client::new(&cmd.conn)?;
     match cmd.command {
-        LinksSub::Ls { file_id, json } => {
-            let links = fetch_links(&client, &file_id).await?;
+        LinksSub::Ls { file_id, kind, json } => {
+            let entry = Entry::resolve(&client, &file_id, &kind).await?;
+            let links = fetch_links(&client, &entry).await?;
             if json {
                 print_json(&Value::Array(links));
             } else if links.is_empty() {
-                println!("File {} has no external links.", clean(&file_id));
+                let kind = if kind.folder { "Folder" } else { "File" };
+                println!("{kind} {} has no external links.", clean(&file_id));
             } else {
                 print!("{}", link_rows(&links));
             }
@@ -495,11 +552,13 @@ pub async fn run(cmd: LinksCmd) -> CliResult {
         LinksSub::Activity { file_id, link_id, count, json } => {
             crate::activity::show(&client, &file_id, &link_id, count, json).await?;
         }
-        LinksSub::Create { file_id, fields, primary, out } => {
-            let link = create_link(&client, &file_id, CreateBody::new(&fields, primary)?).await?;
+        LinksSub::Create { file_id, kind, fields, primary, out } => {
+            let body = CreateBody::new(&fields, primary)?;
+            let entry = Entry::resolve(&client, &file_id, &kind).await?;
+            let link = create_link(&client, &entry, body).await?;
             print_link(&link, &out)?;
         }
-        LinksSub::Set { file_id, link_id, fields, no_password, no_expiry, allow_download, no_internal, out } => {
+        LinksSub::Set { file_id, kind, link_id, fields, no_password, no_expiry, allow_download, no_internal, out } => {
             let mut body = field_body(&fields)?;
             if no_password {
                 body.insert("password".into(), Value::Null);
@@ -520,14 +579,14 @@ pub async fn run(cmd: LinksCmd) -> CliResult {
             }
             // Also proves the link exists: DocSpace would create a new link
             // under an unknown linkId instead of reporting it.
-            let current = find_link(&client, &file_id, &link_id).await?;
+            let entry = Entry::resolve(&client, &file_id, &kind).await?;
+            let current = find_link(&client, &entry, &link_id).await?;
             let id = link_id_of(&current)?;
             body.insert("linkId".into(), json!(id));
             if !body.contains_key("access") {
                 body.insert("access".into(), current.get("access").cloned().unwrap_or(json!(FileShare::Read as i64)));
             }
-            let reply =
-                client.put_json(&links_path(&file_id), &Value::Object(body), &format!("file {file_id}")).await?;
+            let reply = client.put_json(&entry.links_path(), &Value::Object(body), &entry.what()).await?;
             let link = reply
                 .response
                 .filter(Value::is_object)
@@ -538,15 +597,12 @@ pub async fn run(cmd: LinksCmd) -> CliResult {
                 print!("{}", link_rows(std::slice::from_ref(&link)));
             }
         }
-        LinksSub::Revoke { file_id, link_id } => {
-            let current = find_link(&client, &file_id, &link_id).await?;
+        LinksSub::Revoke { file_id, kind, link_id } => {
+            let entry = Entry::resolve(&client, &file_id, &kind).await?;
+            let current = find_link(&client, &entry, &link_id).await?;
             let id = link_id_of(&current)?;
             client
-                .put_json(
-                    &links_path(&file_id),
-                    &json!({"linkId": id, "access": FileShare::None as i64}),
-                    &format!("file {file_id}"),
-                )
+                .put_json(&entry.links_path(), &json!({"linkId": id, "access": FileShare::None as i64}), &entry.what())
                 .await?;
             println!("Revoked link {}.", clean(&id));
         }

@@ -1,4 +1,5 @@
-//! `spacelinks share PATH`: upload, then create a link, in one step.
+//! `spacelinks share PATH`: upload a file (or a directory tree), then create
+//! one link (a file link, or a folder link), in one step.
 
 use std::path::PathBuf;
 
@@ -6,19 +7,22 @@ use clap::Args;
 
 use crate::client::{Client, Conn};
 use crate::error::CliResult;
-use crate::files::{upload, Target};
-use crate::links::{create_link, print_link, CreateBody, LinkFields, LinkOutput};
+use crate::files::{upload, upload_tree, Target};
+use crate::links::{create_link, print_link, CreateBody, Entry, LinkFields, LinkOutput};
 
 #[derive(Args)]
 #[command(after_help = "Examples:\n  spacelinks share report.pdf\n  \
     spacelinks share report.pdf --expires 7d --password-prompt --deny-download --qr\n  \
-    spacelinks share photo.jpg --folder 12 --title Family --json\n\n\
+    spacelinks share photo.jpg --folder 12 --title Family --json\n  \
+    spacelinks share ./holiday-photos --password-prompt\n\n\
+    A directory is uploaded as a new folder with everything below it, and the link shares \
+    the folder.\n\n\
     When the upload succeeds but the link cannot be created, the message names the new file id, \
     so `spacelinks links create ID` can finish the job.")]
 pub struct ShareArgs {
     #[command(flatten)]
     conn: Conn,
-    /// The file to upload.
+    /// The file, or the directory, to upload.
     path: PathBuf,
     #[command(flatten)]
     target: Target,
@@ -34,9 +38,16 @@ pub struct ShareArgs {
 pub async fn run(args: ShareArgs) -> CliResult {
     let client = Client::new(&args.conn)?;
     let body = CreateBody::new(&args.fields, args.primary)?;
-    let file_id = upload(&client, &args.path, &args.target).await?;
-    let link = create_link(&client, &file_id, body).await.map_err(|e| {
-        e.context(format!("uploaded {} as file {file_id}, but the link was not created", args.path.display()))
-    })?;
+    let (entry, what) = if args.path.is_dir() {
+        let parent = args.target.folder.as_deref().unwrap_or("@my");
+        let id = upload_tree(&client, &args.path, parent).await?;
+        (Entry::Folder(id.clone()), format!("folder {id}"))
+    } else {
+        let id = upload(&client, &args.path, &args.target).await?;
+        (Entry::File(id.clone()), format!("file {id}"))
+    };
+    let link = create_link(&client, &entry, body)
+        .await
+        .map_err(|e| e.context(format!("uploaded {} as {what}, but the link was not created", args.path.display())))?;
     print_link(&link, &args.out)
 }

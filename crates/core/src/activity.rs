@@ -25,8 +25,12 @@ impl Services {
         limit: i64,
     ) -> Result<LinkActivity> {
         let file = self.managed_file(Some(user), file_id).await?;
-        let link =
-            self.store.link(link_id).await?.filter(|l| l.file_id == file_id).ok_or_else(Error::item_not_found)?;
+        let link = self
+            .store
+            .link(link_id)
+            .await?
+            .filter(|l| l.entry == crate::Entry::File(file_id))
+            .ok_or_else(Error::item_not_found)?;
         let (events, total) = self.store.link_events_page(link_id, offset.max(0), limit).await?;
         let counts = self.store.link_event_counts(link_id).await?;
         Ok(LinkActivity { file, link, events, total, counts })

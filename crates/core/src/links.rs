@@ -58,8 +58,13 @@ pub fn allowed_link_access(file_type: FileType) -> &'static [FileShare] {
     }
 }
 
-fn check_access_allowed(access: FileShare, file_type: FileType) -> Result<()> {
-    if allowed_link_access(file_type).contains(&access) {
+/// Access levels a folder link may carry in My Documents (DocSpace's USER
+/// context, folder-links §2): no per-format filtering, FillForms included.
+pub const FOLDER_LINK_ACCESS: &[FileShare] =
+    &[FileShare::Editing, FileShare::FillForms, FileShare::Review, FileShare::Comment, FileShare::Read];
+
+fn check_access_allowed(access: FileShare, allowed: &[FileShare]) -> Result<()> {
+    if allowed.contains(&access) {
         Ok(())
     } else {
         Err(Error::Forbidden("The role is not available for this user type".into()))
@@ -241,7 +246,7 @@ impl LinkRequest {
             Patch::Value(FileShare::None) | Patch::Absent | Patch::Null => return Ok(None),
             Patch::Value(a) => *a,
         };
-        check_access_allowed(access, ctx.file_type)?;
+        check_access_allowed(access, ctx.allowed)?;
         let password = match &self.password {
             Patch::Value(p) if !p.is_empty() => {
                 ctx.policy.check(p)?;
@@ -268,7 +273,7 @@ impl LinkRequest {
         let access = match &self.access {
             Patch::Value(FileShare::None) => return Ok(None),
             Patch::Value(a) => {
-                check_access_allowed(*a, ctx.file_type)?;
+                check_access_allowed(*a, ctx.allowed)?;
                 *a
             }
             Patch::Absent | Patch::Null => link.access,
@@ -324,7 +329,9 @@ fn title_or_default(t: &Patch<String>) -> String {
 }
 
 pub struct NewLinkContext<'a> {
-    pub file_type: FileType,
+    /// `allowed_link_access(file type)` for a file, `FOLDER_LINK_ACCESS`
+    /// for a folder.
+    pub allowed: &'static [FileShare],
     pub policy: &'a PasswordPolicy,
 }
 

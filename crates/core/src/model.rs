@@ -70,6 +70,10 @@ pub struct Folder {
     pub title: String,
     pub created: i64,
     pub updated: i64,
+    /// The folder itself has at least one external link.
+    pub has_links: bool,
+    /// The folder has at least one link that is not internal.
+    pub has_public_links: bool,
 }
 
 impl Folder {
@@ -149,11 +153,42 @@ pub struct NewFile {
     pub now: i64,
 }
 
-/// An external link of a file, as stored.
+/// What a link shares: one file, or one folder with everything below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Entry {
+    File(i64),
+    Folder(i64),
+}
+
+impl Entry {
+    pub fn id(self) -> i64 {
+        match self {
+            Entry::File(id) | Entry::Folder(id) => id,
+        }
+    }
+    pub fn is_folder(self) -> bool {
+        matches!(self, Entry::Folder(_))
+    }
+    /// The file id, `None` for a folder.
+    pub fn file_id(self) -> Option<i64> {
+        match self {
+            Entry::File(id) => Some(id),
+            Entry::Folder(_) => None,
+        }
+    }
+    pub fn folder_id(self) -> Option<i64> {
+        match self {
+            Entry::Folder(id) => Some(id),
+            Entry::File(_) => None,
+        }
+    }
+}
+
+/// An external link of a file or a folder, as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Link {
     pub id: String,
-    pub file_id: i64,
+    pub entry: Entry,
     pub primary: bool,
     pub access: FileShare,
     pub title: String,
@@ -198,7 +233,7 @@ impl Link {
 pub struct AuditEntry {
     pub at: i64,
     pub actor_id: String,
-    pub file_id: i64,
+    pub entry: Entry,
     pub link_id: String,
     /// `link.created`, `link.updated` or `link.deleted`.
     pub action: &'static str,
@@ -289,6 +324,8 @@ impl EventKind {
 pub struct LinkEvent {
     pub at: i64,
     pub link_id: String,
+    /// The file concerned; 0 for an event on a folder link's folder as a
+    /// whole (opened, the zip of everything downloaded).
     pub file_id: i64,
     pub kind: EventKind,
     pub ip: String,
@@ -373,4 +410,22 @@ mod kind_tests {
         assert_eq!(kind_label("Makefile"), "file");
         assert_eq!(kind_label("data.bin"), "BIN file");
     }
+}
+
+/// A `files/fileops` operation (a bulk download), as stored. It finishes at
+/// once: the archive is built while it is fetched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileOperation {
+    pub id: String,
+    /// A user id, or `link:<link id>` for an anonymous visitor of a link.
+    pub owner: String,
+    /// DocSpace's `FileOperationType` (Download = 3).
+    pub operation: i64,
+    /// The link the visitor came through, with its salt: the archive is
+    /// refused once the link is deleted (even if created again).
+    pub link_id: Option<String>,
+    pub token_salt: String,
+    pub folder_ids: Vec<i64>,
+    pub file_ids: Vec<i64>,
+    pub created: i64,
 }

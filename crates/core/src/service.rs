@@ -9,12 +9,14 @@ use spacelinks_api_types::date::now_micros;
 
 use crate::crypto::{new_short_code, new_token_salt, Secrets};
 use crate::links::{
-    link_status, LinkRequest, LinkStatus, NewLinkContext, PasswordChange, PasswordEvidence, PasswordPolicy, Visitor,
-    MAX_ADDITIONAL_LINKS, MAX_PRIMARY_LINKS,
+    allowed_link_access, link_status, LinkRequest, LinkStatus, NewLinkContext, PasswordChange, PasswordEvidence,
+    PasswordPolicy, Visitor, DEFAULT_TITLE, FOLDER_LINK_ACCESS, MAX_ADDITIONAL_LINKS, MAX_PRIMARY_LINKS,
 };
 use crate::lockout::begin_attempt;
 pub use crate::lockout::LockoutPolicy;
-use crate::{AuditEntry, Error, File, Link, LinkEventCounts, LinkInsert, LinkWrite, Refusal, Result, Store, User};
+use crate::{
+    AuditEntry, Entry, Error, File, Folder, Link, LinkEventCounts, LinkInsert, LinkWrite, Refusal, Result, Store, User,
+};
 
 #[derive(Clone)]
 pub struct Services {
@@ -34,11 +36,102 @@ pub struct ManagedLink {
     pub counts: LinkEventCounts,
 }
 
-/// A link reached through its token, with the file it shares.
+/// A link reached through its token, with the file it opens: the file it
+/// shares, or a file below the folder it shares.
 pub struct SharedFile {
     pub link: Link,
     pub file: File,
     pub password: Option<String>,
+}
+
+/// A folder link reached through its token, with a folder it opens: the
+/// folder it shares, or one below it.
+pub struct SharedFolder {
+    pub link: Link,
+    pub folder: Folder,
+    pub password: Option<String>,
+}
+
+/// What a share token leads to.
+pub enum Shared {
+    File(SharedFile),
+    Folder(SharedFolder),
+}
+
+/// A link as a visitor meets it: what its status is judged on.
+pub trait Unlockable {
+    fn link(&self) -> &Link;
+    /// The decrypted stored password.
+    fn password(&self) -> Option<&str>;
+    /// Who owns the shared entry (never refused by the link controls).
+    fn owner_id(&self) -> &str;
+}
+
+impl Unlockable for SharedFile {
+    fn link(&self) -> &Link {
+        &self.link
+    }
+    fn password(&self) -> Option<&str> {
+        self.password.as_deref()
+    }
+    fn owner_id(&self) -> &str {
+        &self.file.owner.id
+    }
+}
+
+impl Unlockable for SharedFolder {
+    fn link(&self) -> &Link {
+        &self.link
+    }
+    fn password(&self) -> Option<&str> {
+        self.password.as_deref()
+    }
+    fn owner_id(&self) -> &str {
+        &self.folder.owner.id
+    }
+}
+
+impl Unlockable for Shared {
+    fn link(&self) -> &Link {
+        match self {
+            Shared::File(s) => &s.link,
+            Shared::Folder(s) => &s.link,
+        }
+    }
+    fn password(&self) -> Option<&str> {
+        match self {
+            Shared::File(s) => s.password(),
+            Shared::Folder(s) => s.password(),
+        }
+    }
+    fn owner_id(&self) -> &str {
+        match self {
+            Shared::File(s) => s.owner_id(),
+            Shared::Folder(s) => s.owner_id(),
+        }
+    }
+}
+
+/// The file or folder whose links someone manages.
+pub enum ManagedEntry {
+    File(File),
+    Folder(Folder),
+}
+
+impl ManagedEntry {
+    fn entry(&self) -> Entry {
+        match self {
+            ManagedEntry::File(f) => Entry::File(f.id),
+            ManagedEntry::Folder(f) => Entry::Folder(f.id),
+        }
+    }
+    fn link_context<'a>(&self, policy: &'a PasswordPolicy) -> NewLinkContext<'a> {
+        let allowed = match self {
+            ManagedEntry::File(f) => allowed_link_access(f.file_type()),
+            ManagedEntry::Folder(_) => FOLDER_LINK_ACCESS,
+        };
+        NewLinkContext { allowed, policy }
+    }
 }
 
 impl Services {
@@ -50,6 +143,27 @@ impl Services {
             Some(u) if u.id == file.owner.id && u.user_type != spacelinks_api_types::UserType::Guest => Ok(file),
             _ => Err(Error::access_denied()),
         }
+    }
+
+    /// The folder, if `user` may manage its links: as for files (its owner,
+    /// not a guest). My Documents itself cannot be shared: 403.
+    pub async fn managed_folder(&self, user: Option<&User>, folder_id: i64) -> Result<Folder> {
+        let folder = self.store.folder(folder_id).await?.ok_or_else(Error::item_not_found)?;
+        match user {
+            Some(u) if u.id == folder.owner.id && u.user_type != spacelinks_api_types::UserType::Guest => {}
+            _ => return Err(Error::access_denied()),
+        }
+        if folder.is_root() {
+            return Err(Error::Forbidden("My Documents itself cannot be shared; share a folder in it".into()));
+        }
+        Ok(folder)
+    }
+
+    pub async fn managed_entry(&self, user: Option<&User>, entry: Entry) -> Result<ManagedEntry> {
+        Ok(match entry {
+            Entry::File(id) => ManagedEntry::File(self.managed_file(user, id).await?),
+            Entry::Folder(id) => ManagedEntry::Folder(self.managed_folder(user, id).await?),
+        })
     }
 
     /// A link for its manager. A password that no longer decrypts is left
@@ -71,7 +185,7 @@ impl Services {
             Err(e) => {
                 tracing::error!(
                     link_id = %link.id,
-                    file_id = link.file_id,
+                    entry = ?link.entry,
                     error = %e,
                     "the link's password cannot be decrypted with this server's secret key \
                      (was SPACELINKS_SECRET_KEY or secret.key changed?); the link answers as invalid \
@@ -82,21 +196,21 @@ impl Services {
         }
     }
 
-    /// `GET .../links`: someone who may not manage the file's links gets an
-    /// empty list, as in DocSpace; a missing file is 404.
+    /// `GET .../links`: someone who may not manage the entry's links gets an
+    /// empty list, as in DocSpace; a missing file or folder is 404.
     pub async fn list_links(
         &self,
         user: &User,
-        file_id: i64,
+        entry: Entry,
         offset: i64,
         count: i64,
     ) -> Result<(Vec<ManagedLink>, i64)> {
-        match self.managed_file(Some(user), file_id).await {
+        match self.managed_entry(Some(user), entry).await {
             Ok(_) => {}
             Err(Error::Forbidden(_)) => return Ok((Vec::new(), 0)),
             Err(e) => return Err(e),
         }
-        let (links, total) = self.store.file_links(file_id, offset.max(0), count).await?;
+        let (links, total) = self.store.entry_links(entry, offset.max(0), count).await?;
         let mut managed = Vec::with_capacity(links.len());
         for l in links {
             managed.push(self.manage(l).await?);
@@ -104,16 +218,29 @@ impl Services {
         Ok((managed, total))
     }
 
-    /// `PUT .../links`: create, merge-update or delete one link.
-    pub async fn set_link(&self, user: &User, file_id: i64, req: &LinkRequest) -> Result<Option<ManagedLink>> {
-        let file = self.managed_file(Some(user), file_id).await?;
-        let ctx = NewLinkContext { file_type: file.file_type(), policy: &self.passwords };
+    /// `PUT .../links` of a file or a folder: create, merge-update or delete
+    /// one link.
+    pub async fn set_link(&self, user: &User, entry: Entry, req: &LinkRequest) -> Result<Option<ManagedLink>> {
+        let managed = self.managed_entry(Some(user), entry).await?;
+        let ctx = managed.link_context(&self.passwords);
+        let trimmed;
+        // DocSpace trims a folder link's password (FoldersController), not a file link's.
+        let req = match (&managed, &req.password) {
+            (ManagedEntry::Folder(_), spacelinks_api_types::lenient::Patch::Value(p)) => {
+                trimmed = LinkRequest {
+                    password: spacelinks_api_types::lenient::Patch::Value(p.trim().to_string()),
+                    ..req.clone()
+                };
+                &trimmed
+            }
+            _ => req,
+        };
         let existing = match &req.link_id {
-            Some(id) => self.store.link(id).await?.filter(|l| l.file_id == file_id),
+            Some(id) => self.store.link(id).await?.filter(|l| l.entry == entry),
             None => None,
         };
         let Some(existing) = existing else {
-            return self.create_link(user, &file, req, &ctx, req.primary).await;
+            return self.create_link(user, &managed, req, &ctx, req.primary).await;
         };
         // The merge happens under the link's row lock, on the link as it is
         // then: parallel PUTs changing different fields all take effect.
@@ -138,7 +265,7 @@ impl Services {
             let audit = audit_entry(user, &next, "link.updated", details, now);
             Ok(LinkWrite::Update(Box::new(next), audit))
         });
-        match self.store.change_link(file_id, &existing.id, change).await? {
+        match self.store.change_link(entry, &existing.id, change).await? {
             None => Err(Error::item_not_found()),
             Some(LinkWrite::Delete(_)) => Ok(None),
             Some(LinkWrite::Update(next, _)) => self.manage(*next).await.map(Some),
@@ -148,7 +275,7 @@ impl Services {
     async fn create_link(
         &self,
         user: &User,
-        file: &File,
+        managed: &ManagedEntry,
         req: &LinkRequest,
         ctx: &NewLinkContext<'_>,
         primary: bool,
@@ -159,7 +286,7 @@ impl Services {
         let link = Link {
             password_enc: fields.password.as_deref().map(|p| self.secrets.encrypt_password(&id, p)),
             id,
-            file_id: file.id,
+            entry: managed.entry(),
             primary,
             access: fields.access,
             title: fields.title,
@@ -184,9 +311,10 @@ impl Services {
         let max = if primary { MAX_PRIMARY_LINKS } else { MAX_ADDITIONAL_LINKS };
         match self.store.insert_link(&link, max, &audit).await? {
             LinkInsert::Inserted => self.manage(link).await.map(Some),
-            LinkInsert::LimitReached { .. } if primary => {
-                Err(Error::Forbidden("A file can have only one primary link; update or delete the existing one".into()))
-            }
+            LinkInsert::LimitReached { .. } if primary => Err(Error::Forbidden(format!(
+                "A {} can have only one primary link; update or delete the existing one",
+                if link.entry.is_folder() { "folder" } else { "file" }
+            ))),
             LinkInsert::LimitReached { max } => {
                 Err(Error::Forbidden(format!("The maximum number of links may not exceed {max}")))
             }
@@ -196,20 +324,21 @@ impl Services {
     }
 
     /// `GET .../link` (no body) and `POST .../link` (with a body): the
-    /// primary link, created when missing. POST ignores `title`, `linkId`
-    /// and `primary`; GET creates a default Read link. A caller who may
-    /// only read (`may_create` false: an API key without a write scope)
+    /// primary link, created when missing. POST ignores `linkId` and
+    /// `primary`, and `title` for a file (a folder's POST honours it,
+    /// trimmed, as DocSpace); GET creates a default Read link. A caller who
+    /// may only read (`may_create` false: an API key without a write scope)
     /// gets the existing link or 403, never a new public link.
     pub async fn primary_link(
         &self,
         user: Option<&User>,
-        file_id: i64,
+        entry: Entry,
         body: Option<&LinkRequest>,
         may_create: bool,
     ) -> Result<Option<ManagedLink>> {
-        let file = self.managed_file(user, file_id).await?;
+        let managed = self.managed_entry(user, entry).await?;
         let user = user.ok_or_else(Error::access_denied)?;
-        if let Some(link) = self.store.primary_link(file_id).await? {
+        if let Some(link) = self.store.primary_link(entry).await? {
             return self.manage(link).await.map(Some);
         }
         if !may_create {
@@ -217,9 +346,19 @@ impl Services {
                 "The file has no primary link, and creating one needs the files:write scope".into(),
             ));
         }
-        let ctx = NewLinkContext { file_type: file.file_type(), policy: &self.passwords };
+        let ctx = managed.link_context(&self.passwords);
         let req = match body {
-            Some(b) => LinkRequest { link_id: None, title: spacelinks_api_types::lenient::Patch::Absent, ..b.clone() },
+            Some(b) => {
+                let title = match (&managed, &b.title) {
+                    (ManagedEntry::Folder(_), spacelinks_api_types::lenient::Patch::Value(t))
+                        if !t.trim().is_empty() =>
+                    {
+                        t.trim().to_string()
+                    }
+                    _ => DEFAULT_TITLE.to_string(),
+                };
+                LinkRequest { link_id: None, title: spacelinks_api_types::lenient::Patch::Value(title), ..b.clone() }
+            }
             None => LinkRequest {
                 link_id: None,
                 access: spacelinks_api_types::lenient::Patch::Value(spacelinks_api_types::FileShare::Read),
@@ -233,10 +372,10 @@ impl Services {
                 allowed_networks: spacelinks_api_types::lenient::Patch::Absent,
             },
         };
-        match self.create_link(user, &file, &req, &ctx, true).await {
+        match self.create_link(user, &managed, &req, &ctx, true).await {
             // Two first visitors raced and the other one created it. Any
             // other refusal (an access level links may not carry) stands.
-            Err(Error::Forbidden(message)) => match self.store.primary_link(file_id).await? {
+            Err(Error::Forbidden(message)) => match self.store.primary_link(entry).await? {
                 Some(link) => self.manage(link).await.map(Some),
                 None => Err(Error::Forbidden(message)),
             },
@@ -255,9 +394,10 @@ impl Services {
         audit_entry(user, link, action, details, now)
     }
 
-    /// The link and file behind a share token; `None` for a forged token, a
-    /// deleted link, a deleted file or a password that no longer decrypts —
-    /// all of which the visitor sees as Invalid.
+    /// The link and file behind a file link's share token; `None` for a
+    /// forged token, a deleted link, a deleted file, a folder link or a
+    /// password that no longer decrypts — all of which the visitor sees as
+    /// Invalid.
     pub async fn shared_file(&self, token: &str) -> Result<Option<SharedFile>> {
         let Some((link_id, salt)) = self.secrets.verify_share_token(token) else { return Ok(None) };
         let Some((link, file)) = self.store.link_with_file(&link_id).await? else { return Ok(None) };
@@ -269,16 +409,53 @@ impl Services {
         Ok(Some(SharedFile { link, file, password }))
     }
 
+    /// What a share token leads to: a file link with its file, or a folder
+    /// link with its folder. `None` as for `shared_file`.
+    pub async fn shared(&self, token: &str) -> Result<Option<Shared>> {
+        let Some((link_id, salt)) = self.secrets.verify_share_token(token) else { return Ok(None) };
+        if let Some((link, file)) = self.store.link_with_file(&link_id).await? {
+            if link.token_salt != salt {
+                return Ok(None);
+            }
+            let Ok(password) = self.decrypt(&link) else { return Ok(None) };
+            return Ok(Some(Shared::File(SharedFile { link, file, password })));
+        }
+        let Some(link) = self.store.link(&link_id).await?.filter(|l| l.token_salt == salt) else { return Ok(None) };
+        let Some(folder_id) = link.entry.folder_id() else { return Ok(None) };
+        let Some(folder) = self.store.folder(folder_id).await? else { return Ok(None) };
+        let Ok(password) = self.decrypt(&link) else { return Ok(None) };
+        Ok(Some(Shared::Folder(SharedFolder { link, folder, password })))
+    }
+
+    /// A file reached through a folder link: `Some` when the file lies in
+    /// the link's folder or anywhere below it.
+    pub async fn file_in_shared_folder(&self, shared: &SharedFolder, file: File) -> Result<Option<SharedFile>> {
+        if !self.store.folder_within(file.folder_id, shared.folder.id).await? {
+            return Ok(None);
+        }
+        Ok(Some(SharedFile { link: shared.link.clone(), file, password: shared.password.clone() }))
+    }
+
+    /// A folder reached through a folder link: `Some` when it is the link's
+    /// folder or lies below it.
+    pub async fn folder_in_shared_folder(&self, shared: &SharedFolder, folder: Folder) -> Result<Option<SharedFolder>> {
+        if !self.store.folder_within(folder.id, shared.folder.id).await? {
+            return Ok(None);
+        }
+        Ok(Some(SharedFolder { link: shared.link.clone(), folder, password: shared.password.clone() }))
+    }
+
     /// The share token of a link (its salt included).
     pub fn share_token(&self, link: &Link) -> String {
         self.secrets.share_token(&link.id, &link.token_salt)
     }
 
-    /// The status of a shared file for a visitor who brings `evidence`.
-    pub fn status(&self, shared: &SharedFile, evidence: &PasswordEvidence<'_>, visitor: &Visitor) -> LinkStatus {
-        let id = &shared.link.id;
-        link_status(&shared.link, shared.password.as_deref(), evidence, visitor, now_micros(), |pw, proof| {
-            self.secrets.check_password_proof(id, pw, proof)
+    /// The status of a shared file or folder for a visitor who brings
+    /// `evidence`.
+    pub fn status(&self, shared: &impl Unlockable, evidence: &PasswordEvidence<'_>, visitor: &Visitor) -> LinkStatus {
+        let link = shared.link();
+        link_status(link, shared.password(), evidence, visitor, now_micros(), |pw, proof| {
+            self.secrets.check_password_proof(&link.id, pw, proof)
         })
     }
 
@@ -287,8 +464,8 @@ impl Services {
     /// N of any number of parallel downloads get through. A used-up link
     /// (or one deleted meanwhile) is 403 with the reason's message. Returns
     /// the link's `currentUseCount` after this use.
-    pub async fn take_use(&self, shared: &SharedFile) -> Result<i64> {
-        match self.store.take_link_use(&shared.link.id, &shared.link.token_salt).await? {
+    pub async fn take_use(&self, link: &Link) -> Result<i64> {
+        match self.store.take_link_use(&link.id, &link.token_salt).await? {
             Some(n) => Ok(n),
             None => Err(Error::Forbidden(Refusal::UsedUp.message().into())),
         }
@@ -296,8 +473,8 @@ impl Services {
 
     /// Gives back a use taken for a download that then failed before any
     /// byte was sent.
-    pub async fn give_back_use(&self, shared: &SharedFile) -> Result<()> {
-        self.store.give_back_link_use(&shared.link.id).await
+    pub async fn give_back_use(&self, link: &Link) -> Result<()> {
+        self.store.give_back_link_use(&link.id).await
     }
 
     /// A typed password, under the lockout (`crate::lockout`): 429 once the
@@ -306,17 +483,17 @@ impl Services {
     /// shows they know the password is never locked out by others' failures.
     pub async fn try_password(
         &self,
-        shared: &SharedFile,
+        shared: &impl Unlockable,
         password: &str,
         proof: Option<&str>,
         visitor: &Visitor,
     ) -> Result<LinkStatus> {
         let typed = PasswordEvidence::Typed(password);
         let proven = proof.is_some_and(|p| self.status(shared, &PasswordEvidence::Proof(p), visitor) == LinkStatus::Ok);
-        if shared.password.is_none() || proven {
+        if shared.password().is_none() || proven {
             return Ok(self.status(shared, &typed, visitor));
         }
-        let attempt = begin_attempt(&self.store, self.lockout.link_counters(&shared.link.id, visitor.ip)).await?;
+        let attempt = begin_attempt(&self.store, self.lockout.link_counters(&shared.link().id, visitor.ip)).await?;
         let status = self.status(shared, &typed, visitor);
         if status == LinkStatus::InvalidPassword {
             attempt.failed();
@@ -331,7 +508,7 @@ fn audit_entry(user: &User, link: &Link, action: &'static str, details: serde_js
     AuditEntry {
         at: now,
         actor_id: user.id.clone(),
-        file_id: link.file_id,
+        entry: link.entry,
         link_id: link.id.clone(),
         action,
         details: details.to_string(),

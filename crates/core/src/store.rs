@@ -5,21 +5,22 @@ use async_trait::async_trait;
 
 use crate::lockout::{CounterHit, Limit};
 use crate::{
-    ApiKey, AuditEntry, File, FileVersion, Folder, Link, LinkEvent, LinkEventCounts, NewFile, NewUser, NewVersion,
-    NewWebhookLog, Purged, Result, User, WebhookAttempt, WebhookConfig, WebhookLog, WebhookLogQuery,
+    ApiKey, AuditEntry, Entry, File, FileOperation, FileVersion, Folder, Link, LinkEvent, LinkEventCounts, NewFile,
+    NewUser, NewVersion, NewWebhookLog, Purged, Result, User, WebhookAttempt, WebhookConfig, WebhookLog,
+    WebhookLogQuery,
 };
 
 /// The outcome of inserting a link under the per-file limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkInsert {
     Inserted,
-    /// The file already has `max` links of this kind.
+    /// The file or folder already has `max` links of this kind.
     LimitReached {
         max: i64,
     },
-    /// The file was deleted meanwhile.
+    /// The file or folder was deleted meanwhile.
     FileGone,
-    /// The link id is taken (by a link on another file).
+    /// The link id is taken (by a link on another entry).
     IdTaken,
 }
 
@@ -91,29 +92,31 @@ pub trait Store: Send + Sync + 'static {
     async fn file_versions(&self, file_id: i64) -> Result<Vec<FileVersion>>;
     async fn file_version(&self, file_id: i64, version: i64) -> Result<Option<FileVersion>>;
 
-    /// Links of a file, primary first, then by creation; and the total.
-    async fn file_links(&self, file_id: i64, offset: i64, limit: i64) -> Result<(Vec<Link>, i64)>;
-    async fn primary_link(&self, file_id: i64) -> Result<Option<Link>>;
+    /// Links of a file or folder, primary first, then by creation; and the total.
+    async fn entry_links(&self, entry: Entry, offset: i64, limit: i64) -> Result<(Vec<Link>, i64)>;
+    async fn primary_link(&self, entry: Entry) -> Result<Option<Link>>;
     async fn link(&self, id: &str) -> Result<Option<Link>>;
-    /// The link and the file it shares, `None` when either is gone: the
-    /// lookup behind every recipient request, so a backend should answer it
-    /// in one query.
+    /// The link and the file it shares, `None` when either is gone or the
+    /// link shares a folder: the lookup behind every recipient request, so a
+    /// backend should answer it in one query.
     async fn link_with_file(&self, id: &str) -> Result<Option<(Link, File)>> {
         let Some(link) = self.link(id).await? else { return Ok(None) };
-        Ok(self.file(link.file_id).await?.map(|file| (link, file)))
+        let Some(file_id) = link.entry.file_id() else { return Ok(None) };
+        Ok(self.file(file_id).await?.map(|file| (link, file)))
     }
     async fn link_by_code(&self, code: &str) -> Result<Option<Link>>;
-    /// Inserts under the limits, atomically on both backends, and writes the
-    /// audit row in the same transaction.
+    /// Inserts under the limits (per file or per folder), atomically on both
+    /// backends, and writes the audit row in the same transaction.
     async fn insert_link(&self, link: &Link, max: i64, audit: &AuditEntry) -> Result<LinkInsert>;
     async fn update_link(&self, link: &Link, audit: &AuditEntry) -> Result<bool>;
     /// Read-modify-write of one link in one transaction: locks the link row,
     /// reads it, lets `change` decide, writes the result and its audit row.
     /// Concurrent changes of one link queue instead of overwriting each
-    /// other's fields. `None` when the link (on this file) does not exist;
+    /// other's fields. `None` when the link (on this entry) does not exist;
     /// an error from `change` writes nothing.
-    async fn change_link(&self, file_id: i64, link_id: &str, change: LinkChangeFn<'_>) -> Result<Option<LinkWrite>>;
-    async fn delete_link(&self, file_id: i64, link_id: &str, audit: &AuditEntry) -> Result<bool>;
+    async fn change_link(&self, entry: Entry, link_id: &str, change: LinkChangeFn<'_>) -> Result<Option<LinkWrite>>;
+    async fn delete_link(&self, entry: Entry, link_id: &str, audit: &AuditEntry) -> Result<bool>;
+    async fn audit_entries(&self, entry: Entry) -> Result<Vec<AuditEntry>>;
     /// Counts one use of the link in ONE conditional statement (`use_count
     /// + 1` only while it is under `max_uses`, and only for the link with
     /// this token salt) and returns the count afterwards; `None` when the
@@ -121,7 +124,19 @@ pub trait Store: Send + Sync + 'static {
     async fn take_link_use(&self, link_id: &str, token_salt: &str) -> Result<Option<i64>>;
     /// Takes back one use (never below zero).
     async fn give_back_link_use(&self, link_id: &str) -> Result<()>;
-    async fn audit_entries(&self, file_id: i64) -> Result<Vec<AuditEntry>>;
+
+    /// Whether `folder_id` is `root_id` or lies anywhere below it.
+    async fn folder_within(&self, folder_id: i64, root_id: i64) -> Result<bool>;
+    /// Every folder below `root_id` (not the root itself) and every file in
+    /// the root or below it, each by title: the zip of a tree.
+    async fn folder_tree(&self, root_id: i64) -> Result<(Vec<Folder>, Vec<File>)>;
+
+    async fn insert_operation(&self, op: &FileOperation) -> Result<()>;
+    /// The owner's operations created after `since`, oldest first.
+    async fn operations(&self, owner: &str, since: i64) -> Result<Vec<FileOperation>>;
+    async fn operation(&self, id: &str) -> Result<Option<FileOperation>>;
+    /// Forgets operations created before `before`.
+    async fn purge_operations(&self, before: i64) -> Result<u64>;
 
     /// Writes the events; an `opened` event whose `dedupe_key` is already
     /// stored is skipped (atomically, also across nodes).

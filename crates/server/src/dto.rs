@@ -95,7 +95,7 @@ pub fn file_dto(state: &AppState, f: &File, seen: &Seen<'_>) -> FileDto {
             shared: f.has_links,
             shared_for_user: false,
             shared_external: f.has_public_links,
-            parent_shared: false,
+            parent_shared: seen.link.is_some_and(|(l, _)| l.entry.is_folder()),
             short_web_url: seen.link.map(|(l, _)| format!("{base}/s/{}", l.short_code)).unwrap_or_default(),
             created: format_api_date(f.created),
             created_by: by.clone(),
@@ -103,7 +103,8 @@ pub fn file_dto(state: &AppState, f: &File, seen: &Seen<'_>) -> FileDto {
             root_folder_type: if seen.link.is_some() { FOLDER_TYPE_SHARE } else { FOLDER_TYPE_USER },
             updated_by: by,
             request_token: seen.link.map(|(_, t)| t.to_string()),
-            external: seen.link.map(|_| true),
+            // A file reached through a folder link inherits it: not external.
+            external: seen.link.map(|(l, _)| l.entry == spacelinks_core::Entry::File(f.id)),
             expiration_date: seen.link.and_then(|(l, _)| l.expires).map(format_api_date),
             is_link_expired: seen.link.map(|_| false),
         },
@@ -168,9 +169,9 @@ pub fn folder_dto(state: &AppState, d: &Folder, counts: (i64, i64)) -> FolderDto
             available_share_rights: ShareRights::default(),
             title: d.title.clone(),
             access: FileShare::None,
-            shared: false,
+            shared: d.has_links,
             shared_for_user: false,
-            shared_external: false,
+            shared_external: d.has_public_links,
             parent_shared: false,
             short_web_url: String::new(),
             created: format_api_date(d.created),
@@ -184,6 +185,32 @@ pub fn folder_dto(state: &AppState, d: &Folder, counts: (i64, i64)) -> FolderDto
             is_link_expired: None,
         },
     }
+}
+
+/// A folder as a folder link's visitor sees it: read (and download unless
+/// denied) only, the link's token on it, people hidden from anonymous
+/// visitors.
+pub fn visitor_folder_dto(state: &AppState, d: &Folder, counts: (i64, i64), seen: &Seen<'_>) -> FolderDto {
+    let mut dto = folder_dto(state, d, counts);
+    let Some((link, token)) = seen.link else { return dto };
+    let download = seen.viewer.can("Download");
+    dto.entry.security =
+        Flags(FOLDER_ACTIONS.iter().map(|a| (*a, *a == "Read" || (*a == "Download" && download))).collect());
+    dto.deny_download = link.deny_download;
+    dto.entry.access = seen.viewer.access();
+    dto.entry.request_token = Some(token.to_string());
+    let own = link.entry == spacelinks_core::Entry::Folder(d.id);
+    dto.entry.external = Some(own);
+    dto.entry.parent_shared = !own;
+    dto.entry.root_folder_type = FOLDER_TYPE_SHARE;
+    dto.entry.expiration_date = link.expires.map(format_api_date);
+    dto.entry.is_link_expired = Some(false);
+    dto.entry.short_web_url = format!("{}/s/{}", state.public_url, link.short_code);
+    if !seen.show_people {
+        dto.entry.created_by = None;
+        dto.entry.updated_by = None;
+    }
+    dto
 }
 
 pub fn link_dto(state: &AppState, m: &ManagedLink) -> FileShareDto {

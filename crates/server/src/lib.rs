@@ -11,6 +11,7 @@ pub mod download;
 pub mod dto;
 pub mod error;
 pub mod events;
+pub mod fileops;
 pub mod jobs;
 pub mod limits;
 pub mod openapi;
@@ -18,6 +19,7 @@ pub mod routes;
 pub mod scope;
 pub mod web;
 pub mod webhooks;
+pub mod zip;
 
 pub use app::{build, serve, App};
 pub use config::Config;

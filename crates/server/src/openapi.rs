@@ -18,7 +18,7 @@ pub use spacelinks_api_types::dto::{
 pub use spacelinks_api_types::envelope::Link;
 pub use spacelinks_api_types::{Envelope, ErrorBody};
 
-use crate::routes::{account, files, health, links, pages, share, versions, webhooks};
+use crate::routes::{account, fileops, files, health, links, pages, share, versions, webhooks};
 pub use spacelinks_api_types::dto::{
     WebhookTriggerDto, WebhooksConfigDto, WebhooksConfigWithStatusDto, WebhooksLogDto,
 };
@@ -62,6 +62,12 @@ pub use spacelinks_api_types::dto::{
         links::link_activity,
         links::get_primary_link,
         links::create_primary_link,
+        links::list_folder_links,
+        links::set_folder_link,
+        links::get_folder_primary_link,
+        links::create_folder_primary_link,
+        fileops::bulk_download,
+        fileops::list_operations,
         versions::file_history,
         versions::restore_version,
         share::resolve_share,
@@ -72,6 +78,7 @@ pub use spacelinks_api_types::dto::{
         pages::share_preview,
         pages::submit_password,
         pages::upload_version,
+        pages::folder_share_page,
         pages::stylesheet,
         webhooks::list_webhooks,
         webhooks::create_webhook,
@@ -326,8 +333,25 @@ pub struct SharePasswordRequest {
 #[allow(dead_code)]
 pub struct SharePasswordForm {
     share: String,
-    fileid: String,
+    /// The file of a file link, or
+    fileid: Option<String>,
+    /// the folder of a folder link.
+    folderid: Option<String>,
     password: String,
+}
+
+/// `PUT fileops/bulkdownload`: what to put in the archive. Ids are numbers
+/// or numeric strings.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "camelCase")]
+pub struct BulkDownloadRequest {
+    folder_ids: Option<Vec<i64>>,
+    file_ids: Option<Vec<i64>>,
+    /// Accepted and ignored: spacelinks does not convert files.
+    file_convert_ids: Option<Vec<serde_json::Value>>,
+    /// Answer only the new operation instead of all of the caller's.
+    return_single_operation: Option<bool>,
 }
 
 /// A multipart upload: the part named `file` (any case) with a file name.
@@ -384,6 +408,8 @@ pub enum FileAction {
     Download,
     View,
     Preview,
+    /// A bulk download's archive (`filename` = the operation id, or `folderid`).
+    Bulk,
 }
 
 // ---- Query parameters shared by several routes ----

@@ -306,7 +306,7 @@ async fn api_key_scopes_limit_what_a_key_may_do() {
     s.send(Req::post("/api/2.0/keys").auth(&read_key).json(json!({"name": "escalate"}))).await.assert_error(403);
     // keys/@self needs no scope.
     assert_eq!(s.send(Req::get("/api/2.0/keys/@self").auth(&read_key)).await.status, 200);
-    let (links, total) = s.store().file_links(file_id, 0, 100).await.unwrap();
+    let (links, total) = s.store().entry_links(spacelinks_core::Entry::File(file_id), 0, 100).await.unwrap();
     assert!(links.is_empty() && total == 0, "a read-only key created a link");
     // Downloads outside the API need no scope (as in DocSpace), but replacing
     // the content is a write, through the API or the share page's form.
@@ -655,7 +655,7 @@ async fn file_info_and_delete() {
     assert_json_exact(
         &v,
         &json!({
-            "response": [{"id": "<op-id>", "Operation": 2, "progress": 100, "processed": "1", "finished": true, "status": 2}],
+            "response": [{"id": "<op-id>", "Operation": 2, "progress": 100, "error": null, "processed": "1", "finished": true, "status": 2}],
             "count": 1,
             "links": [{"href": my_href(&format!("/api/2.0/files/file/{id}")), "action": "DELETE"}],
             "status": 0,
@@ -835,7 +835,7 @@ async fn malformed_requests_get_json_errors_never_500() {
         }
     }
     // None of those created a link.
-    assert_eq!(s.store().file_links(id, 0, 100).await.unwrap().1, 0);
+    assert_eq!(s.store().entry_links(spacelinks_core::Entry::File(id), 0, 100).await.unwrap().1, 0);
 }
 
 #[tokio::test]
@@ -879,7 +879,10 @@ async fn scopes_gate_downloads_pages_and_link_creating_gets() {
     // GET .../link with only files:read must not create the public link...
     let link = format!("/api/2.0/files/file/{file_id}/link");
     s.send(Req::get(&link).auth(&files_key)).await.assert_error(403);
-    assert!(s.store().primary_link(file_id).await.unwrap().is_none(), "a read-only key created a public link");
+    assert!(
+        s.store().primary_link(spacelinks_core::Entry::File(file_id)).await.unwrap().is_none(),
+        "a read-only key created a public link"
+    );
     // ...but may read one that exists.
     let (write_key, _) = s.api_key(&owner, &["files:write"]).await;
     let created = s.send(Req::get(&link).auth(&write_key)).await;

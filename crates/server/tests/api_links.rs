@@ -8,6 +8,7 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 use spacelinks_api_types::date::format_api_date;
+use spacelinks_core::Entry;
 
 const DAY: i64 = 86_400_000_000;
 
@@ -204,7 +205,7 @@ async fn put_without_link_id_or_access_is_a_no_op() {
     let res = s.send(Req::put(&links(id)).auth(&owner)).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert!(list(&s, &owner, id).await.is_empty());
-    assert!(s.store().audit_entries(id).await.unwrap().is_empty(), "a no-op wrote audit rows");
+    assert!(s.store().audit_entries(Entry::File(id)).await.unwrap().is_empty(), "a no-op wrote audit rows");
 }
 
 #[tokio::test]
@@ -612,7 +613,7 @@ async fn link_ids_are_scoped_to_their_file() {
     let res = put(&s, &owner, other_file, json!({"linkId": link_id(&l), "access": "Editing", "title": "hijack"})).await;
     res.assert_error(400);
     let kept = s.store().link(&link_id(&l)).await.unwrap().expect("the link survived");
-    assert_eq!((kept.file_id, kept.title.as_str(), kept.access as i64), (id, "on file one", 2));
+    assert_eq!((kept.entry, kept.title.as_str(), kept.access as i64), (Entry::File(id), "on file one", 2));
     assert!(list(&s, &owner, other_file).await.is_empty());
     // A new, unused linkId creates a link with that id (DocSpace behaviour).
     let fresh = "0a1b2c3d-0000-4000-8000-0123456789ab";
@@ -677,7 +678,7 @@ async fn audit_trail_records_changes_without_passwords() {
     // A lazily created primary link is audited too.
     let p = s.send(Req::get(&primary(id)).auth(&owner)).await.json()["response"].clone();
 
-    let entries = s.store().audit_entries(id).await.unwrap();
+    let entries = s.store().audit_entries(Entry::File(id)).await.unwrap();
     let actions: Vec<(&str, &str)> = entries.iter().map(|e| (e.action, e.link_id.as_str())).collect();
     let pid = link_id(&p);
     assert_eq!(
@@ -692,7 +693,7 @@ async fn audit_trail_records_changes_without_passwords() {
     );
     for e in &entries {
         assert_eq!(e.actor_id, owner_id);
-        assert_eq!(e.file_id, id);
+        assert_eq!(e.entry, Entry::File(id));
         assert!(e.at > 0 && e.at <= now_micros());
         for secret in [LINK_PASSWORD, "Second-pw2"] {
             assert!(!e.details.contains(secret), "audit details hold a password: {}", e.details);
@@ -716,5 +717,5 @@ async fn audit_trail_records_changes_without_passwords() {
     // Refused requests leave no trace.
     put(&s, &owner, id, json!({"access": "bogus"})).await.assert_error(400);
     put(&s, &owner, id, json!({"access": "ReadWrite"})).await.assert_error(403);
-    assert_eq!(s.store().audit_entries(id).await.unwrap().len(), 5);
+    assert_eq!(s.store().audit_entries(Entry::File(id)).await.unwrap().len(), 5);
 }

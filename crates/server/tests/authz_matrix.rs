@@ -77,11 +77,12 @@ fn rows() -> Vec<Row> {
         row(M::GET, "/api/2.0/files/@my", "files:read", [401, 200, 200, 200], FILES_READ, 200),
         row(M::POST, "/api/2.0/files/@my/file", "files:write", [401, 200, 200, 200], FILES_WRITE, 200),
         row(M::POST, "/api/2.0/files/@my/upload", "files:write", [401, 200, 200, 200], FILES_WRITE, 200),
-        row(M::GET, "/api/2.0/files/{folder_id}", "files:read", [401, 200, 403, 403], FILES_READ, 200),
+        // A folder link's visitors are anonymous: no 401, a 403 without a link.
+        row(M::GET, "/api/2.0/files/{folder_id}", "files:read", [403, 200, 403, 403], FILES_READ, 200),
         row(M::POST, "/api/2.0/files/{folder_id}/file", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::POST, "/api/2.0/files/{folder_id}/upload", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::PUT, "/api/2.0/files/{file_id}/update", "files:write", [403, 200, 403, 403], FILES_WRITE, 200),
-        row(M::GET, "/api/2.0/files/folder/{folder_id}", "files:read", [401, 200, 403, 403], FILES_READ, 200),
+        row(M::GET, "/api/2.0/files/folder/{folder_id}", "files:read", [403, 200, 403, 403], FILES_READ, 200),
         row(M::POST, "/api/2.0/files/folder/{folder_id}", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::GET, "/api/2.0/files/file/{file_id}", "files:read", [403, 200, 403, 403], FILES_READ, 200),
         row(M::DELETE, "/api/2.0/files/file/{file_id}", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
@@ -99,6 +100,12 @@ fn rows() -> Vec<Row> {
         // cells: files:read and *:read get 403 from the handler).
         row(M::GET, "/api/2.0/files/file/{file_id}/link", "files:read", [403, 200, 403, 403], FILES_WRITE, 200),
         row(M::POST, "/api/2.0/files/file/{file_id}/link", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(M::GET, "/api/2.0/files/folder/{folder_id}/links", "files:read", [401, 200, 200, 200], FILES_READ, 200),
+        row(M::PUT, "/api/2.0/files/folder/{folder_id}/links", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(M::GET, "/api/2.0/files/folder/{folder_id}/link", "files:read", [403, 200, 403, 403], FILES_WRITE, 200),
+        row(M::POST, "/api/2.0/files/folder/{folder_id}/link", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(M::PUT, "/api/2.0/files/fileops/bulkdownload", "files:read", [403, 200, 403, 403], FILES_READ, 200),
+        row(M::GET, "/api/2.0/files/fileops", "files:read", [200, 200, 200, 200], FILES_READ, 200),
         row(M::GET, "/api/2.0/files/file/{file_id}/history", "files:read", [403, 200, 403, 403], FILES_READ, 200),
         row(
             M::POST,
@@ -116,6 +123,8 @@ fn rows() -> Vec<Row> {
         row(M::GET, "/share/preview/{file_id}", "files:read", [404, 200, 404, 404], FILES_READ, 200),
         row(M::POST, "/share/password", "files:write", [303, 303, 303, 303], FILES_WRITE, 303),
         row(M::POST, "/share/upload", "files:write", [403, 303, 403, 403], FILES_WRITE, 303),
+        // The fixture's token is a file link's: no folder page for it.
+        row(M::GET, "/rooms/share", "files:read", [404, 404, 404, 404], FILES_READ, 404),
         row(M::GET, "/static/share.css", "none (public)", [200, 200, 200, 200], PUBLIC, 200),
         row(M::GET, "/openapi.json", "none (public)", [200, 200, 200, 200], PUBLIC, 200),
         // Webhooks: the owner manages every one, another user only their
@@ -207,6 +216,18 @@ impl Fixture {
         }
     }
 
+    /// A fresh folder of the owner's, so that link limits never interfere.
+    async fn folder(&self, s: &TestServer) -> i64 {
+        let res = s
+            .send(
+                Req::post(&format!("/api/2.0/files/folder/{}", self.root))
+                    .auth(&self.owner)
+                    .json(json!({"title": "m"})),
+            )
+            .await;
+        res.json()["response"]["id"].as_i64().expect("a new folder")
+    }
+
     /// The request of a route, on fresh resources where the call would
     /// consume them (a delete, a key), so every cell starts from the same state.
     async fn request(&self, s: &TestServer, method: &Method, path: &str) -> Req {
@@ -270,6 +291,23 @@ impl Fixture {
                 let bare = s.upload_id(&self.owner, "NoLink.txt", b"n").await;
                 Req::post(&format!("/api/2.0/files/file/{bare}/link")).json(json!({}))
             }
+            ("GET", "/api/2.0/files/folder/{folder_id}/links") => {
+                Req::get(&format!("/api/2.0/files/folder/{}/links", self.folder(s).await))
+            }
+            ("PUT", "/api/2.0/files/folder/{folder_id}/links") => {
+                Req::put(&format!("/api/2.0/files/folder/{}/links", self.folder(s).await)).json(json!({"access": 2}))
+            }
+            ("GET", "/api/2.0/files/folder/{folder_id}/link") => {
+                Req::get(&format!("/api/2.0/files/folder/{}/link", self.folder(s).await))
+            }
+            ("POST", "/api/2.0/files/folder/{folder_id}/link") => {
+                Req::post(&format!("/api/2.0/files/folder/{}/link", self.folder(s).await)).json(json!({}))
+            }
+            ("PUT", "/api/2.0/files/fileops/bulkdownload") => {
+                Req::put("/api/2.0/files/fileops/bulkdownload").json(json!({"folderIds": [root]}))
+            }
+            ("GET", "/api/2.0/files/fileops") => Req::get("/api/2.0/files/fileops"),
+            ("GET", "/rooms/share") => Req::get(&format!("/rooms/share?key={t}")),
             ("GET", "/api/2.0/files/file/{file_id}/history") => Req::get(&format!("/api/2.0/files/file/{f}/history")),
             ("POST", "/api/2.0/files/file/{file_id}/restoreversion") => {
                 Req::post(&format!("/api/2.0/files/file/{f}/restoreversion?version=1"))

@@ -955,3 +955,73 @@ async fn the_file_page_lists_versions_and_restores_one() {
     assert_eq!(page.matches("<tr data-version=").count(), 3);
     assert!(page.contains("Restored from the revision of"));
 }
+
+/// Issue 12: a folder has the same links panel and link form as a file.
+#[tokio::test]
+async fn a_folder_gets_the_files_links_panel_and_form() {
+    let s = TestServer::start().await;
+    let b = Browser::owner(&s).await;
+    let owner = s.owner().await;
+    let root = my_folder(&s, &owner).await;
+    let res =
+        s.send(Req::post(&format!("/api/2.0/files/folder/{root}")).auth(&owner).json(json!({"title": "Album"}))).await;
+    let folder = res.json()["response"]["id"].as_i64().unwrap();
+    // My Documents itself has no panel: it cannot be shared.
+    assert!(!b.page("/files").await.contains("id=\"links-heading\""));
+    let page = b.page(&format!("/files/folder/{folder}")).await;
+    assert!(page.contains("id=\"no-links\"") && page.contains("share this folder"), "{page}");
+    assert!(page.contains(&format!("action=\"/files/folder/{folder}/links/new\"")));
+
+    // The form offers a folder's access levels, Read first.
+    let form_page = b.page(&format!("/files/folder/{folder}/links/new")).await;
+    assert!(form_page.contains("<option value=\"Read\" selected>Read</option>"), "{form_page}");
+    assert!(form_page.contains("<option value=\"FillForms\">"), "{form_page}");
+    let res = b
+        .submit(
+            &format!("/files/folder/{folder}/links/new"),
+            &format!("/files/folder/{folder}/links"),
+            &[("title", "Family"), ("access", "Read"), ("password", LINK_PASSWORD), ("tz", "")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    assert!(res.header("location").unwrap().starts_with(&format!("/files/folder/{folder}#link-")));
+    let links = s.send(Req::get(&format!("/api/2.0/files/folder/{folder}/links")).auth(&owner)).await.json();
+    let l = &links["response"][0]["sharedLink"];
+    assert_eq!((l["title"].as_str(), l["password"].as_str()), (Some("Family"), Some(LINK_PASSWORD)));
+    let link = l["id"].as_str().unwrap().to_string();
+    let url = l["shareLink"].as_str().unwrap().to_string();
+
+    let page = b.page(&format!("/files/folder/{folder}")).await;
+    assert!(page.contains(&format!("data-copy=\"{url}\">Copy link</button>")), "{page}");
+    assert!(page.contains(">Edit</button>") && page.contains(">Revoke</button>"));
+    assert!(!page.contains(">Activity</button>"), "no activity page for folder links yet");
+    let qr = b.get(&format!("/files/folder/{folder}/links/{link}/qr.svg")).await;
+    assert_eq!((qr.status, qr.content_type().as_str()), (200, "image/svg+xml"));
+
+    // An error lands in the form, in the server's words.
+    let res = b
+        .submit(
+            &format!("/files/folder/{folder}/links/{link}/edit"),
+            &format!("/files/folder/{folder}/links/{link}"),
+            &[("title", "Family"), ("access", "Read"), ("password", "short")],
+        )
+        .await;
+    assert_eq!(res.status, 400);
+    assert!(res.text().contains("Password must contain"), "{}", res.text());
+
+    let res = b
+        .submit(
+            &format!("/files/folder/{folder}/links/{link}/revoke"),
+            &format!("/files/folder/{folder}/links/{link}/revoke"),
+            &[],
+        )
+        .await;
+    assert_eq!((res.status, res.header("location")), (303, Some(format!("/files/folder/{folder}"))));
+    let links = s.send(Req::get(&format!("/api/2.0/files/folder/{folder}/links")).auth(&owner)).await.json();
+    assert_eq!(links["response"], json!([]));
+
+    // Another person's folder: no form.
+    s.user("folder-other@example.com", "User").await;
+    let stranger = Browser::sign_in(&s, "folder-other@example.com", "user-password-1").await;
+    assert_eq!(stranger.get(&format!("/files/folder/{folder}/links/new")).await.status, 403);
+}

@@ -187,7 +187,7 @@ async fn write_ceiling(url: &str, seconds: f64, concurrency: usize) -> anyhow::R
                 let audit = AuditEntry {
                     at: now_micros(),
                     actor_id: link.created_by.clone(),
-                    file_id: link.file_id,
+                    entry: link.entry,
                     link_id: link.id.clone(),
                     action: "link.updated",
                     details: serde_json::json!({ "changed": ["title"], "access": link.access, "title": link.title })

@@ -1,9 +1,9 @@
 use async_trait::async_trait;
 use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
-    ApiKey, AuditEntry, Error, File, FileVersion, Folder, Link, LinkChangeFn, LinkEvent, LinkEventCounts, LinkInsert,
-    LinkWrite, NewFile, NewUser, NewVersion, NewWebhookLog, Purged, Result, Store, User, WebhookAttempt, WebhookConfig,
-    WebhookLog, WebhookLogQuery,
+    ApiKey, AuditEntry, Entry, Error, File, FileOperation, FileVersion, Folder, Link, LinkChangeFn, LinkEvent,
+    LinkEventCounts, LinkInsert, LinkWrite, NewFile, NewUser, NewVersion, NewWebhookLog, Purged, Result, Store, User,
+    WebhookAttempt, WebhookConfig, WebhookLog, WebhookLogQuery,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
@@ -96,13 +96,25 @@ impl Db {
 
 type Q<'a> = sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments<'a>>;
 
+/// The column naming a link's entry: `file_id` or `folder_id`.
+fn entry_col(e: Entry) -> &'static str {
+    if e.is_folder() {
+        "folder_id"
+    } else {
+        "file_id"
+    }
+}
+
 fn audit_query(a: &AuditEntry) -> Q<'_> {
     sqlx::query(
-        "INSERT INTO link_audit (at, actor_id, file_id, link_id, action, details) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO link_audit (at, actor_id, file_id, folder_id, link_id, action, details) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(a.at)
     .bind(&a.actor_id)
-    .bind(a.file_id)
+    // A folder link's rows carry file_id 0 (the column predates folders).
+    .bind(a.entry.file_id().unwrap_or(0))
+    .bind(a.entry.folder_id())
     .bind(&a.link_id)
     .bind(a.action)
     .bind(&a.details)
@@ -122,25 +134,36 @@ fn version_query(file_id: i64, version: i64, v: &NewVersion) -> Q<'_> {
     .bind(&v.comment)
 }
 
-fn delete_link_query(file_id: i64, link_id: &str) -> Q<'_> {
-    sqlx::query("DELETE FROM links WHERE id = $1 AND file_id = $2").bind(link_id).bind(file_id)
+fn delete_link_query(entry: Entry, link_id: &str) -> Q<'_> {
+    let sql = match entry {
+        Entry::File(_) => "DELETE FROM links WHERE id = $1 AND file_id = $2",
+        Entry::Folder(_) => "DELETE FROM links WHERE id = $1 AND folder_id = $2",
+    };
+    sqlx::query(sql).bind(link_id).bind(entry.id())
 }
 
 fn update_link_query(l: &Link) -> Q<'_> {
-    sqlx::query(
-        "UPDATE links SET access = $1, title = $2, expires = $3, password_enc = $4, deny_download = $5, internal = $6, \
-         max_uses = $7, allowed_networks = $8 WHERE id = $9 AND file_id = $10",
-    )
-    .bind(l.access as i64)
-    .bind(&l.title)
-    .bind(l.expires)
-    .bind(l.password_enc.clone())
-    .bind(flag(l.deny_download))
-    .bind(flag(l.internal))
-    .bind(l.max_uses)
-    .bind(rows::networks_text(&l.allowed_networks))
-    .bind(&l.id)
-    .bind(l.file_id)
+    let sql = match l.entry {
+        Entry::File(_) => {
+            "UPDATE links SET access = $1, title = $2, expires = $3, password_enc = $4, deny_download = $5, \
+             internal = $6, max_uses = $7, allowed_networks = $8 WHERE id = $9 AND file_id = $10"
+        }
+        Entry::Folder(_) => {
+            "UPDATE links SET access = $1, title = $2, expires = $3, password_enc = $4, deny_download = $5, \
+             internal = $6, max_uses = $7, allowed_networks = $8 WHERE id = $9 AND folder_id = $10"
+        }
+    };
+    sqlx::query(sql)
+        .bind(l.access as i64)
+        .bind(&l.title)
+        .bind(l.expires)
+        .bind(l.password_enc.clone())
+        .bind(flag(l.deny_download))
+        .bind(flag(l.internal))
+        .bind(l.max_uses)
+        .bind(rows::networks_text(&l.allowed_networks))
+        .bind(&l.id)
+        .bind(l.entry.id())
 }
 
 fn flag(b: bool) -> i64 {
@@ -501,23 +524,24 @@ impl Store for Db {
         self.one(&sql, |q| q.bind(file_id).bind(version), rows::version).await
     }
 
-    async fn file_links(&self, file_id: i64, offset: i64, limit: i64) -> Result<(Vec<Link>, i64)> {
+    async fn entry_links(&self, entry: Entry, offset: i64, limit: i64) -> Result<(Vec<Link>, i64)> {
+        let col = entry_col(entry);
         let sql = format!(
-            "SELECT {} FROM links WHERE file_id = $1 ORDER BY is_primary DESC, created, id LIMIT $2 OFFSET $3",
+            "SELECT {} FROM links WHERE {col} = $1 ORDER BY is_primary DESC, created, id LIMIT $2 OFFSET $3",
             rows::LINK_COLS
         );
-        let links = self.all(&sql, |q| q.bind(file_id).bind(limit).bind(offset), rows::link).await?;
-        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM links WHERE file_id = $1")
-            .bind(file_id)
+        let links = self.all(&sql, |q| q.bind(entry.id()).bind(limit).bind(offset), rows::link).await?;
+        let row = sqlx::query(&format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM links WHERE {col} = $1"))
+            .bind(entry.id())
             .fetch_one(&self.pool)
             .await
             .map_err(db_err)?;
         Ok((links, row.try_get("n").map_err(Error::internal)?))
     }
 
-    async fn primary_link(&self, file_id: i64) -> Result<Option<Link>> {
-        let sql = format!("SELECT {} FROM links WHERE file_id = $1 AND is_primary = 1", rows::LINK_COLS);
-        self.one(&sql, |q| q.bind(file_id), rows::link).await
+    async fn primary_link(&self, entry: Entry) -> Result<Option<Link>> {
+        let sql = format!("SELECT {} FROM links WHERE {} = $1 AND is_primary = 1", rows::LINK_COLS, entry_col(entry));
+        self.one(&sql, |q| q.bind(entry.id()), rows::link).await
     }
 
     async fn link(&self, id: &str) -> Result<Option<Link>> {
@@ -537,14 +561,14 @@ impl Store for Db {
 
     async fn insert_link(&self, l: &Link, max: i64, audit: &AuditEntry) -> Result<LinkInsert> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        // Writing to the file row first takes its lock (a row lock on
-        // PostgreSQL, the write lock on SQLite), so concurrent creates on one
-        // file are serialised and the count below cannot go stale.
-        let touched = sqlx::query("UPDATE files SET updated = updated WHERE id = $1")
-            .bind(l.file_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        // Writing to the file (or folder) row first takes its lock (a row
+        // lock on PostgreSQL, the write lock on SQLite), so concurrent creates
+        // on one entry are serialised and the count below cannot go stale.
+        let lock = match l.entry {
+            Entry::File(_) => "UPDATE files SET updated = updated WHERE id = $1",
+            Entry::Folder(_) => "UPDATE folders SET updated = updated WHERE id = $1",
+        };
+        let touched = sqlx::query(lock).bind(l.entry.id()).execute(&mut *tx).await.map_err(db_err)?;
         if touched.rows_affected() == 0 {
             return Ok(LinkInsert::FileGone);
         }
@@ -556,12 +580,12 @@ impl Store for Db {
         if taken.is_some() {
             return Ok(LinkInsert::IdTaken);
         }
-        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM links WHERE file_id = $1 AND is_primary = $2")
-            .bind(l.file_id)
-            .bind(flag(l.primary))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        let count = format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM links WHERE {} = $1 AND is_primary = $2",
+            entry_col(l.entry)
+        );
+        let row =
+            sqlx::query(&count).bind(l.entry.id()).bind(flag(l.primary)).fetch_one(&mut *tx).await.map_err(db_err)?;
         let n: i64 = row.try_get("n").map_err(Error::internal)?;
         if n >= max {
             return Ok(LinkInsert::LimitReached { max });
@@ -569,12 +593,13 @@ impl Store for Db {
         // The file lock does not cover the same id claimed on another file at
         // once; on PostgreSQL that would surface here as a unique violation.
         let inserted = sqlx::query(&format!(
-            "INSERT INTO links ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+            "INSERT INTO links ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
              ON CONFLICT (id) DO NOTHING",
             rows::LINK_COLS
         ))
         .bind(&l.id)
-        .bind(l.file_id)
+        .bind(l.entry.file_id())
+        .bind(l.entry.folder_id())
         .bind(flag(l.primary))
         .bind(l.access as i64)
         .bind(&l.title)
@@ -611,17 +636,13 @@ impl Store for Db {
         Ok(true)
     }
 
-    async fn change_link(&self, file_id: i64, link_id: &str, change: LinkChangeFn<'_>) -> Result<Option<LinkWrite>> {
+    async fn change_link(&self, entry: Entry, link_id: &str, change: LinkChangeFn<'_>) -> Result<Option<LinkWrite>> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         // A write first takes the link row's lock (the write lock on
         // SQLite), so a concurrent change waits here and then reads what
         // this one wrote, instead of both merging into the same old row.
-        let touched = sqlx::query("UPDATE links SET access = access WHERE id = $1 AND file_id = $2")
-            .bind(link_id)
-            .bind(file_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        let lock = format!("UPDATE links SET access = access WHERE id = $1 AND {} = $2", entry_col(entry));
+        let touched = sqlx::query(&lock).bind(link_id).bind(entry.id()).execute(&mut *tx).await.map_err(db_err)?;
         if touched.rows_affected() == 0 {
             return Ok(None);
         }
@@ -634,7 +655,7 @@ impl Store for Db {
                 audit
             }
             LinkWrite::Delete(audit) => {
-                delete_link_query(file_id, link_id).execute(&mut *tx).await.map_err(db_err)?;
+                delete_link_query(entry, link_id).execute(&mut *tx).await.map_err(db_err)?;
                 audit
             }
         };
@@ -643,9 +664,9 @@ impl Store for Db {
         Ok(Some(write))
     }
 
-    async fn delete_link(&self, file_id: i64, link_id: &str, audit: &AuditEntry) -> Result<bool> {
+    async fn delete_link(&self, entry: Entry, link_id: &str, audit: &AuditEntry) -> Result<bool> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let r = delete_link_query(file_id, link_id).execute(&mut *tx).await.map_err(db_err)?;
+        let r = delete_link_query(entry, link_id).execute(&mut *tx).await.map_err(db_err)?;
         if r.rows_affected() == 0 {
             return Ok(false);
         }
@@ -679,13 +700,87 @@ impl Store for Db {
         Ok(())
     }
 
-    async fn audit_entries(&self, file_id: i64) -> Result<Vec<AuditEntry>> {
-        self.all(
-            "SELECT at, actor_id, file_id, link_id, action, details FROM link_audit WHERE file_id = $1 ORDER BY id",
-            |q| q.bind(file_id),
-            rows::audit,
+    async fn audit_entries(&self, entry: Entry) -> Result<Vec<AuditEntry>> {
+        let sql = format!(
+            "SELECT at, actor_id, file_id, folder_id, link_id, action, details FROM link_audit \
+             WHERE {} = $1 ORDER BY id",
+            entry_col(entry)
+        );
+        self.all(&sql, |q| q.bind(entry.id()), rows::audit).await
+    }
+
+    async fn folder_within(&self, folder_id: i64, root_id: i64) -> Result<bool> {
+        // Walks up from the folder; trees are shallow, and the walk stops at
+        // the root (or My Documents).
+        let row = sqlx::query(
+            "WITH RECURSIVE up(id, parent_id) AS ( \
+                 SELECT id, parent_id FROM folders WHERE id = $1 \
+                 UNION ALL SELECT f.id, f.parent_id FROM folders f JOIN up ON f.id = up.parent_id WHERE up.id <> $2 \
+             ) SELECT CAST(COUNT(*) AS BIGINT) AS n FROM up WHERE id = $2",
         )
+        .bind(folder_id)
+        .bind(root_id)
+        .fetch_one(&self.pool)
         .await
+        .map_err(db_err)?;
+        Ok(row.try_get::<i64, _>("n").map_err(Error::internal)? > 0)
+    }
+
+    async fn folder_tree(&self, root_id: i64) -> Result<(Vec<Folder>, Vec<File>)> {
+        const DOWN: &str = "WITH RECURSIVE down(id) AS ( \
+                 SELECT id FROM folders WHERE id = $1 \
+                 UNION ALL SELECT f.id FROM folders f JOIN down ON f.parent_id = down.id)";
+        let folders = format!(
+            "{DOWN} {} WHERE d.id IN (SELECT id FROM down) AND d.id <> $1 ORDER BY d.title, d.id",
+            rows::folder_select()
+        );
+        let folders = self.all(&folders, |q| q.bind(root_id), rows::folder).await?;
+        let files =
+            format!("{DOWN} {} WHERE f.folder_id IN (SELECT id FROM down) ORDER BY f.title, f.id", rows::file_select());
+        let files = self.all(&files, |q| q.bind(root_id), rows::file).await?;
+        Ok((folders, files))
+    }
+
+    async fn insert_operation(&self, op: &FileOperation) -> Result<()> {
+        let ids = |v: &[i64]| serde_json::to_string(v).map_err(Error::internal);
+        sqlx::query(
+            "INSERT INTO file_operations (id, owner, operation, link_id, token_salt, folder_ids, file_ids, created) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&op.id)
+        .bind(&op.owner)
+        .bind(op.operation)
+        .bind(op.link_id.clone())
+        .bind(&op.token_salt)
+        .bind(ids(&op.folder_ids)?)
+        .bind(ids(&op.file_ids)?)
+        .bind(op.created)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn operations(&self, owner: &str, since: i64) -> Result<Vec<FileOperation>> {
+        let sql = format!(
+            "SELECT {} FROM file_operations WHERE owner = $1 AND created > $2 ORDER BY created, id",
+            rows::OPERATION_COLS
+        );
+        self.all(&sql, |q| q.bind(owner.to_string()).bind(since), rows::operation).await
+    }
+
+    async fn operation(&self, id: &str) -> Result<Option<FileOperation>> {
+        let sql = format!("SELECT {} FROM file_operations WHERE id = $1", rows::OPERATION_COLS);
+        self.one(&sql, |q| q.bind(id.to_string()), rows::operation).await
+    }
+
+    async fn purge_operations(&self, before: i64) -> Result<u64> {
+        let r = sqlx::query("DELETE FROM file_operations WHERE created < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(r.rows_affected())
     }
 
     async fn record_link_events(&self, events: &[LinkEvent]) -> Result<()> {

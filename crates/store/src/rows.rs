@@ -2,7 +2,8 @@
 
 use spacelinks_api_types::{FileShare, UserType};
 use spacelinks_core::{
-    ApiKey, AuditEntry, Error, EventKind, File, FileVersion, Folder, Link, LinkEvent, Owner, Result, User,
+    ApiKey, AuditEntry, Entry, Error, EventKind, File, FileOperation, FileVersion, Folder, Link, LinkEvent, Owner,
+    Result, User,
 };
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -59,9 +60,12 @@ fn owner(r: &AnyRow) -> Result<Owner> {
 const OWNER_COLS: &str =
     "u.first_name AS u_first, u.last_name AS u_last, u.email AS u_email, u.my_folder_id AS u_my_folder";
 
+/// Folders with their owner and whether they carry (public) links.
 pub fn folder_select() -> String {
     format!(
-        "SELECT d.id, d.parent_id, d.owner_id, d.title, d.created, d.updated, {OWNER_COLS} \
+        "SELECT d.id, d.parent_id, d.owner_id, d.title, d.created, d.updated, {OWNER_COLS}, \
+         CAST((SELECT COUNT(*) FROM links l WHERE l.folder_id = d.id) AS BIGINT) AS link_count, \
+         CAST((SELECT COUNT(*) FROM links l WHERE l.folder_id = d.id AND l.internal = 0) AS BIGINT) AS public_link_count \
          FROM folders d JOIN users u ON u.id = d.owner_id"
     )
 }
@@ -74,6 +78,8 @@ pub fn folder(r: &AnyRow) -> Result<Folder> {
         title: r.try_get("title").map_err(Error::internal)?,
         created: r.try_get("created").map_err(Error::internal)?,
         updated: r.try_get("updated").map_err(Error::internal)?,
+        has_links: r.try_get::<i64, _>("link_count").map_err(Error::internal)? > 0,
+        has_public_links: r.try_get::<i64, _>("public_link_count").map_err(Error::internal)? > 0,
     })
 }
 
@@ -104,11 +110,12 @@ pub fn file(r: &AnyRow) -> Result<File> {
     })
 }
 
-pub const LINK_COLS: &str = "id, file_id, is_primary, access, title, expires, password_enc, deny_download, internal, short_code, created_by, created, token_salt, max_uses, use_count, allowed_networks";
+pub const LINK_COLS: &str = "id, file_id, folder_id, is_primary, access, title, expires, password_enc, deny_download, internal, short_code, created_by, created, token_salt, max_uses, use_count, allowed_networks";
 
-const LINK_NAMES: [&str; 16] = [
+const LINK_NAMES: [&str; 17] = [
     "id",
     "file_id",
+    "folder_id",
     "is_primary",
     "access",
     "title",
@@ -126,9 +133,10 @@ const LINK_NAMES: [&str; 16] = [
 ];
 
 /// The link's columns as `l_<name>`, beside a file's in one row.
-const LINK_ALIASES: [&str; 16] = [
+const LINK_ALIASES: [&str; 17] = [
     "l_id",
     "l_file_id",
+    "l_folder_id",
     "l_is_primary",
     "l_access",
     "l_title",
@@ -154,25 +162,32 @@ pub fn networks_text(nets: &[ipnet::IpNet]) -> String {
     nets.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" ")
 }
 
-fn link_named(r: &AnyRow, n: &[&str; 16]) -> Result<Link> {
-    let access: i64 = r.try_get(n[3]).map_err(Error::internal)?;
-    let networks: String = r.try_get(n[15]).map_err(Error::internal)?;
+fn link_named(r: &AnyRow, n: &[&str; 17]) -> Result<Link> {
+    let access: i64 = r.try_get(n[4]).map_err(Error::internal)?;
+    let networks: String = r.try_get(n[16]).map_err(Error::internal)?;
+    let file_id: Option<i64> = r.try_get(n[1]).map_err(Error::internal)?;
+    let folder_id: Option<i64> = r.try_get(n[2]).map_err(Error::internal)?;
+    let entry = match (file_id, folder_id) {
+        (Some(id), _) => Entry::File(id),
+        (None, Some(id)) => Entry::Folder(id),
+        (None, None) => return Err(Error::internal("a link row names neither a file nor a folder")),
+    };
     Ok(Link {
         id: r.try_get(n[0]).map_err(Error::internal)?,
-        file_id: r.try_get(n[1]).map_err(Error::internal)?,
-        primary: r.try_get::<i64, _>(n[2]).map_err(Error::internal)? != 0,
+        entry,
+        primary: r.try_get::<i64, _>(n[3]).map_err(Error::internal)? != 0,
         access: FileShare::from_i64(access).unwrap_or(FileShare::Read),
-        title: r.try_get(n[4]).map_err(Error::internal)?,
-        expires: r.try_get(n[5]).map_err(Error::internal)?,
-        password_enc: r.try_get(n[6]).map_err(Error::internal)?,
-        deny_download: r.try_get::<i64, _>(n[7]).map_err(Error::internal)? != 0,
-        internal: r.try_get::<i64, _>(n[8]).map_err(Error::internal)? != 0,
-        short_code: r.try_get(n[9]).map_err(Error::internal)?,
-        created_by: r.try_get(n[10]).map_err(Error::internal)?,
-        created: r.try_get(n[11]).map_err(Error::internal)?,
-        token_salt: r.try_get(n[12]).map_err(Error::internal)?,
-        max_uses: r.try_get(n[13]).map_err(Error::internal)?,
-        use_count: r.try_get(n[14]).map_err(Error::internal)?,
+        title: r.try_get(n[5]).map_err(Error::internal)?,
+        expires: r.try_get(n[6]).map_err(Error::internal)?,
+        password_enc: r.try_get(n[7]).map_err(Error::internal)?,
+        deny_download: r.try_get::<i64, _>(n[8]).map_err(Error::internal)? != 0,
+        internal: r.try_get::<i64, _>(n[9]).map_err(Error::internal)? != 0,
+        short_code: r.try_get(n[10]).map_err(Error::internal)?,
+        created_by: r.try_get(n[11]).map_err(Error::internal)?,
+        created: r.try_get(n[12]).map_err(Error::internal)?,
+        token_salt: r.try_get(n[13]).map_err(Error::internal)?,
+        max_uses: r.try_get(n[14]).map_err(Error::internal)?,
+        use_count: r.try_get(n[15]).map_err(Error::internal)?,
         // Written by `networks_text` only; an unreadable entry is dropped
         // rather than failing every visit.
         allowed_networks: networks.split_whitespace().filter_map(|s| s.parse().ok()).collect(),
@@ -195,7 +210,10 @@ pub fn audit(r: &AnyRow) -> Result<AuditEntry> {
     Ok(AuditEntry {
         at: r.try_get("at").map_err(Error::internal)?,
         actor_id: r.try_get("actor_id").map_err(Error::internal)?,
-        file_id: r.try_get("file_id").map_err(Error::internal)?,
+        entry: match r.try_get::<Option<i64>, _>("folder_id").map_err(Error::internal)? {
+            Some(id) => Entry::Folder(id),
+            None => Entry::File(r.try_get("file_id").map_err(Error::internal)?),
+        },
         link_id: r.try_get("link_id").map_err(Error::internal)?,
         action: match action.as_str() {
             "link.created" => "link.created",
@@ -283,5 +301,24 @@ pub fn webhook_log(r: &AnyRow) -> Result<spacelinks_core::WebhookLog> {
         delivery: r.try_get("delivery").map_err(Error::internal)?,
         attempts: r.try_get("attempts").map_err(Error::internal)?,
         next_attempt: r.try_get("next_attempt").map_err(Error::internal)?,
+    })
+}
+
+pub const OPERATION_COLS: &str = "id, owner, operation, link_id, token_salt, folder_ids, file_ids, created";
+
+pub fn operation(r: &AnyRow) -> Result<FileOperation> {
+    let ids = |name: &str| -> Result<Vec<i64>> {
+        let text: String = r.try_get(name).map_err(Error::internal)?;
+        serde_json::from_str(&text).map_err(Error::internal)
+    };
+    Ok(FileOperation {
+        id: r.try_get("id").map_err(Error::internal)?,
+        owner: r.try_get("owner").map_err(Error::internal)?,
+        operation: r.try_get("operation").map_err(Error::internal)?,
+        link_id: r.try_get("link_id").map_err(Error::internal)?,
+        token_salt: r.try_get("token_salt").map_err(Error::internal)?,
+        folder_ids: ids("folder_ids")?,
+        file_ids: ids("file_ids")?,
+        created: r.try_get("created").map_err(Error::internal)?,
     })
 }

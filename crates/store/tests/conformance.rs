@@ -10,8 +10,8 @@ use std::sync::Arc;
 use spacelinks_api_types::{FileShare, UserType};
 use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
-    ApiKey, AuditEntry, Error, EventKind, File, Folder, Link, LinkEvent, LinkEventCounts, LinkInsert, NewFile, NewUser,
-    NewVersion, NewWebhookLog, Store, User, WebhookAttempt, WebhookConfig, WebhookLogQuery,
+    ApiKey, AuditEntry, Entry, Error, EventKind, File, Folder, Link, LinkEvent, LinkEventCounts, LinkInsert, NewFile,
+    NewUser, NewVersion, NewWebhookLog, Store, User, WebhookAttempt, WebhookConfig, WebhookLogQuery,
 };
 use spacelinks_store::Db;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -136,7 +136,173 @@ conformance_tests!(
     link_controls_round_trip,
     concurrent_link_uses,
     events_with_reasons_and_bytes,
+    folder_links,
+    concurrent_folder_link_inserts,
+    folder_trees,
+    file_operations,
 );
+
+// ---------------------------------------------------------------------------
+// Folder links (issue 12)
+// ---------------------------------------------------------------------------
+
+fn folder_link(id: &str, folder_id: i64, primary: bool, created: i64) -> Link {
+    Link { entry: Entry::Folder(folder_id), ..link(id, 0, primary, created) }
+}
+
+async fn folder_links(store: &dyn Store) {
+    let (owner, root) = owner_and_root(store).await;
+    let shared = store.create_folder(&root, "Shared", T0).await.unwrap();
+    let other = store.create_folder(&root, "Other", T0).await.unwrap();
+    let file = create_file(store, shared.id, &owner, "a.txt").await;
+    assert!(!store.folder(shared.id).await.unwrap().unwrap().has_links);
+
+    // A folder link and a file link side by side; limits count per entry.
+    let fl = folder_link("f1", shared.id, false, T0 + 1);
+    assert_eq!(insert(store, &fl, 1).await, LinkInsert::Inserted);
+    assert_eq!(insert(store, &link("k1", file.id, false, T0 + 2), 1).await, LinkInsert::Inserted);
+    assert_eq!(
+        insert(store, &folder_link("f2", shared.id, false, T0 + 3), 1).await,
+        LinkInsert::LimitReached { max: 1 }
+    );
+    assert_eq!(insert(store, &folder_link("o1", other.id, false, T0 + 3), 1).await, LinkInsert::Inserted);
+    assert_eq!(insert(store, &folder_link("gone", i64::MAX, false, T0 + 3), 6).await, LinkInsert::FileGone);
+    // One primary per folder, also in the database.
+    assert_eq!(insert(store, &folder_link("p1", shared.id, true, T0 + 4), 6).await, LinkInsert::Inserted);
+    let db_refuses = folder_link("p2", shared.id, true, T0 + 5);
+    // Past a too-generous limit, the unique index still refuses.
+    assert!(store.insert_link(&db_refuses, 6, &audit("link.created", &db_refuses, T0 + 5)).await.is_err());
+    assert_eq!(insert(store, &db_refuses, 1).await, LinkInsert::LimitReached { max: 1 });
+    assert_eq!(store.primary_link(Entry::Folder(shared.id)).await.unwrap().map(|l| l.id), Some("p1".into()));
+    assert!(store.primary_link(Entry::File(file.id)).await.unwrap().is_none());
+
+    let (page, total) = store.entry_links(Entry::Folder(shared.id), 0, 10).await.unwrap();
+    assert_eq!((link_ids(&page), total), (vec!["p1", "f1"], 2));
+    assert_eq!(store.entry_links(Entry::File(file.id), 0, 10).await.unwrap().1, 1);
+    assert_eq!(store.link("f1").await.unwrap().as_ref(), Some(&fl));
+    // The recipient's one-query lookup is for file links only.
+    assert!(store.link_with_file("f1").await.unwrap().is_none());
+    assert!(store.link_with_file("k1").await.unwrap().is_some());
+
+    let f = store.folder(shared.id).await.unwrap().unwrap();
+    assert!(f.has_links && f.has_public_links);
+    let internal = Link { internal: true, ..folder_link("i1", other.id, false, T0) };
+    assert_eq!(insert(store, &internal, 6).await, LinkInsert::Inserted);
+    store
+        .delete_link(
+            Entry::Folder(other.id),
+            "o1",
+            &audit("link.deleted", &folder_link("o1", other.id, false, T0), T0 + 6),
+        )
+        .await
+        .unwrap();
+    let o = store.folder(other.id).await.unwrap().unwrap();
+    assert!(o.has_links && !o.has_public_links);
+
+    // Update and delete under the entry: a folder link is not reachable as a file's.
+    let renamed = Link { title: "renamed".into(), ..fl.clone() };
+    assert!(store.update_link(&renamed, &audit("link.updated", &renamed, T0 + 7)).await.unwrap());
+    assert!(!store.delete_link(Entry::File(shared.id), "f1", &audit("link.deleted", &fl, T0 + 8)).await.unwrap());
+    let never =
+        |_: &Link| -> spacelinks_core::Result<spacelinks_core::LinkWrite> { panic!("called for another entry") };
+    assert!(store.change_link(Entry::File(shared.id), "f1", Box::new(never)).await.unwrap().is_none());
+    let write = store
+        .change_link(
+            Entry::Folder(shared.id),
+            "f1",
+            Box::new(|cur: &Link| Ok(spacelinks_core::LinkWrite::Delete(audit("link.deleted", cur, T0 + 9)))),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(write, Some(spacelinks_core::LinkWrite::Delete(_))));
+    let trail = store.audit_entries(Entry::Folder(shared.id)).await.unwrap();
+    assert_eq!(
+        trail.iter().map(|a| a.action).collect::<Vec<_>>(),
+        ["link.created", "link.created", "link.updated", "link.deleted"]
+    );
+    assert!(trail.iter().all(|a| a.entry == Entry::Folder(shared.id)));
+    assert_eq!(store.audit_entries(Entry::File(file.id)).await.unwrap().len(), 1);
+
+    // Deleting the folder takes its links along.
+    assert!(store.delete_empty_folder(other.id).await.unwrap());
+    assert!(store.link("i1").await.unwrap().is_none());
+}
+
+async fn concurrent_folder_link_inserts(db: &Db) {
+    let store: &dyn Store = db;
+    let (_, root) = owner_and_root(store).await;
+    let shared = store.create_folder(&root, "Shared", T0).await.unwrap();
+    let tasks: Vec<_> = (0..12)
+        .map(|i| {
+            let db = db.clone();
+            let l = folder_link(&format!("c{i}"), shared.id, false, T0 + i);
+            tokio::spawn(async move { insert(&db, &l, 6).await })
+        })
+        .collect();
+    let mut inserted = 0;
+    for t in tasks {
+        if t.await.unwrap() == LinkInsert::Inserted {
+            inserted += 1;
+        }
+    }
+    assert_eq!(inserted, 6);
+    assert_eq!(store.entry_links(Entry::Folder(shared.id), 0, 100).await.unwrap().1, 6);
+}
+
+async fn folder_trees(store: &dyn Store) {
+    let (owner, root) = owner_and_root(store).await;
+    let shared = store.create_folder(&root, "Shared", T0).await.unwrap();
+    let sub = store.create_folder(&shared, "Sub", T0).await.unwrap();
+    let deep = store.create_folder(&sub, "Deep", T0).await.unwrap();
+    let sibling = store.create_folder(&root, "Sibling", T0).await.unwrap();
+    for (f, t) in [(&shared, "a"), (&sub, "b"), (&deep, "c"), (&sibling, "s"), (&root, "r")] {
+        create_file(store, f.id, &owner, t).await;
+    }
+    for inside in [shared.id, sub.id, deep.id] {
+        assert!(store.folder_within(inside, shared.id).await.unwrap(), "{inside} is below the shared folder");
+    }
+    for outside in [root.id, sibling.id, i64::MAX] {
+        assert!(!store.folder_within(outside, shared.id).await.unwrap(), "{outside} is not below it");
+    }
+    assert!(store.folder_within(deep.id, sub.id).await.unwrap());
+    assert!(!store.folder_within(sub.id, deep.id).await.unwrap());
+    let (folders, files) = store.folder_tree(shared.id).await.unwrap();
+    let mut names: Vec<_> = folders.iter().map(|f| f.title.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["Deep", "Sub"]);
+    let mut titles: Vec<_> = files.iter().map(|f| f.title.as_str()).collect();
+    titles.sort();
+    assert_eq!(titles, ["a", "b", "c"]);
+    let (folders, files) = store.folder_tree(deep.id).await.unwrap();
+    assert!(folders.is_empty());
+    assert_eq!(files.len(), 1);
+}
+
+async fn file_operations(store: &dyn Store) {
+    let op = |id: &str, owner: &str, created: i64| spacelinks_core::FileOperation {
+        id: id.into(),
+        owner: owner.into(),
+        operation: 3,
+        link_id: Some("link-1".into()),
+        token_salt: "salt".into(),
+        folder_ids: vec![1, 2],
+        file_ids: vec![],
+        created,
+    };
+    store.insert_operation(&op("a", "u1", T0)).await.unwrap();
+    store.insert_operation(&op("b", "u1", T0 + 10)).await.unwrap();
+    store.insert_operation(&op("c", "link:x", T0 + 20)).await.unwrap();
+    let mine: Vec<_> = store.operations("u1", T0 - 1).await.unwrap().into_iter().map(|o| o.id).collect();
+    assert_eq!(mine, ["a", "b"]);
+    assert_eq!(store.operations("u1", T0 + 5).await.unwrap().len(), 1);
+    assert_eq!(store.operation("c").await.unwrap(), Some(op("c", "link:x", T0 + 20)));
+    let owner_op = spacelinks_core::FileOperation { link_id: None, file_ids: vec![7], ..op("d", "u2", T0) };
+    store.insert_operation(&owner_op).await.unwrap();
+    assert_eq!(store.operation("d").await.unwrap(), Some(owner_op));
+    assert_eq!(store.purge_operations(T0 + 15).await.unwrap(), 3);
+    assert!(store.operation("a").await.unwrap().is_none());
+    assert!(store.operation("c").await.unwrap().is_some());
+}
 
 // ---------------------------------------------------------------------------
 // Fixtures
@@ -187,7 +353,7 @@ fn new_version(size: i64, blob_key: &str, now: i64) -> NewVersion {
 fn link(id: &str, file_id: i64, primary: bool, created: i64) -> Link {
     Link {
         id: id.into(),
-        file_id,
+        entry: Entry::File(file_id),
         primary,
         access: FileShare::Read,
         title: format!("Link {id}"),
@@ -209,7 +375,7 @@ fn audit(action: &'static str, l: &Link, at: i64) -> AuditEntry {
     AuditEntry {
         at,
         actor_id: l.created_by.clone(),
-        file_id: l.file_id,
+        entry: l.entry,
         link_id: l.id.clone(),
         action,
         details: format!(r#"{{"link":"{}","action":"{action}"}}"#, l.id),
@@ -221,8 +387,8 @@ async fn insert(store: &dyn Store, l: &Link, max: i64) -> LinkInsert {
     store.insert_link(l, max, &audit("link.created", l, l.created)).await.expect("insert link")
 }
 
-fn audit_key(a: &AuditEntry) -> (i64, String, i64, String, &'static str, String) {
-    (a.at, a.actor_id.clone(), a.file_id, a.link_id.clone(), a.action, a.details.clone())
+fn audit_key(a: &AuditEntry) -> (i64, String, Entry, String, &'static str, String) {
+    (a.at, a.actor_id.clone(), a.entry, a.link_id.clone(), a.action, a.details.clone())
 }
 
 fn event_key(e: &LinkEvent) -> (i64, String, i64, &'static str, String, String) {
@@ -544,14 +710,14 @@ async fn files(store: &dyn Store) {
     assert!(store.file(file.id).await.unwrap().is_none());
     assert!(store.link("f1").await.unwrap().is_none());
     assert!(store.link_by_code("code-f2").await.unwrap().is_none());
-    assert!(store.primary_link(file.id).await.unwrap().is_none());
-    assert_eq!(store.file_links(file.id, 0, 10).await.unwrap().1, 0);
+    assert!(store.primary_link(Entry::File(file.id)).await.unwrap().is_none());
+    assert_eq!(store.entry_links(Entry::File(file.id), 0, 10).await.unwrap().1, 0);
     assert!(store.delete_file(file.id).await.unwrap().is_empty());
     assert!(store.file_versions(file.id).await.unwrap().is_empty());
     assert_eq!(store.replace_file_content(file.id, &new_version(1, "blob-4", T0), 1).await.unwrap(), None);
     // The other file and its link are untouched.
     assert!(store.file(other.id).await.unwrap().is_some());
-    assert_eq!(store.link("o1").await.unwrap().map(|l| l.file_id), Some(other.id));
+    assert_eq!(store.link("o1").await.unwrap().map(|l| l.entry), Some(Entry::File(other.id)));
     assert_eq!(store.folder_counts(root.id).await.unwrap(), (1, 0));
 }
 
@@ -576,8 +742,11 @@ async fn link_flags_on_files(store: &dyn Store) {
     let now_internal = Link { internal: true, ..public.clone() };
     assert!(store.update_link(&now_internal, &audit("link.updated", &public, T0 + 2)).await.unwrap());
     assert_eq!(file_flags().await, (true, false));
-    assert!(store.delete_link(file.id, "public", &audit("link.deleted", &public, T0 + 3)).await.unwrap());
-    assert!(store.delete_link(file.id, "internal", &audit("link.deleted", &internal, T0 + 4)).await.unwrap());
+    assert!(store.delete_link(Entry::File(file.id), "public", &audit("link.deleted", &public, T0 + 3)).await.unwrap());
+    assert!(store
+        .delete_link(Entry::File(file.id), "internal", &audit("link.deleted", &internal, T0 + 4))
+        .await
+        .unwrap());
     assert_eq!(file_flags().await, (false, false));
 }
 
@@ -616,23 +785,23 @@ async fn links(store: &dyn Store) {
         assert_eq!(format!("{f:?}"), format!("{shared:?}"));
     }
     assert!(store.link_with_file("nope").await.unwrap().is_none());
-    assert_eq!(store.primary_link(file.id).await.unwrap().as_ref(), Some(&primary));
-    assert!(store.primary_link(other.id).await.unwrap().is_none());
+    assert_eq!(store.primary_link(Entry::File(file.id)).await.unwrap().as_ref(), Some(&primary));
+    assert!(store.primary_link(Entry::File(other.id)).await.unwrap().is_none());
 
     // Primary first, then by creation (not insertion) order; totals per file.
-    let (page, total) = store.file_links(file.id, 0, 10).await.unwrap();
+    let (page, total) = store.entry_links(Entry::File(file.id), 0, 10).await.unwrap();
     assert_eq!(link_ids(&page), ["primary", "second", "first"]);
     assert_eq!(page[0], primary);
     assert_eq!(total, 3);
-    let (page, total) = store.file_links(file.id, 1, 1).await.unwrap();
+    let (page, total) = store.entry_links(Entry::File(file.id), 1, 1).await.unwrap();
     assert_eq!((link_ids(&page), total), (vec!["second"], 3));
-    let (page, total) = store.file_links(file.id, 2, 10).await.unwrap();
+    let (page, total) = store.entry_links(Entry::File(file.id), 2, 10).await.unwrap();
     assert_eq!((link_ids(&page), total), (vec!["first"], 3));
-    let (page, total) = store.file_links(file.id, 3, 10).await.unwrap();
+    let (page, total) = store.entry_links(Entry::File(file.id), 3, 10).await.unwrap();
     assert_eq!((page.len(), total), (0, 3));
-    let (page, total) = store.file_links(other.id, 0, 10).await.unwrap();
+    let (page, total) = store.entry_links(Entry::File(other.id), 0, 10).await.unwrap();
     assert_eq!((link_ids(&page), total), (vec!["elsewhere"], 1));
-    assert_eq!(store.file_links(i64::MAX, 0, 10).await.unwrap().1, 0);
+    assert_eq!(store.entry_links(Entry::File(i64::MAX), 0, 10).await.unwrap().1, 0);
 
     // Update: the editable fields change, on the right file only.
     let edited = Link {
@@ -647,7 +816,7 @@ async fn links(store: &dyn Store) {
     assert!(store.update_link(&edited, &audit("link.updated", &edited, T0 + 40)).await.unwrap());
     assert_eq!(store.link("first").await.unwrap().as_ref(), Some(&edited));
     let edited_back = Link { expires: Some(T0 + 9), password_enc: Some("other".into()), ..edited.clone() };
-    let wrong_file = Link { file_id: other.id, ..edited_back.clone() };
+    let wrong_file = Link { entry: Entry::File(other.id), ..edited_back.clone() };
     assert!(!store.update_link(&wrong_file, &audit("link.updated", &wrong_file, T0 + 41)).await.unwrap());
     let missing = link("missing", file.id, false, T0);
     assert!(!store.update_link(&missing, &audit("link.updated", &missing, T0 + 42)).await.unwrap());
@@ -656,16 +825,25 @@ async fn links(store: &dyn Store) {
     assert_eq!(store.link("first").await.unwrap().as_ref(), Some(&edited_back));
 
     // Delete: only on the right file, only once.
-    assert!(!store.delete_link(other.id, "second", &audit("link.deleted", &second, T0 + 50)).await.unwrap());
+    assert!(!store
+        .delete_link(Entry::File(other.id), "second", &audit("link.deleted", &second, T0 + 50))
+        .await
+        .unwrap());
     assert!(store.link("second").await.unwrap().is_some());
-    assert!(store.delete_link(file.id, "second", &audit("link.deleted", &second, T0 + 51)).await.unwrap());
-    assert!(!store.delete_link(file.id, "second", &audit("link.deleted", &second, T0 + 52)).await.unwrap());
+    assert!(store.delete_link(Entry::File(file.id), "second", &audit("link.deleted", &second, T0 + 51)).await.unwrap());
+    assert!(!store
+        .delete_link(Entry::File(file.id), "second", &audit("link.deleted", &second, T0 + 52))
+        .await
+        .unwrap());
     assert!(store.link("second").await.unwrap().is_none());
     assert!(store.link_by_code("code-second").await.unwrap().is_none());
-    let (page, total) = store.file_links(file.id, 0, 10).await.unwrap();
+    let (page, total) = store.entry_links(Entry::File(file.id), 0, 10).await.unwrap();
     assert_eq!((link_ids(&page), total), (vec!["primary", "first"], 2));
-    assert!(store.delete_link(file.id, "primary", &audit("link.deleted", &primary, T0 + 53)).await.unwrap());
-    assert!(store.primary_link(file.id).await.unwrap().is_none());
+    assert!(store
+        .delete_link(Entry::File(file.id), "primary", &audit("link.deleted", &primary, T0 + 53))
+        .await
+        .unwrap());
+    assert!(store.primary_link(Entry::File(file.id)).await.unwrap().is_none());
 
     // The audit trail holds exactly the successful changes, in order.
     let expected = [
@@ -677,11 +855,11 @@ async fn links(store: &dyn Store) {
         audit("link.deleted", &second, T0 + 51),
         audit("link.deleted", &primary, T0 + 53),
     ];
-    let got = store.audit_entries(file.id).await.unwrap();
+    let got = store.audit_entries(Entry::File(file.id)).await.unwrap();
     assert_eq!(got.iter().map(audit_key).collect::<Vec<_>>(), expected.iter().map(audit_key).collect::<Vec<_>>());
-    let got = store.audit_entries(other.id).await.unwrap();
+    let got = store.audit_entries(Entry::File(other.id)).await.unwrap();
     assert_eq!(got.iter().map(audit_key).collect::<Vec<_>>(), [audit_key(&audit("link.created", &elsewhere, T0 + 5))]);
-    assert!(store.audit_entries(i64::MAX).await.unwrap().is_empty());
+    assert!(store.audit_entries(Entry::File(i64::MAX)).await.unwrap().is_empty());
 }
 
 async fn link_limits(store: &dyn Store) {
@@ -704,7 +882,7 @@ async fn link_limits(store: &dyn Store) {
     // others, and a second primary is refused by the limit of 1.
     assert_eq!(insert(store, &link("p1", file.id, true, T0 + 10), 1).await, LinkInsert::Inserted);
     assert_eq!(insert(store, &link("p2", file.id, true, T0 + 11), 1).await, LinkInsert::LimitReached { max: 1 });
-    assert_eq!(store.primary_link(file.id).await.unwrap().map(|l| l.id), Some("p1".to_string()));
+    assert_eq!(store.primary_link(Entry::File(file.id)).await.unwrap().map(|l| l.id), Some("p1".to_string()));
     assert!(store.link("p2").await.unwrap().is_none());
 
     // Limits are per file.
@@ -716,15 +894,18 @@ async fn link_limits(store: &dyn Store) {
     let l5 = link("l5", file.id, false, T0 + 21);
     assert_eq!(insert(store, &l5, 4).await, LinkInsert::LimitReached { max: 4 });
     let l0 = link("l0", file.id, false, T0);
-    assert!(store.delete_link(file.id, "l0", &audit("link.deleted", &l0, T0 + 20)).await.unwrap());
+    assert!(store.delete_link(Entry::File(file.id), "l0", &audit("link.deleted", &l0, T0 + 20)).await.unwrap());
     assert_eq!(insert(store, &l5, 4).await, LinkInsert::Inserted);
 
     // An id already used on another file is refused and the original kept.
     let stolen = Link { short_code: "fresh-code".into(), ..link("l1", other.id, false, T0 + 30) };
     assert_eq!(insert(store, &stolen, 10).await, LinkInsert::IdTaken);
-    assert_eq!(store.link("l1").await.unwrap().map(|l| (l.file_id, l.short_code)), Some((file.id, "code-l1".into())));
+    assert_eq!(
+        store.link("l1").await.unwrap().map(|l| (l.entry, l.short_code)),
+        Some((Entry::File(file.id), "code-l1".into()))
+    );
     assert!(store.link_by_code("fresh-code").await.unwrap().is_none());
-    assert_eq!(store.file_links(other.id, 0, 10).await.unwrap().1, 2);
+    assert_eq!(store.entry_links(Entry::File(other.id), 0, 10).await.unwrap().1, 2);
 
     // A missing or deleted file.
     assert_eq!(insert(store, &link("ghost", i64::MAX, false, T0), 10).await, LinkInsert::FileGone);
@@ -735,10 +916,10 @@ async fn link_limits(store: &dyn Store) {
     assert!(store.link("late").await.unwrap().is_none());
 
     // Refused inserts leave no audit rows.
-    let (page, total) = store.file_links(file.id, 0, 10).await.unwrap();
+    let (page, total) = store.entry_links(Entry::File(file.id), 0, 10).await.unwrap();
     assert_eq!((link_ids(&page), total), (vec!["p1", "l1", "l2", "l3", "l5"], 5));
     let created: Vec<String> = store
-        .audit_entries(file.id)
+        .audit_entries(Entry::File(file.id))
         .await
         .unwrap()
         .into_iter()
@@ -746,8 +927,8 @@ async fn link_limits(store: &dyn Store) {
         .map(|a| a.link_id)
         .collect();
     assert_eq!(created, ["l0", "l1", "l2", "l3", "p1", "l5"]);
-    assert!(store.audit_entries(doomed.id).await.unwrap().is_empty());
-    assert!(store.audit_entries(i64::MAX).await.unwrap().is_empty());
+    assert!(store.audit_entries(Entry::File(doomed.id)).await.unwrap().is_empty());
+    assert!(store.audit_entries(Entry::File(i64::MAX)).await.unwrap().is_empty());
 }
 
 async fn link_events(store: &dyn Store) {
@@ -1051,18 +1232,18 @@ async fn concurrent_link_inserts(db: &Db) {
     let inserted = outcomes.iter().filter(|o| **o == LinkInsert::Inserted).count();
     let refused = outcomes.iter().filter(|o| **o == LinkInsert::LimitReached { max: 6 }).count();
     assert_eq!((inserted, refused), (6, 14), "outcomes: {outcomes:?}");
-    assert_eq!(store.file_links(file.id, 0, 100).await.unwrap().1, 6);
-    assert_eq!(store.audit_entries(file.id).await.unwrap().len(), 6);
+    assert_eq!(store.entry_links(Entry::File(file.id), 0, 100).await.unwrap().1, 6);
+    assert_eq!(store.audit_entries(Entry::File(file.id)).await.unwrap().len(), 6);
 
     let outcomes = race(10, true, 1).await;
     let inserted = outcomes.iter().filter(|o| **o == LinkInsert::Inserted).count();
     let refused = outcomes.iter().filter(|o| **o == LinkInsert::LimitReached { max: 1 }).count();
     assert_eq!((inserted, refused), (1, 9), "outcomes: {outcomes:?}");
-    let (page, total) = store.file_links(file.id, 0, 100).await.unwrap();
+    let (page, total) = store.entry_links(Entry::File(file.id), 0, 100).await.unwrap();
     assert_eq!(total, 7);
     assert!(page[0].primary && page[1..].iter().all(|l| !l.primary));
-    assert_eq!(store.primary_link(file.id).await.unwrap().map(|l| l.id), Some(page[0].id.clone()));
-    assert_eq!(store.audit_entries(file.id).await.unwrap().len(), 7);
+    assert_eq!(store.primary_link(Entry::File(file.id)).await.unwrap().map(|l| l.id), Some(page[0].id.clone()));
+    assert_eq!(store.audit_entries(Entry::File(file.id)).await.unwrap().len(), 7);
 }
 
 /// Simultaneous content replacements are serialised: each one succeeds, the
@@ -1128,11 +1309,11 @@ async fn concurrent_link_id_claims(db: &Db) {
     let inserted = outcomes.iter().filter(|o| **o == LinkInsert::Inserted).count();
     let taken = outcomes.iter().filter(|o| **o == LinkInsert::IdTaken).count();
     assert_eq!((inserted, taken), (1, n - 1), "outcomes: {outcomes:?}");
-    let owner = store.link("wanted").await.unwrap().expect("the winner's link").file_id;
+    let owner = store.link("wanted").await.unwrap().expect("the winner's link").entry;
     for f in &files {
-        let expected = if f.id == owner { 1 } else { 0 };
-        assert_eq!(store.file_links(f.id, 0, 10).await.unwrap().1, expected);
-        assert_eq!(store.audit_entries(f.id).await.unwrap().len(), expected as usize);
+        let expected = if Entry::File(f.id) == owner { 1 } else { 0 };
+        assert_eq!(store.entry_links(Entry::File(f.id), 0, 10).await.unwrap().1, expected);
+        assert_eq!(store.audit_entries(Entry::File(f.id)).await.unwrap().len(), expected as usize);
     }
 }
 
@@ -1270,7 +1451,7 @@ async fn concurrent_link_updates(db: &Db) {
         let now = spacelinks_api_types::date::now_micros();
         let create =
             LinkRequest::parse(&Fields::from_value(serde_json::json!({"access": "Read"})).unwrap(), now).unwrap();
-        let created = svc.set_link(&alice, file.id, &create).await.unwrap().unwrap();
+        let created = svc.set_link(&alice, Entry::File(file.id), &create).await.unwrap().unwrap();
         let id = created.link.id.clone();
         let bodies = [
             serde_json::json!({"linkId": id, "access": "Editing"}),
@@ -1288,7 +1469,7 @@ async fn concurrent_link_updates(db: &Db) {
                 let (svc, alice, barrier, file_id) = (svc.clone(), alice.clone(), barrier.clone(), file.id);
                 tokio::spawn(async move {
                     barrier.wait().await;
-                    svc.set_link(&alice, file_id, &req).await.map(|_| ())
+                    svc.set_link(&alice, Entry::File(file_id), &req).await.map(|_| ())
                 })
             })
             .collect();
@@ -1303,7 +1484,7 @@ async fn concurrent_link_updates(db: &Db) {
             "round {round}: a concurrent update lost another's field"
         );
         // One audit row per change, plus the creation.
-        assert_eq!(store.audit_entries(file.id).await.unwrap().len(), 1 + bodies.len());
+        assert_eq!(store.audit_entries(Entry::File(file.id)).await.unwrap().len(), 1 + bodies.len());
     }
 }
 
@@ -1319,7 +1500,7 @@ async fn change_link_decides_under_the_lock(db: &Db) {
     let renamed = Link { title: "renamed".into(), ..l.clone() };
     let write = store
         .change_link(
-            file.id,
+            Entry::File(file.id),
             "cl",
             Box::new(|cur: &Link| {
                 assert_eq!(cur.title, l.title);
@@ -1330,19 +1511,24 @@ async fn change_link_decides_under_the_lock(db: &Db) {
         .unwrap();
     assert!(matches!(write, Some(LinkWrite::Update(..))));
     assert_eq!(store.link("cl").await.unwrap().unwrap().title, "renamed");
-    let refused = store.change_link(file.id, "cl", Box::new(|_: &Link| Err(Error::BadRequest("no".into())))).await;
+    let refused =
+        store.change_link(Entry::File(file.id), "cl", Box::new(|_: &Link| Err(Error::BadRequest("no".into())))).await;
     assert!(matches!(refused, Err(Error::BadRequest(_))));
-    assert_eq!(store.audit_entries(file.id).await.unwrap().len(), 2);
+    assert_eq!(store.audit_entries(Entry::File(file.id)).await.unwrap().len(), 2);
     let never = |_: &Link| -> spacelinks_core::Result<LinkWrite> { panic!("called for a missing link") };
-    assert!(store.change_link(file.id, "nope", Box::new(never)).await.unwrap().is_none());
-    assert!(store.change_link(file.id + 1000, "cl", Box::new(never)).await.unwrap().is_none());
+    assert!(store.change_link(Entry::File(file.id), "nope", Box::new(never)).await.unwrap().is_none());
+    assert!(store.change_link(Entry::File(file.id + 1000), "cl", Box::new(never)).await.unwrap().is_none());
     let gone = store
-        .change_link(file.id, "cl", Box::new(|cur: &Link| Ok(LinkWrite::Delete(audit("link.deleted", cur, T0 + 2)))))
+        .change_link(
+            Entry::File(file.id),
+            "cl",
+            Box::new(|cur: &Link| Ok(LinkWrite::Delete(audit("link.deleted", cur, T0 + 2)))),
+        )
         .await
         .unwrap();
     assert!(matches!(gone, Some(LinkWrite::Delete(_))));
     assert!(store.link("cl").await.unwrap().is_none());
-    assert_eq!(store.audit_entries(file.id).await.unwrap().len(), 3);
+    assert_eq!(store.audit_entries(Entry::File(file.id)).await.unwrap().len(), 3);
 }
 
 /// fsck against a blob directory: a healthy file, a missing blob, a wrong

@@ -9,13 +9,13 @@ fn req(v: Value) -> Result<LinkRequest> {
 }
 
 fn ctx(policy: &PasswordPolicy) -> NewLinkContext<'_> {
-    NewLinkContext { file_type: FileType::Document, policy }
+    NewLinkContext { allowed: allowed_link_access(FileType::Document), policy }
 }
 
 fn stored() -> Link {
     Link {
         id: "5f3c2a10-8e4b-4c7d-9f1e-2a3b4c5d6e7f".into(),
-        file_id: 1,
+        entry: crate::Entry::File(1),
         primary: false,
         access: FileShare::Read,
         title: "Team".into(),
@@ -90,7 +90,7 @@ fn create_uses_defaults_and_checks_rules() {
     assert!(req(json!({"access": 2, "password": "has space1"})).unwrap().new_link(&ctx(&p)).is_err());
     assert!(req(json!({"access": 2, "password": "x".repeat(31)})).unwrap().new_link(&ctx(&p)).is_err());
     assert!(req(json!({"access": 2, "title": "t".repeat(256)})).is_err());
-    let img = NewLinkContext { file_type: FileType::Image, policy: &p };
+    let img = NewLinkContext { allowed: allowed_link_access(FileType::Image), policy: &p };
     assert!(req(json!({"access": "comment"})).unwrap().new_link(&img).is_err());
 }
 

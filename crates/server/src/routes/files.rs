@@ -10,11 +10,11 @@ use spacelinks_core::rights::Viewer;
 use spacelinks_core::versions::COMMENT_UPLOADED;
 use spacelinks_core::{extension_of, Error, EventKind, File, Folder, NewFile, Refusal, User};
 
-use crate::access::{event, file_access, FileAccess};
+use crate::access::{event, file_access, folder_access, FileAccess, FolderAccess};
 use crate::app::AppState;
 use crate::ctx::{parse_id, Body, Ctx, QueryMap};
 use crate::download::{inline_safe, mime_of, parse_range, stream_file};
-use crate::dto::{file_dto, folder_dto, Seen};
+use crate::dto::{file_dto, folder_dto, visitor_folder_dto, Seen};
 use crate::error::ApiResult;
 use crate::webhooks::{self, Trigger};
 
@@ -46,14 +46,18 @@ pub fn owner_dto(state: &AppState, f: &File) -> spacelinks_api_types::dto::FileD
     responses((status = 200, description = "A page of the folder: its folders, then its files", body = doc::Envelope<doc::FolderContentDto>), doc::BadRequest, doc::Unauthorized)
 )]
 pub async fn my_documents(State(state): State<AppState>, ctx: Ctx, q: QueryMap) -> ApiResult {
-    let id = ctx.user()?.my_folder_id;
-    contents(&state, &ctx, id, &q).await
+    let user = ctx.user()?;
+    let folder = own_folder(&state, user, user.my_folder_id).await?;
+    contents(&state, &ctx, FolderAccess::Owner(folder), &q).await
 }
 
+/// `GET {folderId}`: the owner, or a visitor whose folder link (to this
+/// folder or one above it; `Request-Token` header or `share` query)
+/// validates.
 #[utoipa::path(
-    get, path = "/api/2.0/files/{folder_id}", tag = "files",
-    params(("folder_id" = i64, Path, description = "Folder id"), doc::Paging),
-    responses((status = 200, description = "A page of the folder: its folders, then its files", body = doc::Envelope<doc::FolderContentDto>), doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound)
+    get, path = "/api/2.0/files/{folder_id}", tag = "files", security((), ("ApiKey" = []), ("Basic" = []), ("Cookie" = []), ("Token" = []), ("RequestToken" = [])),
+    params(("folder_id" = i64, Path, description = "Folder id"), doc::Paging, doc::ShareQuery),
+    responses((status = 200, description = "A page of the folder: its folders, then its files", body = doc::Envelope<doc::FolderContentDto>), doc::BadRequest, doc::Forbidden, doc::NotFound)
 )]
 pub async fn folder_contents(
     State(state): State<AppState>,
@@ -62,24 +66,34 @@ pub async fn folder_contents(
     q: QueryMap,
 ) -> ApiResult {
     let id = parse_id(&id, Error::folder_not_found)?;
-    contents(&state, &ctx, id, &q).await
+    let (start, _) = q.paging()?;
+    let access = folder_access(&state, &ctx, &q, id).await?;
+    if start == 0 {
+        access.record(&state, &ctx, EventKind::Opened, None);
+    }
+    contents(&state, &ctx, access, &q).await
 }
 
-async fn contents(state: &AppState, ctx: &Ctx, id: i64, q: &QueryMap) -> ApiResult {
-    let user = ctx.user()?;
+async fn contents(state: &AppState, ctx: &Ctx, access: FolderAccess, q: &QueryMap) -> ApiResult {
     let (start, count) = q.paging()?;
-    let folder = own_folder(state, user, id).await?;
-    let (folders, files, total) = state.svc.store.folder_page(id, start, count).await?;
+    let folder = access.folder();
+    let (folders, files, total) = state.svc.store.folder_page(folder.id, start, count).await?;
+    let viewer = access.viewer();
+    let seen = Seen { viewer, link: access.link(), show_people: ctx.caller.user.is_some() };
+    let dto = |f: &Folder, counts| match access {
+        FolderAccess::Owner(_) => folder_dto(state, f, counts),
+        FolderAccess::Link { .. } => visitor_folder_dto(state, f, counts, &seen),
+    };
     let mut folder_dtos = Vec::with_capacity(folders.len());
     for f in &folders {
-        folder_dtos.push(folder_dto(state, f, state.svc.store.folder_counts(f.id).await?));
+        folder_dtos.push(dto(f, state.svc.store.folder_counts(f.id).await?));
     }
     let content = FolderContentDto {
-        files: files.iter().map(|f| owner_dto(state, f)).collect(),
+        files: files.iter().map(|f| file_dto(state, f, &seen)).collect(),
         count: (folders.len() + files.len()) as i64,
         folders: folder_dtos,
-        current: folder_dto(state, &folder, state.svc.store.folder_counts(id).await?),
-        path_parts: path_parts(state, &folder).await?,
+        current: dto(folder, state.svc.store.folder_counts(folder.id).await?),
+        path_parts: path_parts(state, folder, access.top()).await?,
         start_index: start,
         total,
         new: 0,
@@ -87,31 +101,38 @@ async fn contents(state: &AppState, ctx: &Ctx, id: i64, q: &QueryMap) -> ApiResu
     ctx.ok(content)
 }
 
-/// Breadcrumbs from My Documents down to `folder`.
-pub(crate) async fn path_parts(state: &AppState, folder: &Folder) -> Result<Vec<PathPart>, Error> {
+/// Breadcrumbs down to `folder`, from My Documents, or for a link's visitor
+/// from the link's folder (`top`): never above what the link shares.
+pub(crate) async fn path_parts(state: &AppState, folder: &Folder, top: Option<i64>) -> Result<Vec<PathPart>, Error> {
     let mut parts = vec![PathPart { id: folder.id, title: folder.title.clone(), folder_type: 5 }];
-    let mut parent = folder.parent_id;
+    let mut parent = folder.parent_id.filter(|_| Some(folder.id) != top);
     while let Some(id) = parent {
         let Some(f) = state.svc.store.folder(id).await? else { break };
         parts.push(PathPart { id: f.id, title: f.title.clone(), folder_type: 5 });
-        parent = f.parent_id;
+        parent = f.parent_id.filter(|_| Some(f.id) != top);
     }
     parts.reverse();
     Ok(parts)
 }
 
+/// `GET folder/{id}`: the owner, or a visitor whose folder link validates.
 #[utoipa::path(
-    get, path = "/api/2.0/files/folder/{folder_id}", tag = "files",
-    params(("folder_id" = i64, Path, description = "Folder id")),
+    get, path = "/api/2.0/files/folder/{folder_id}", tag = "files", security((), ("ApiKey" = []), ("Basic" = []), ("Cookie" = []), ("Token" = []), ("RequestToken" = [])),
+    params(("folder_id" = i64, Path, description = "Folder id"), doc::ShareQuery),
     responses(
         (status = 200, description = "The folder", body = doc::Envelope<doc::FolderDto>),
-        doc::Unauthorized, doc::Forbidden, doc::NotFound,
+        doc::Forbidden, doc::NotFound,
     )
 )]
-pub async fn folder_info(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
-    let user = ctx.user()?;
-    let folder = own_folder(&state, user, parse_id(&id, Error::folder_not_found)?).await?;
-    ctx.ok(folder_dto(&state, &folder, state.svc.store.folder_counts(folder.id).await?))
+pub async fn folder_info(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, q: QueryMap) -> ApiResult {
+    let access = folder_access(&state, &ctx, &q, parse_id(&id, Error::folder_not_found)?).await?;
+    let folder = access.folder();
+    let counts = state.svc.store.folder_counts(folder.id).await?;
+    let seen = Seen { viewer: access.viewer(), link: access.link(), show_people: ctx.caller.user.is_some() };
+    ctx.ok(match access {
+        FolderAccess::Owner(_) => folder_dto(&state, folder, counts),
+        FolderAccess::Link { .. } => visitor_folder_dto(&state, folder, counts, &seen),
+    })
 }
 
 pub(crate) fn checked_title(title: String) -> Result<String, Error> {
@@ -348,8 +369,10 @@ pub async fn delete_file(State(state): State<AppState>, ctx: Ctx, Path(id): Path
         id: uuid::Uuid::new_v4().to_string(),
         operation: 2,
         progress: 100,
+        error: None,
         processed: "1".into(),
         finished: true,
+        url: None,
         status: 2,
     }])
 }
@@ -433,13 +456,15 @@ pub async fn delete_blobs(state: &AppState, keys: &[String]) {
 #[utoipa::path(
     get, path = "/filehandler.ashx", tag = "files", security((), ("ApiKey" = []), ("Basic" = []), ("Cookie" = []), ("Token" = []), ("RequestToken" = [])),
     params(
-        ("action" = inline(doc::FileAction), Query, description = "`download` (attachment) or `view` (inline for safe types; allowed under denyDownload)"),
-        ("fileid" = i64, Query, description = "File id"),
+        ("action" = inline(doc::FileAction), Query, description = "`download` (attachment), `view` (inline for safe types; allowed under denyDownload) or `bulk` (a zip of folders and files)"),
+        ("fileid" = Option<i64>, Query, description = "File id (`download`, `view`)"),
+        ("filename" = Option<String>, Query, description = "`bulk`: the operation id from `fileops`"),
+        ("folderid" = Option<i64>, Query, description = "`bulk` without an operation: the folder to zip"),
         doc::ShareQuery,
         doc::RangeHeader,
     ),
     responses(
-        (status = 200, description = "The file's bytes", content_type = "*/*", body = inline(doc::Binary)),
+        (status = 200, description = "The file's bytes, or a zip streamed while it is built (no ranges)", content_type = "*/*", body = inline(doc::Binary)),
         (status = 206, description = "The requested byte range", content_type = "*/*", body = inline(doc::Binary)),
         doc::BadRequest, doc::Forbidden, doc::NotFound,
         (status = 416, description = "The range cannot be served", body = doc::ErrorBody),
@@ -449,7 +474,8 @@ pub async fn file_handler(State(state): State<AppState>, ctx: Ctx, q: QueryMap) 
     let inline = match q.get("action").map(str::to_ascii_lowercase).as_deref() {
         Some("download") => false,
         Some("view") | Some("preview") => true,
-        _ => return Err(Error::BadRequest("action must be download or view".into()).into()),
+        Some("bulk") => return crate::routes::fileops::bulk_file(&state, &ctx, &q).await,
+        _ => return Err(Error::BadRequest("action must be download, view or bulk".into()).into()),
     };
     let id = parse_id(q.get("fileid").unwrap_or(""), Error::file_not_found)?;
     let version = q.int("version")?;
@@ -490,7 +516,7 @@ pub async fn file_handler(State(state): State<AppState>, ctx: Ctx, q: QueryMap) 
     // with maxUseCount N, exactly N parallel downloads get the file.
     let counted = match &access {
         FileAccess::Link { shared, .. } if attachment && from_start && sends_body => {
-            match state.svc.take_use(shared).await {
+            match state.svc.take_use(&shared.link).await {
                 Ok(uses) => Some((shared, uses)),
                 Err(e) => {
                     state.events.record(event(shared, &ctx, EventKind::Refused(Refusal::UsedUp)));
@@ -504,7 +530,7 @@ pub async fn file_handler(State(state): State<AppState>, ctx: Ctx, q: QueryMap) 
         Ok(res) if res.status().is_success() => res,
         other => {
             if let Some((shared, _)) = counted {
-                state.svc.give_back_use(shared).await?;
+                state.svc.give_back_use(&shared.link).await?;
             }
             return other;
         }

@@ -1,11 +1,12 @@
-//! The owner side of external links: the four routes of the seed document.
+//! The owner side of external links: the four routes of the seed document,
+//! and the same four for folders (`folder/{id}/links`, `folder/{id}/link`).
 
 use crate::openapi as doc;
 use axum::extract::{Path, State};
 use spacelinks_api_types::date::now_micros;
 use spacelinks_core::links::LinkRequest;
 use spacelinks_core::service::ManagedLink;
-use spacelinks_core::Error;
+use spacelinks_core::{Entry, Error};
 
 use crate::app::AppState;
 use crate::ctx::{parse_id, Body, Ctx, QueryMap};
@@ -41,7 +42,7 @@ pub async fn list_file_links(
 ) -> ApiResult {
     let user = ctx.user()?;
     let (start, count) = q.paging()?;
-    let (links, total) = state.svc.list_links(user, file_id(&id)?, start, count).await?;
+    let (links, total) = state.svc.list_links(user, Entry::File(file_id(&id)?), start, count).await?;
     let dtos: Vec<_> = links.iter().map(|l| link_dto(&state, l)).collect();
     ctx.ok_page(dtos, total)
 }
@@ -86,7 +87,7 @@ pub async fn set_file_link(
     let user = ctx.user()?;
     let id = file_id(&id)?;
     let req = LinkRequest::parse(&body, now_micros())?;
-    let link = state.svc.set_link(user, id, &req).await?;
+    let link = state.svc.set_link(user, Entry::File(id), &req).await?;
     reply(&state, &ctx, link)
 }
 
@@ -104,7 +105,7 @@ pub async fn get_primary_link(
 ) -> ApiResult {
     q.paging()?;
     let may_create = ctx.caller.may(Scope::Write(Area::Files));
-    let link = state.svc.primary_link(ctx.caller.user.as_ref(), file_id(&id)?, None, may_create).await?;
+    let link = state.svc.primary_link(ctx.caller.user.as_ref(), Entry::File(file_id(&id)?), None, may_create).await?;
     reply(&state, &ctx, link)
 }
 
@@ -124,6 +125,84 @@ pub async fn create_primary_link(
     let user = ctx.user()?;
     let id = file_id(&id)?;
     let req = LinkRequest::parse(&body, now_micros())?;
-    let link = state.svc.primary_link(Some(user), id, Some(&req), true).await?;
+    let link = state.svc.primary_link(Some(user), Entry::File(id), Some(&req), true).await?;
+    reply(&state, &ctx, link)
+}
+
+/// `GET folder/{id}/links`: the folder's links, primary first. No paging,
+/// as DocSpace: `count`/`startIndex` are ignored, there is no `total`, and
+/// at most 100 links are read (a folder has at most 7).
+#[utoipa::path(
+    get, path = "/api/2.0/files/folder/{folder_id}/links", tag = "links",
+    params(("folder_id" = i64, Path, description = "Folder id")),
+    responses(
+        (status = 200, description = "The folder's links, primary first (empty for a caller who may not manage them)", body = doc::Envelope<Vec<doc::FileShareDto>>),
+        doc::Unauthorized, doc::Forbidden, doc::NotFound,
+    )
+)]
+pub async fn list_folder_links(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
+    let user = ctx.user()?;
+    let (links, _) = state.svc.list_links(user, Entry::Folder(file_id(&id)?), 0, 100).await?;
+    let dtos: Vec<_> = links.iter().map(|l| link_dto(&state, l)).collect();
+    ctx.ok(dtos)
+}
+
+/// `PUT folder/{id}/links`: create, update (merging) or delete one link of
+/// a folder; the body and rules are a file link's (the password is trimmed).
+#[utoipa::path(
+    put, path = "/api/2.0/files/folder/{folder_id}/links", tag = "links",
+    params(("folder_id" = i64, Path, description = "Folder id")),
+    request_body = doc::LinkRequest,
+    responses((status = 200, description = "The link; no `response` when the request deleted a link or changed nothing", body = doc::Envelope<doc::FileShareDto>), doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge)
+)]
+pub async fn set_folder_link(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult {
+    let user = ctx.user()?;
+    let id = file_id(&id)?;
+    let req = LinkRequest::parse(&body, now_micros())?;
+    let link = state.svc.set_link(user, Entry::Folder(id), &req).await?;
+    reply(&state, &ctx, link)
+}
+
+/// `GET folder/{id}/link`: the folder's primary link, created with Read if missing.
+#[utoipa::path(
+    get, path = "/api/2.0/files/folder/{folder_id}/link", tag = "links",
+    params(("folder_id" = i64, Path, description = "Folder id"), doc::Paging),
+    responses((status = 200, description = "The primary link", body = doc::Envelope<doc::FileShareDto>), doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound)
+)]
+pub async fn get_folder_primary_link(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    q: QueryMap,
+) -> ApiResult {
+    q.paging()?;
+    let may_create = ctx.caller.may(Scope::Write(Area::Files));
+    let link = state.svc.primary_link(ctx.caller.user.as_ref(), Entry::Folder(file_id(&id)?), None, may_create).await?;
+    reply(&state, &ctx, link)
+}
+
+/// `POST folder/{id}/link`: creates the folder's primary link from the body
+/// if missing; unlike a file's, `title` is honoured (trimmed).
+#[utoipa::path(
+    post, path = "/api/2.0/files/folder/{folder_id}/link", tag = "links",
+    params(("folder_id" = i64, Path, description = "Folder id")),
+    request_body = doc::LinkRequest,
+    responses((status = 200, description = "The primary link; no `response` when the body's access is None", body = doc::Envelope<doc::FileShareDto>), doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge)
+)]
+pub async fn create_folder_primary_link(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult {
+    let user = ctx.user()?;
+    let id = file_id(&id)?;
+    let req = LinkRequest::parse(&body, now_micros())?;
+    let link = state.svc.primary_link(Some(user), Entry::Folder(id), Some(&req), true).await?;
     reply(&state, &ctx, link)
 }

@@ -4,6 +4,7 @@
 //! any other way refuses API keys.
 
 pub(crate) mod account;
+pub(crate) mod fileops;
 pub(crate) mod files;
 pub(crate) mod health;
 pub(crate) mod links;
@@ -57,6 +58,13 @@ pub fn routes() -> Routes {
         // FILES_WRITE then.
         .get("/api/2.0/files/file/{file_id}/link", FILES_READ, links::get_primary_link)
         .post("/api/2.0/files/file/{file_id}/link", FILES_WRITE, links::create_primary_link)
+        .get("/api/2.0/files/folder/{folder_id}/links", FILES_READ, links::list_folder_links)
+        .put("/api/2.0/files/folder/{folder_id}/links", FILES_WRITE, links::set_folder_link)
+        // As for files: creating a missing primary link asks for FILES_WRITE.
+        .get("/api/2.0/files/folder/{folder_id}/link", FILES_READ, links::get_folder_primary_link)
+        .post("/api/2.0/files/folder/{folder_id}/link", FILES_WRITE, links::create_folder_primary_link)
+        .put("/api/2.0/files/fileops/bulkdownload", FILES_READ, fileops::bulk_download)
+        .get("/api/2.0/files/fileops", FILES_READ, fileops::list_operations)
         .get("/api/2.0/files/file/{file_id}/history", FILES_READ, versions::file_history)
         .post("/api/2.0/files/file/{file_id}/restoreversion", FILES_WRITE, versions::restore_version)
         .get("/api/2.0/files/share/{key}", FILES_READ, share::resolve_share)
@@ -67,6 +75,7 @@ pub fn routes() -> Routes {
         .get("/share/preview/{file_id}", FILES_READ, pages::share_preview)
         .post("/share/password", FILES_WRITE, pages::submit_password)
         .upload(Method::POST, "/share/upload", FILES_WRITE, pages::upload_version)
+        .get("/rooms/share", FILES_READ, pages::folder_share_page)
         .get("/static/share.css", Scope::Public, pages::stylesheet)
         .get("/openapi.json", Scope::Public, crate::openapi::openapi_json)
         // DocSpace has no webhook scope: `*:read` / `*:write`.

@@ -1,5 +1,6 @@
-//! The share page a link recipient opens in a browser, its password form,
-//! the short-link redirect and the page's stylesheet.
+//! The share page a link recipient opens in a browser (a file's, or a
+//! shared folder's listing), its password form, the short-link redirect and
+//! the page's stylesheet.
 
 use crate::openapi as doc;
 use askama::Template;
@@ -8,15 +9,19 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use spacelinks_core::links::LinkStatus;
-use spacelinks_core::service::SharedFile;
-use spacelinks_core::{Error, EventKind, File, Refusal};
+use spacelinks_core::service::{Shared, SharedFile, SharedFolder, Unlockable};
+use spacelinks_core::{Error, EventKind, File, Folder, Link, Refusal};
 
-use crate::access::{file_access, log_visit, proof, refusal, request_token, visitor, visitor_status, FileAccess};
+use crate::access::{
+    file_access, folder_access, log_visit, proof, refusal, request_token, visitor, visitor_status, FileAccess,
+    FolderAccess,
+};
 use crate::app::AppState;
 use crate::ctx::{parse_id, Ctx, QueryMap};
 use crate::download::{inline_safe, mime_of};
 use crate::dto::{human_size, urlencode};
 use crate::error::{ApiError, ApiResult};
+use crate::routes::files::path_parts;
 use crate::routes::share::proof_cookie;
 
 const TEXT_PREVIEW_BYTES: u64 = 64 * 1024;
@@ -46,6 +51,10 @@ struct SharePage {
     link_title: String,
     file: Option<FileInfo>,
     file_id: i64,
+    /// The folder whose password form this is (a folder link's page).
+    folder_id: i64,
+    /// Back to the folder a file was opened from (a folder link), or empty.
+    back_url: String,
     token: String,
     /// The share page itself (`/doceditor?fileid=&share=`), for "Try again".
     page_url: String,
@@ -66,6 +75,8 @@ impl SharePage {
             link_title: String::new(),
             file: None,
             file_id: 0,
+            folder_id: 0,
+            back_url: String::new(),
             token: String::new(),
             page_url: String::new(),
             preview: Preview::None,
@@ -84,6 +95,15 @@ impl SharePage {
         page.file_id = file.id;
         page.token = token.into();
         page.page_url = format!("/doceditor?fileid={}&share={}", file.id, urlencode(token));
+        page
+    }
+
+    fn for_folder(state: &'static str, folder: &Folder, link_title: &str, token: &str) -> Self {
+        let mut page = Self::bare(state, &folder.title, "");
+        page.link_title = link_title.into();
+        page.folder_id = folder.id;
+        page.token = token.into();
+        page.page_url = folder_url(token, folder.id);
         page
     }
 
@@ -135,8 +155,12 @@ fn with_page_headers(mut res: Response) -> Response {
 pub async fn short_link(State(state): State<AppState>, Path(code): Path<String>) -> ApiResult {
     let Some(link) = state.svc.store.link_by_code(&code).await? else { return Ok(SharePage::invalid()) };
     let token = state.svc.share_token(&link);
-    // 302, as DocSpace's short links answer.
-    let location = format!("/doceditor?fileid={}&share={token}", link.file_id);
+    // 302, as DocSpace's short links answer; a folder link opens the
+    // folder's page at DocSpace's long URL.
+    let location = match link.entry {
+        spacelinks_core::Entry::File(id) => format!("/doceditor?fileid={id}&share={token}"),
+        spacelinks_core::Entry::Folder(id) => folder_url(&token, id),
+    };
     let mut res = StatusCode::FOUND.into_response();
     let h = res.headers_mut();
     h.insert(header::LOCATION, HeaderValue::from_str(&location).map_err(Error::internal)?);
@@ -199,6 +223,11 @@ async fn ok_page(state: &AppState, access: &FileAccess, token: &str, message: &s
     };
     let mut page = SharePage::for_file("ok", file, &link_title, token);
     page.message = message.into();
+    if let FileAccess::Link { shared, .. } = access {
+        if shared.link.entry.is_folder() {
+            page.back_url = folder_url(token, file.folder_id);
+        }
+    }
     let share_q = if token.is_empty() { String::new() } else { format!("&share={}", urlencode(token)) };
     page.view_url = format!("/filehandler.ashx?action=view&fileid={}{share_q}", file.id);
     page.download_url = format!("/filehandler.ashx?action=download&fileid={}{share_q}", file.id);
@@ -235,11 +264,47 @@ pub(crate) async fn preview_of(state: &AppState, file: &File) -> Result<Preview,
 /// Why the visitor cannot see the file, as a page. The link is judged again
 /// here so the page can say what to do (type a password, sign in…).
 async fn refusal_page(state: &AppState, ctx: &Ctx, token: &str, file_id: i64, message: &str) -> ApiResult {
-    let Some(shared) = state.svc.shared_file(token).await?.filter(|s| s.file.id == file_id) else {
-        return Ok(SharePage::invalid());
-    };
+    let Some(shared) = shared_file_for(state, token, file_id).await? else { return Ok(SharePage::invalid()) };
     let status = visitor_status(state, ctx, &shared);
-    Ok(match (status, refusal(ctx, &shared)) {
+    Ok(match closed_page(status, refusal(ctx, &shared)) {
+        Some(page) => page,
+        None => {
+            // A visit that stops at the password form is an open too, as
+            // `GET files/share/{key}` counts it (one per client and minute).
+            log_visit(state, ctx, &shared.link, Some(&shared.file), EventKind::Opened, None).await;
+            password_page(&shared, token, message, StatusCode::OK)
+        }
+    })
+}
+
+/// The file behind a token: the file link's own file, or a file below a
+/// folder link's folder.
+async fn shared_file_for(state: &AppState, token: &str, file_id: i64) -> Result<Option<SharedFile>, Error> {
+    Ok(match state.svc.shared(token).await? {
+        Some(Shared::File(s)) if s.file.id == file_id => Some(s),
+        Some(Shared::Folder(f)) => match state.svc.store.file(file_id).await? {
+            Some(file) => state.svc.file_in_shared_folder(&f, file).await?,
+            None => None,
+        },
+        _ => None,
+    })
+}
+
+/// The folder behind a folder link's token: its folder or one below it.
+async fn shared_folder_for(state: &AppState, token: &str, folder_id: i64) -> Result<Option<SharedFolder>, Error> {
+    Ok(match state.svc.shared(token).await? {
+        Some(Shared::Folder(f)) => match state.svc.store.folder(folder_id).await? {
+            Some(folder) => state.svc.folder_in_shared_folder(&f, folder).await?,
+            None => None,
+        },
+        _ => None,
+    })
+}
+
+/// The page for a link that does not open: `None` when it wants a password.
+/// A link control's refusal says which control refused.
+fn closed_page(status: LinkStatus, refusal: Option<Refusal>) -> Option<Response> {
+    Some(match (status, refusal) {
         (_, Some(Refusal::UsedUp)) => SharePage::bare(
             "expired",
             "This link has been used up",
@@ -262,12 +327,7 @@ async fn refusal_page(state: &AppState, ctx: &Ctx, token: &str, file_id: i64, me
             "This link works only for signed-in members of this portal.",
         )
         .respond(StatusCode::FORBIDDEN),
-        (LinkStatus::RequiredPassword | LinkStatus::InvalidPassword, _) => {
-            // A visit that stops at the password form is an open too, as
-            // `GET files/share/{key}` counts it (one per client and minute).
-            log_visit(state, ctx, &shared, EventKind::Opened, None).await;
-            password_page(&shared, token, message, StatusCode::OK)
-        }
+        (LinkStatus::RequiredPassword | LinkStatus::InvalidPassword, _) => return None,
         (LinkStatus::Ok | LinkStatus::Invalid, _) => SharePage::invalid(),
     })
 }
@@ -285,7 +345,60 @@ pub struct PasswordForm {
     #[serde(default)]
     fileid: String,
     #[serde(default)]
+    folderid: String,
+    #[serde(default)]
     password: String,
+}
+
+/// What a password form unlocks: a file (a file link's, or one below a
+/// folder link's folder) or a folder below a folder link's folder.
+enum Target {
+    File(SharedFile),
+    Folder(SharedFolder),
+}
+
+impl Unlockable for Target {
+    fn link(&self) -> &Link {
+        match self {
+            Target::File(s) => &s.link,
+            Target::Folder(s) => &s.link,
+        }
+    }
+    fn password(&self) -> Option<&str> {
+        match self {
+            Target::File(s) => s.password(),
+            Target::Folder(s) => s.password(),
+        }
+    }
+    fn owner_id(&self) -> &str {
+        match self {
+            Target::File(s) => s.owner_id(),
+            Target::Folder(s) => s.owner_id(),
+        }
+    }
+}
+
+impl Target {
+    fn page(&self, state: &'static str, token: &str) -> SharePage {
+        match self {
+            Target::File(s) => SharePage::for_file(state, &s.file, &s.link.title, token),
+            Target::Folder(s) => SharePage::for_folder(state, &s.folder, &s.link.title, token),
+        }
+    }
+    fn url(&self, token: &str) -> String {
+        match self {
+            Target::File(s) => format!("/doceditor?fileid={}&share={}", s.file.id, urlencode(token)),
+            Target::Folder(s) => folder_url(token, s.folder.id),
+        }
+    }
+    /// Logs the visit: about the file, or the folder link's folder.
+    async fn log(&self, state: &AppState, ctx: &Ctx, kind: EventKind) {
+        let file = match self {
+            Target::File(s) => Some(&s.file),
+            Target::Folder(_) => None,
+        };
+        log_visit(state, ctx, self.link(), file, kind, None).await;
+    }
 }
 
 /// The password form: a correct password sets the proof cookie and returns
@@ -309,16 +422,20 @@ pub struct PasswordForm {
 )]
 pub async fn submit_password(State(state): State<AppState>, ctx: Ctx, Form(form): Form<PasswordForm>) -> ApiResult {
     let file_id = form.fileid.parse().unwrap_or(0);
-    let Some(shared) = state.svc.shared_file(&form.share).await?.filter(|s| s.file.id == file_id) else {
-        return Ok(SharePage::invalid());
+    let target = if file_id == 0 {
+        let folder_id = form.folderid.parse().unwrap_or(0);
+        shared_folder_for(&state, &form.share, folder_id).await?.map(Target::Folder)
+    } else {
+        shared_file_for(&state, &form.share, file_id).await?.map(Target::File)
     };
-    let proof = proof(&ctx, &shared.link.id);
-    let who = visitor(&ctx, &shared.file);
-    let status = match state.svc.try_password(&shared, &form.password, proof.as_deref(), &who).await {
+    let Some(target) = target else { return Ok(SharePage::invalid()) };
+    let proof = proof(&ctx, &target.link().id);
+    let who = visitor(&ctx, &target);
+    let status = match state.svc.try_password(&target, &form.password, proof.as_deref(), &who).await {
         Ok(s) => s,
         Err(Error::TooManyAttempts { retry_after_secs }) => {
-            log_visit(&state, &ctx, &shared, EventKind::LockedOut, None).await;
-            let mut page = SharePage::for_file("locked", &shared.file, &shared.link.title, &form.share);
+            target.log(&state, &ctx, EventKind::LockedOut).await;
+            let mut page = target.page("locked", &form.share);
             page.message = format!("Too many wrong passwords. Please wait {retry_after_secs} seconds and try again.");
             let mut res = page.respond(StatusCode::TOO_MANY_REQUESTS);
             res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
@@ -326,28 +443,168 @@ pub async fn submit_password(State(state): State<AppState>, ctx: Ctx, Form(form)
         }
         Err(e) => return Err(e.into()),
     };
-    let kind = match (status, refusal(&ctx, &shared)) {
+    let kind = match (status, refusal(&ctx, &target)) {
         (_, Some(r)) => EventKind::Refused(r),
         (LinkStatus::Ok, _) => EventKind::PasswordAccepted,
         (LinkStatus::InvalidPassword, _) => EventKind::PasswordFailed,
         _ => EventKind::Opened,
     };
-    log_visit(&state, &ctx, &shared, kind, None).await;
+    target.log(&state, &ctx, kind).await;
     match status {
         LinkStatus::Ok => {
-            let mut res =
-                Redirect::to(&format!("/doceditor?fileid={file_id}&share={}", urlencode(&form.share))).into_response();
-            if shared.password.is_some() {
-                if let Ok(v) = HeaderValue::from_str(&proof_cookie(&state, &ctx, &shared, &form.password)) {
+            let mut res = Redirect::to(&target.url(&form.share)).into_response();
+            if target.password().is_some() {
+                if let Ok(v) = HeaderValue::from_str(&proof_cookie(&state, &ctx, target.link(), &form.password)) {
                     res.headers_mut().append(header::SET_COOKIE, v);
                 }
             }
             Ok(with_page_headers(res))
         }
         LinkStatus::InvalidPassword | LinkStatus::RequiredPassword => {
-            Ok(password_page(&shared, &form.share, "That password is not correct. Try again.", StatusCode::OK))
+            let mut page = target.page("password", &form.share);
+            page.message = "That password is not correct. Try again.".into();
+            Ok(page.respond(StatusCode::OK))
         }
-        _ => refusal_page(&state, &ctx, &form.share, file_id, "").await,
+        other => Ok(closed_page(other, refusal(&ctx, &target)).unwrap_or_else(SharePage::invalid)),
+    }
+}
+
+/// A folder's page for a folder link's visitor (DocSpace's long URL).
+pub fn folder_url(token: &str, folder_id: i64) -> String {
+    format!("/rooms/share?key={}&folder={folder_id}", urlencode(token))
+}
+
+/// The most entries a folder page lists; the rest are in the zip.
+const FOLDER_PAGE_ENTRIES: i64 = 1000;
+
+pub struct Row {
+    title: String,
+    url: String,
+    download_url: String,
+    size: String,
+    date: String,
+    is_folder: bool,
+}
+
+pub struct Crumb {
+    title: String,
+    url: String,
+}
+
+#[derive(Template)]
+#[template(path = "share_folder.html")]
+struct FolderPage {
+    heading: String,
+    link_title: String,
+    message: String,
+    crumbs: Vec<Crumb>,
+    rows: Vec<Row>,
+    more: i64,
+    zip_url: String,
+    can_download: bool,
+}
+
+fn short_date(micros: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(micros.div_euclid(1_000_000))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute())
+}
+
+/// `GET /rooms/share?key=TOKEN[&folder=ID]`: a shared folder's page: its
+/// contents with sizes and dates, breadcrumbs from the shared folder down,
+/// a preview page per file, Download all (the zip) and per-file downloads
+/// unless the link denies downloads; the password form when the link has
+/// one.
+#[utoipa::path(
+    get, path = "/rooms/share", tag = "pages", security((), ("ApiKey" = []), ("Basic" = []), ("Cookie" = []), ("Token" = []), ("RequestToken" = [])),
+    params(
+        ("key" = String, Query, description = "The folder link's share token"),
+        ("folder" = Option<i64>, Query, description = "A folder at or below the shared folder (default: the shared folder)"),
+    ),
+    responses(
+        (status = 200, description = "The folder's page, or the password form", content_type = "text/html", body = String),
+        doc::BadRequest,
+        (status = 403, description = "The link is for signed-in members only (a page)", content_type = "text/html", body = String),
+        (status = 404, description = "No valid link for this folder (a page)", content_type = "text/html", body = String),
+        (status = 410, description = "The link has expired (a page)", content_type = "text/html", body = String),
+    )
+)]
+pub async fn folder_share_page(State(state): State<AppState>, ctx: Ctx, q: QueryMap) -> ApiResult {
+    let token = q.get("key").or_else(|| q.get("share")).unwrap_or("").to_string();
+    let Some(Shared::Folder(top)) = state.svc.shared(&token).await? else { return Ok(SharePage::invalid()) };
+    let folder_id = match q.get("folder") {
+        Some(v) => v.parse().unwrap_or(0),
+        None => top.folder.id,
+    };
+    // The access check reads the token where every route does.
+    let q = QueryMap([("share".to_string(), token.clone())].into_iter().collect());
+    let access = match folder_access(&state, &ctx, &q, folder_id).await {
+        Ok(a @ FolderAccess::Link { .. }) => a,
+        // The owner browsing their own link sees what visitors see.
+        Ok(FolderAccess::Owner(_)) | Err(Error::Forbidden(_)) | Err(Error::NotFound(_)) => {
+            let Some(shared) = shared_folder_for(&state, &token, folder_id).await? else {
+                return Ok(SharePage::invalid());
+            };
+            let status = visitor_status(&state, &ctx, &shared);
+            if status == LinkStatus::Ok {
+                let authenticated = ctx.caller.user.is_some();
+                FolderAccess::Link { shared: Box::new(shared), token: token.clone(), authenticated }
+            } else {
+                return Ok(match closed_page(status, refusal(&ctx, &shared)) {
+                    Some(page) => page,
+                    None => {
+                        log_visit(&state, &ctx, &shared.link, None, EventKind::Opened, None).await;
+                        SharePage::for_folder("password", &shared.folder, &shared.link.title, &token)
+                            .respond(StatusCode::OK)
+                    }
+                });
+            }
+        }
+        Err(e) => return Err(e.into()),
+    };
+    access.record(&state, &ctx, EventKind::Opened, None);
+    let folder = access.folder();
+    let link_title = access.link().map(|(l, _)| l.title.clone()).unwrap_or_default();
+    let can_download = access.viewer().can("Download");
+    let (folders, files, total) = state.svc.store.folder_page(folder.id, 0, FOLDER_PAGE_ENTRIES).await?;
+    let share_q = format!("&share={}", urlencode(&token));
+    let mut rows: Vec<Row> = folders
+        .iter()
+        .map(|f| Row {
+            title: f.title.clone(),
+            url: folder_url(&token, f.id),
+            download_url: format!("/filehandler.ashx?action=bulk&folderid={}{share_q}", f.id),
+            size: String::new(),
+            date: short_date(f.updated),
+            is_folder: true,
+        })
+        .collect();
+    rows.extend(files.iter().map(|f| Row {
+        title: f.title.clone(),
+        url: format!("/doceditor?fileid={}{share_q}", f.id),
+        download_url: format!("/filehandler.ashx?action=download&fileid={}{share_q}", f.id),
+        size: human_size(f.size),
+        date: short_date(f.updated.max(f.created)),
+        is_folder: false,
+    }));
+    let crumbs = path_parts(&state, folder, access.top())
+        .await?
+        .into_iter()
+        .map(|p| Crumb { title: p.title, url: folder_url(&token, p.id) })
+        .collect();
+    let page = FolderPage {
+        heading: folder.title.clone(),
+        link_title,
+        message: String::new(),
+        crumbs,
+        more: total - rows.len() as i64,
+        rows,
+        zip_url: format!("/filehandler.ashx?action=bulk&folderid={}{share_q}", folder.id),
+        can_download,
+    };
+    match page.render() {
+        Ok(html) => Ok(with_page_headers((StatusCode::OK, html).into_response())),
+        Err(e) => Err(Error::internal(e).into()),
     }
 }
 

@@ -1,5 +1,6 @@
 //! A file's page (facts, preview, links with copy, QR code, edit, revoke,
-//! activity) and the link form. The form posts to `Services::set_link`, the
+//! activity) and the link form, for a file's links and (the same pages under
+//! `/files/folder/{id}/links`, `FOLDER = true`) a folder's. The form posts to `Services::set_link`, the
 //! same call as `PUT /api/2.0/files/file/{id}/links`; its error is shown next
 //! to the field it is about, in the server's words.
 
@@ -10,9 +11,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 use spacelinks_api_types::date::now_micros;
 use spacelinks_api_types::Fields;
-use spacelinks_core::links::{allowed_link_access, LinkRequest};
+use spacelinks_api_types::FileShare;
+use spacelinks_core::links::{allowed_link_access, LinkRequest, FOLDER_LINK_ACCESS};
 use spacelinks_core::service::ManagedLink;
-use spacelinks_core::{Error, File};
+use spacelinks_core::{Entry, Error, File};
 use time::macros::format_description;
 use time::PrimitiveDateTime;
 
@@ -53,6 +55,8 @@ pub struct LinkCard {
     pub used_up: bool,
     /// Empty: anywhere.
     pub networks: Vec<String>,
+    /// The activity page exists for file links only.
+    pub has_activity: bool,
 }
 
 #[derive(Template)]
@@ -64,6 +68,7 @@ struct FilePage {
     view_url: String,
     download_url: String,
     links: Vec<LinkCard>,
+    links_base: String,
     versions: Vec<super::versions::VersionRow>,
 }
 
@@ -76,10 +81,38 @@ async fn managed(state: &AppState, signed: &SignedIn, raw_id: &str) -> Result<Fi
     state.svc.managed_file(Some(&signed.user), file_id(raw_id)?).await
 }
 
-/// A link of this file, as its manager sees it; 404 for any other.
-async fn managed_link(state: &AppState, file: &File, link_id: &str) -> Result<ManagedLink, Error> {
+/// The file or folder whose links these pages manage.
+pub struct Target {
+    entry: Entry,
+    title: String,
+    /// Its page: `/files/file/{id}` or `/files/folder/{id}`.
+    url: String,
+    accesses: &'static [FileShare],
+}
+
+/// A file (`FOLDER` false) or folder whose links the signed-in person may
+/// manage (its owner), checked by the same service calls as the API.
+async fn target<const FOLDER: bool>(state: &AppState, signed: &SignedIn, raw_id: &str) -> Result<Target, Error> {
+    let id = file_id(raw_id)?;
+    Ok(if FOLDER {
+        let f = state.svc.managed_folder(Some(&signed.user), id).await?;
+        Target {
+            entry: Entry::Folder(f.id),
+            url: format!("/files/folder/{}", f.id),
+            title: f.title,
+            accesses: FOLDER_LINK_ACCESS,
+        }
+    } else {
+        let f = managed(state, signed, raw_id).await?;
+        let accesses = allowed_link_access(f.file_type());
+        Target { entry: Entry::File(f.id), url: format!("/files/file/{}", f.id), title: f.title, accesses }
+    })
+}
+
+/// A link of this file or folder, as its manager sees it; 404 for any other.
+async fn managed_link(state: &AppState, target: &Target, link_id: &str) -> Result<ManagedLink, Error> {
     let link =
-        state.svc.store.link(link_id).await?.filter(|l| l.file_id == file.id).ok_or_else(Error::item_not_found)?;
+        state.svc.store.link(link_id).await?.filter(|l| l.entry == target.entry).ok_or_else(Error::item_not_found)?;
     state.svc.manage(link).await
 }
 
@@ -87,12 +120,14 @@ pub fn share_url(state: &AppState, m: &ManagedLink) -> String {
     format!("{}/s/{}", state.public_url, m.link.short_code)
 }
 
-fn card(state: &AppState, file: &File, m: ManagedLink) -> LinkCard {
+/// A link's card; `page` is its file's or folder's page.
+pub fn card(state: &AppState, page: &str, m: ManagedLink) -> LinkCard {
     let now = now_micros();
     let l = &m.link;
     LinkCard {
         url: share_url(state, &m),
-        base: format!("/files/file/{}/links/{}", file.id, l.id),
+        base: format!("{page}/links/{}", l.id),
+        has_activity: !l.entry.is_folder(),
         id: l.id.clone(),
         title: l.title.clone(),
         access: l.access.name(),
@@ -111,7 +146,7 @@ fn card(state: &AppState, file: &File, m: ManagedLink) -> LinkCard {
 /// `GET /files/file/{id}`.
 pub async fn file_page(State(state): State<AppState>, signed: SignedIn, Path(id): Path<String>) -> WebResult {
     let file = managed(&state, &signed, &id).await?;
-    let (links, _) = state.svc.list_links(&signed.user, file.id, 0, 100).await?;
+    let (links, _) = state.svc.list_links(&signed.user, spacelinks_core::Entry::File(file.id), 0, 100).await?;
     let folder = state.svc.store.folder(file.folder_id).await?;
     let versions = super::versions::version_rows(&state, &signed, &file).await?;
     let page = FilePage {
@@ -120,7 +155,8 @@ pub async fn file_page(State(state): State<AppState>, signed: SignedIn, Path(id)
         preview: preview_of(&state, &file).await?,
         view_url: format!("/filehandler.ashx?action=view&fileid={}", file.id),
         download_url: format!("/filehandler.ashx?action=download&fileid={}", file.id),
-        links: links.into_iter().map(|m| card(&state, &file, m)).collect(),
+        links: links.into_iter().map(|m| card(&state, &format!("/files/file/{}", file.id), m)).collect(),
+        links_base: format!("/files/file/{}", file.id),
         file: Facts {
             id: file.id,
             title: file.title.clone(),
@@ -186,23 +222,23 @@ struct LinkFormPage {
 fn link_form(
     state: &AppState,
     signed: &SignedIn,
-    file: &File,
+    target: &Target,
     editing: Option<&str>,
     values: LinkValues,
     errors: FieldErrors,
 ) -> LinkFormPage {
     let heading = if editing.is_some() { "Edit link" } else { "New link" };
     LinkFormPage {
-        layout: signed.layout(state, format!("{heading} · {}", file.title), "files"),
+        layout: signed.layout(state, format!("{heading} · {}", target.title), "files"),
         heading: heading.into(),
-        file_title: file.title.clone(),
+        file_title: target.title.clone(),
         action: match editing {
-            Some(link) => format!("/files/file/{}/links/{link}", file.id),
-            None => format!("/files/file/{}/links", file.id),
+            Some(link) => format!("{}/links/{link}", target.url),
+            None => format!("{}/links", target.url),
         },
-        cancel_url: format!("/files/file/{}", file.id),
+        cancel_url: target.url.clone(),
         // Read first: it is the default and the most common.
-        accesses: allowed_link_access(file.file_type()).iter().rev().map(|a| a.name()).collect(),
+        accesses: target.accesses.iter().rev().map(|a| a.name()).collect(),
         values,
         errors,
         password_min: state.svc.passwords.min_len,
@@ -211,21 +247,25 @@ fn link_form(
     }
 }
 
-/// `GET /files/file/{id}/links/new`.
-pub async fn new_link_page(State(state): State<AppState>, signed: SignedIn, Path(id): Path<String>) -> WebResult {
-    let file = managed(&state, &signed, &id).await?;
+/// `GET /files/file/{id}/links/new` (and `/files/folder/{id}/links/new`).
+pub async fn new_link_page<const FOLDER: bool>(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> WebResult {
+    let target = target::<FOLDER>(&state, &signed, &id).await?;
     let values = LinkValues { access: "Read".into(), ..Default::default() };
-    Ok(render(&link_form(&state, &signed, &file, None, values, FieldErrors::default()), StatusCode::OK))
+    Ok(render(&link_form(&state, &signed, &target, None, values, FieldErrors::default()), StatusCode::OK))
 }
 
 /// `GET /files/file/{id}/links/{link}/edit`: the form, prefilled.
-pub async fn edit_link_page(
+pub async fn edit_link_page<const FOLDER: bool>(
     State(state): State<AppState>,
     signed: SignedIn,
     Path((id, link_id)): Path<(String, String)>,
 ) -> WebResult {
-    let file = managed(&state, &signed, &id).await?;
-    let m = managed_link(&state, &file, &link_id).await?;
+    let target = target::<FOLDER>(&state, &signed, &id).await?;
+    let m = managed_link(&state, &target, &link_id).await?;
     let expires = m.link.expires.map(datetime_local).unwrap_or_default();
     let values = LinkValues {
         title: m.link.title.clone(),
@@ -238,40 +278,40 @@ pub async fn edit_link_page(
         max_uses: m.link.max_uses.map(|n| n.to_string()).unwrap_or_default(),
         networks: m.link.allowed_networks.iter().map(|n| n.to_string()).collect::<Vec<_>>().join("\n"),
     };
-    let mut page = link_form(&state, &signed, &file, Some(&m.link.id), values, FieldErrors::default());
+    let mut page = link_form(&state, &signed, &target, Some(&m.link.id), values, FieldErrors::default());
     page.current_uses = m.link.use_count;
     Ok(render(&page, StatusCode::OK))
 }
 
 /// `POST /files/file/{id}/links`: a new link.
-pub async fn create_link(
+pub async fn create_link<const FOLDER: bool>(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(id): Path<String>,
     form: WebForm,
 ) -> WebResult {
     signed.check_csrf(&state, Some(form.get("csrf")))?;
-    let file = managed(&state, &signed, &id).await?;
-    save_link(&state, &signed, &file, None, &form).await
+    let target = target::<FOLDER>(&state, &signed, &id).await?;
+    save_link(&state, &signed, &target, None, &form).await
 }
 
 /// `POST /files/file/{id}/links/{link}`: changes to a link (merged, as the API).
-pub async fn update_link(
+pub async fn update_link<const FOLDER: bool>(
     State(state): State<AppState>,
     signed: SignedIn,
     Path((id, link_id)): Path<(String, String)>,
     form: WebForm,
 ) -> WebResult {
     signed.check_csrf(&state, Some(form.get("csrf")))?;
-    let file = managed(&state, &signed, &id).await?;
-    let m = managed_link(&state, &file, &link_id).await?;
-    save_link(&state, &signed, &file, Some(&m.link.id), &form).await
+    let target = target::<FOLDER>(&state, &signed, &id).await?;
+    let m = managed_link(&state, &target, &link_id).await?;
+    save_link(&state, &signed, &target, Some(&m.link.id), &form).await
 }
 
 async fn save_link(
     state: &AppState,
     signed: &SignedIn,
-    file: &File,
+    target: &Target,
     link_id: Option<&str>,
     form: &WebForm,
 ) -> WebResult {
@@ -289,7 +329,7 @@ async fn save_link(
     let body = request_body(&values, form.get("tz"), link_id);
     let result = match Fields::from_value(Value::Object(body)) {
         Ok(fields) => match LinkRequest::parse(&fields, now_micros()) {
-            Ok(req) => state.svc.set_link(&signed.user, file.id, &req).await,
+            Ok(req) => state.svc.set_link(&signed.user, target.entry, &req).await,
             Err(e) => Err(e),
         },
         Err(e) => Err(e.into()),
@@ -297,12 +337,12 @@ async fn save_link(
     match result {
         Ok(saved) => {
             let anchor = saved.map(|m| format!("#link-{}", m.link.id)).unwrap_or_default();
-            Ok(see_other(&format!("/files/file/{}{anchor}", file.id)))
+            Ok(see_other(&format!("{}{anchor}", target.url)))
         }
         Err(Error::BadRequest(message)) | Err(Error::Forbidden(message)) => {
             let status = StatusCode::BAD_REQUEST;
             let errors = errors_for(message);
-            Ok(render(&link_form(state, signed, file, link_id, values, errors), status))
+            Ok(render(&link_form(state, signed, target, link_id, values, errors), status))
         }
         Err(e) => Err(e.into()),
     }
@@ -403,53 +443,53 @@ fn errors_for(message: String) -> FieldErrors {
 }
 
 /// `GET /files/file/{id}/links/{link}/revoke`: are you sure?
-pub async fn confirm_revoke(
+pub async fn confirm_revoke<const FOLDER: bool>(
     State(state): State<AppState>,
     signed: SignedIn,
     Path((id, link_id)): Path<(String, String)>,
 ) -> WebResult {
-    let file = managed(&state, &signed, &id).await?;
-    let m = managed_link(&state, &file, &link_id).await?;
+    let target = target::<FOLDER>(&state, &signed, &id).await?;
+    let m = managed_link(&state, &target, &link_id).await?;
     let page = ConfirmPage {
         layout: signed.layout(&state, format!("Revoke {}", m.link.title), "files"),
         heading: format!("Revoke the link “{}”?", m.link.title),
         message: format!(
             "Anyone who has this link can no longer open “{}” with it. This cannot be undone.",
-            file.title
+            target.title
         ),
-        action: format!("/files/file/{}/links/{}/revoke", file.id, m.link.id),
+        action: format!("{}/links/{}/revoke", target.url, m.link.id),
         button: "Revoke link".into(),
-        cancel_url: format!("/files/file/{}", file.id),
+        cancel_url: target.url.clone(),
     };
     Ok(render(&page, StatusCode::OK))
 }
 
 /// `POST /files/file/{id}/links/{link}/revoke`: deletes the link, as
 /// `PUT .../links {linkId, access: 0}` does.
-pub async fn revoke_link(
+pub async fn revoke_link<const FOLDER: bool>(
     State(state): State<AppState>,
     signed: SignedIn,
     Path((id, link_id)): Path<(String, String)>,
     form: WebForm,
 ) -> WebResult {
     signed.check_csrf(&state, Some(form.get("csrf")))?;
-    let file = managed(&state, &signed, &id).await?;
-    let m = managed_link(&state, &file, &link_id).await?;
+    let target = target::<FOLDER>(&state, &signed, &id).await?;
+    let m = managed_link(&state, &target, &link_id).await?;
     let fields = Fields::from_value(json!({ "linkId": m.link.id, "access": 0 }))?;
     let req = LinkRequest::parse(&fields, now_micros())?;
-    state.svc.set_link(&signed.user, file.id, &req).await?;
-    Ok(see_other(&format!("/files/file/{}", file.id)))
+    state.svc.set_link(&signed.user, target.entry, &req).await?;
+    Ok(see_other(&target.url))
 }
 
 /// `GET /files/file/{id}/links/{link}/qr.svg`: the link's URL as a QR code,
 /// drawn by the server. Not cached: it encodes the link's secret.
-pub async fn qr_code(
+pub async fn qr_code<const FOLDER: bool>(
     State(state): State<AppState>,
     signed: SignedIn,
     Path((id, link_id)): Path<(String, String)>,
 ) -> WebResult {
-    let file = managed(&state, &signed, &id).await?;
-    let m = managed_link(&state, &file, &link_id).await?;
+    let target = target::<FOLDER>(&state, &signed, &id).await?;
+    let m = managed_link(&state, &target, &link_id).await?;
     let code = qrcode::QrCode::new(share_url(&state, &m).as_bytes()).map_err(Error::internal)?;
     let svg = code
         .render::<qrcode::render::svg::Color<'_>>()

@@ -54,6 +54,10 @@ struct FilesPage {
     next_url: String,
     max_bytes: u64,
     max_label: String,
+    /// The folder's links (not for My Documents, which cannot be shared).
+    shareable: bool,
+    links: Vec<super::file::LinkCard>,
+    links_base: String,
 }
 
 /// `/files` for the root folder (My Documents), `/files/folder/{id}` below it.
@@ -92,7 +96,7 @@ async fn listing(state: &AppState, signed: &SignedIn, id: i64, q: &QueryMap) -> 
     let counts = state.svc.store.active_link_counts(id, now_micros()).await?;
     let links_of = |f: &File| counts.iter().find(|(id, _)| *id == f.id).map_or(0, |(_, n)| *n);
     let here = folder_url(&folder);
-    let crumbs = path_parts(state, &folder)
+    let crumbs = path_parts(state, &folder, None)
         .await?
         .into_iter()
         .enumerate()
@@ -101,7 +105,17 @@ async fn listing(state: &AppState, signed: &SignedIn, id: i64, q: &QueryMap) -> 
             title: p.title,
         })
         .collect();
+    let shareable = !folder.is_root();
+    let links = if shareable {
+        let (links, _) = state.svc.list_links(&signed.user, spacelinks_core::Entry::Folder(folder.id), 0, 100).await?;
+        links.into_iter().map(|m| super::file::card(state, &here, m)).collect()
+    } else {
+        Vec::new()
+    };
     let view = FilesPage {
+        shareable,
+        links,
+        links_base: here.clone(),
         layout: signed.layout(state, folder.title.clone(), "files"),
         crumbs,
         folders: folders.iter().map(folder_row).collect(),

@@ -52,12 +52,25 @@ pub fn routes() -> Router<AppState> {
         .route("/files/file/{id}", get(file::file_page))
         .route("/files/file/{id}/versions/{version}/restore", post(versions::restore_version))
         .route("/files/file/{id}/delete", get(files::confirm_delete_file).post(files::delete_file))
-        .route("/files/file/{id}/links/new", get(file::new_link_page))
-        .route("/files/file/{id}/links", post(file::create_link))
-        .route("/files/file/{id}/links/{link}", post(file::update_link))
-        .route("/files/file/{id}/links/{link}/edit", get(file::edit_link_page))
-        .route("/files/file/{id}/links/{link}/revoke", get(file::confirm_revoke).post(file::revoke_link))
-        .route("/files/file/{id}/links/{link}/qr.svg", get(file::qr_code))
+        .route("/files/file/{id}/links/new", get(file::new_link_page::<false>))
+        .route("/files/file/{id}/links", post(file::create_link::<false>))
+        .route("/files/file/{id}/links/{link}", post(file::update_link::<false>))
+        .route("/files/file/{id}/links/{link}/edit", get(file::edit_link_page::<false>))
+        .route(
+            "/files/file/{id}/links/{link}/revoke",
+            get(file::confirm_revoke::<false>).post(file::revoke_link::<false>),
+        )
+        .route("/files/file/{id}/links/{link}/qr.svg", get(file::qr_code::<false>))
+        // A folder's links: the same pages and forms as a file's.
+        .route("/files/folder/{id}/links/new", get(file::new_link_page::<true>))
+        .route("/files/folder/{id}/links", post(file::create_link::<true>))
+        .route("/files/folder/{id}/links/{link}", post(file::update_link::<true>))
+        .route("/files/folder/{id}/links/{link}/edit", get(file::edit_link_page::<true>))
+        .route(
+            "/files/folder/{id}/links/{link}/revoke",
+            get(file::confirm_revoke::<true>).post(file::revoke_link::<true>),
+        )
+        .route("/files/folder/{id}/links/{link}/qr.svg", get(file::qr_code::<true>))
         .route("/files/file/{id}/links/{link}/activity", get(activity::activity_page))
         .route("/keys", get(keys::keys_page).post(keys::create_key))
         .route("/keys/{id}/revoke", post(keys::revoke_key))

@@ -536,8 +536,21 @@ impl PgSchema {
         Some(PgSchema { url, admin, schema })
     }
 
+    /// Drops the schema. A server just dropped may still be flushing its
+    /// access log into it, which PostgreSQL can report as a deadlock with
+    /// the DROP: that is retried.
     pub async fn drop_schema(self) {
-        sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.schema)).execute(&self.admin).await.expect("drop schema");
+        let sql = format!("DROP SCHEMA {} CASCADE", self.schema);
+        for _ in 0..20 {
+            match sqlx::query(&sql).execute(&self.admin).await {
+                Ok(_) => return,
+                Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("40P01") => {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await
+                }
+                Err(e) => panic!("drop schema: {e}"),
+            }
+        }
+        panic!("drop schema: still deadlocked after 20 tries");
     }
 }
 
