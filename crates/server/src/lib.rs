@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod jobs;
 pub mod limits;
+pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod scope;

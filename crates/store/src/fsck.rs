@@ -80,6 +80,17 @@ impl Report {
     }
 }
 
+/// Every blob key the database refers to (for backups).
+pub async fn referenced_blob_keys(db: &Db) -> anyhow::Result<std::collections::BTreeSet<String>> {
+    let mut keys = std::collections::BTreeSet::new();
+    for (_, sql) in blob_reference_queries(db).await? {
+        for row in sqlx::query(&sql).fetch_all(db.pool()).await? {
+            keys.insert(row.try_get::<String, _>("blob_key")?);
+        }
+    }
+    Ok(keys)
+}
+
 /// The directory of a `file://` blob URL (or a plain path).
 pub fn local_blob_root(url: &str) -> anyhow::Result<PathBuf> {
     if let Some(rest) = url.strip_prefix("file://") {
