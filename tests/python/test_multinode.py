@@ -339,9 +339,18 @@ def test_a_node_killed_during_uploads_loses_nothing_acknowledged(cluster):
             assert hashlib.sha256(r.content).hexdigest() == digest, f"{title} differs on node {i}"
 
     # Nothing half-visible: every listed file is one we sent, whole.
-    r = requests.get(f"{cluster.node(0)}/api/2.0/files/@my", headers=auth(cluster), params={"count": 10000})
-    assert r.status_code == 200
-    listed = r.json()["response"]["files"]
+    listed = []
+    while True:
+        r = requests.get(
+            f"{cluster.node(0)}/api/2.0/files/@my",
+            headers=auth(cluster),
+            params={"count": 100, "startIndex": len(listed)},
+        )
+        assert r.status_code == 200
+        page = r.json()["response"]
+        listed += page["files"]
+        if not page["files"] or len(listed) >= page["total"]:
+            break
     for f in listed:
         if not f["title"].startswith("load-"):
             continue

@@ -240,7 +240,8 @@ async fn hash_file(path: &Path) -> anyhow::Result<(u64, String)> {
 async fn restore_backup(dir: &Path, storage: &StorageArgs) -> anyhow::Result<()> {
     let Some(sqlite) = storage.sqlite_file() else {
         return Err(NotHere(
-            "spacelinks restore writes a SQLite database; on PostgreSQL use pg_restore (see `spacelinks backup`)".into(),
+            "spacelinks restore writes a SQLite database; on PostgreSQL use pg_restore (see `spacelinks backup`)"
+                .into(),
         )
         .into());
     };

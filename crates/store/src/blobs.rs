@@ -59,11 +59,8 @@ impl Blobs {
         }
         let s3 = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket).build()?;
         let prefix = prefix.trim_matches('/');
-        let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
-            Arc::new(s3)
-        } else {
-            Arc::new(object_store::prefix::PrefixStore::new(s3, prefix))
-        };
+        let store: Arc<dyn ObjectStore> =
+            if prefix.is_empty() { Arc::new(s3) } else { Arc::new(object_store::prefix::PrefixStore::new(s3, prefix)) };
         Ok(Blobs { store, part_size: S3_PART, kind: "s3" })
     }
 
@@ -89,9 +86,8 @@ impl Blobs {
         S: Stream<Item = std::result::Result<Bytes, E>> + Send + Unpin,
         E: std::fmt::Display,
     {
-        let mut upload = AbortOnDrop(Some(
-            self.store.put_multipart(&Path::from(key)).await.map_err(|e| blob_error("put", e))?,
-        ));
+        let mut upload =
+            AbortOnDrop(Some(self.store.put_multipart(&Path::from(key)).await.map_err(|e| blob_error("put", e))?));
         let written = write_parts(upload.0.as_mut().expect("just set"), body, self.part_size, max_bytes).await;
         let mut parts = upload.0.take().expect("taken only here");
         if written.is_err() {

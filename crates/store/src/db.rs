@@ -72,7 +72,10 @@ impl Db {
     /// reading only: no migrations, no WAL files beside it.
     pub async fn open_sqlite_snapshot(path: &std::path::Path) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
-        let pool = AnyPoolOptions::new().max_connections(1).connect(&format!("sqlite://{}?immutable=true", path.display())).await?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&format!("sqlite://{}?immutable=true", path.display()))
+            .await?;
         Ok(Db { pool, backend: "sqlite" })
     }
 
