@@ -4,8 +4,10 @@
 //! one; `scripts/test` starts a real S3 server (s3s-fs) for it and sets
 //! `SPACELINKS_TEST_S3_DIR` to that server's data directory, where open
 //! multipart uploads are visible (`.upload-<id>.json`, `.upload_id-<id>.part-<n>`).
-//! Each check uses a prefix of its own; S3 checks run one at a time so that
-//! "no multipart upload is left open" means this check's.
+//! A server that answers unsigned requests (moto) is asked instead, with
+//! `SPACELINKS_TEST_S3_UNSIGNED_LIST=1`: ListMultipartUploads under the
+//! check's prefix at `AWS_ENDPOINT`. Each check uses a prefix of its own; S3
+//! checks run one at a time.
 
 use std::path::PathBuf;
 
@@ -16,16 +18,23 @@ use spacelinks_store::{BlobRange, Blobs};
 
 const S3_URL_VAR: &str = "SPACELINKS_TEST_S3_URL";
 const S3_DIR_VAR: &str = "SPACELINKS_TEST_S3_DIR";
+const S3_UNSIGNED_LIST_VAR: &str = "SPACELINKS_TEST_S3_UNSIGNED_LIST";
 const MIB: usize = 1024 * 1024;
 
 /// A store under test and where its unfinished uploads would show.
 struct Backend {
     blobs: Blobs,
-    /// Local: the blob directory (staging files `<key>#<n>`). S3: the
-    /// s3s-fs root (`.upload*` files).
-    leftovers_dir: PathBuf,
-    s3: bool,
+    leftovers: Leftovers,
     _dir: Option<tempfile::TempDir>,
+}
+
+enum Leftovers {
+    /// The local blob directory: staging files `<key>#<n>`.
+    Staging(PathBuf),
+    /// The s3s-fs root: `.upload*` files.
+    S3sFs(PathBuf),
+    /// ListMultipartUploads, unsigned: (host:port, bucket, prefix).
+    Listed(String, String, String),
 }
 
 impl Backend {
@@ -33,7 +42,7 @@ impl Backend {
         let dir = tempfile::tempdir().unwrap();
         let blobs = Blobs::open(&format!("file://{}", dir.path().display())).unwrap();
         assert_eq!(blobs.kind(), "file");
-        Backend { blobs, leftovers_dir: dir.path().to_path_buf(), s3: false, _dir: Some(dir) }
+        Backend { blobs, leftovers: Leftovers::Staging(dir.path().to_path_buf()), _dir: Some(dir) }
     }
 
     fn s3(test: &str) -> Option<Backend> {
@@ -44,27 +53,40 @@ impl Backend {
                 return None;
             }
         };
-        let dir = std::env::var(S3_DIR_VAR)
-            .unwrap_or_else(|_| panic!("{S3_URL_VAR} is set but {S3_DIR_VAR} (the s3s-fs data directory) is not"));
         let prefix = format!("conformance-{test}-{}", uuid::Uuid::new_v4().simple());
+        let leftovers = match std::env::var(S3_DIR_VAR) {
+            Ok(dir) if !dir.is_empty() => Leftovers::S3sFs(dir.into()),
+            _ if std::env::var(S3_UNSIGNED_LIST_VAR).as_deref() == Ok("1") => {
+                let endpoint = std::env::var("AWS_ENDPOINT").expect("AWS_ENDPOINT names the S3 server");
+                let host = endpoint.strip_prefix("http://").expect("a plain-http test endpoint").trim_end_matches('/');
+                let bucket = url.trim_start_matches("s3://").trim_end_matches('/');
+                Leftovers::Listed(host.into(), bucket.into(), prefix.clone())
+            }
+            _ => panic!("{S3_URL_VAR} is set but neither {S3_DIR_VAR} nor {S3_UNSIGNED_LIST_VAR}=1 says how to see open uploads"),
+        };
         let blobs = Blobs::open(&format!("{}/{prefix}", url.trim_end_matches('/'))).unwrap();
         assert_eq!(blobs.kind(), "s3");
-        Some(Backend { blobs, leftovers_dir: dir.into(), s3: true, _dir: None })
+        Some(Backend { blobs, leftovers, _dir: None })
     }
 
     /// Unfinished uploads: staging files locally, open multipart uploads on S3.
     fn leftovers(&self) -> Vec<String> {
+        let (root, s3) = match &self.leftovers {
+            Leftovers::Staging(dir) => (dir, false),
+            Leftovers::S3sFs(dir) => (dir, true),
+            Leftovers::Listed(host, bucket, prefix) => return list_uploads(host, bucket, prefix),
+        };
         let mut found = Vec::new();
-        let mut dirs = vec![self.leftovers_dir.clone()];
+        let mut dirs = vec![root.clone()];
         while let Some(d) = dirs.pop() {
             for e in std::fs::read_dir(&d).unwrap() {
                 let e = e.unwrap();
                 let name = e.file_name().to_string_lossy().into_owned();
                 if e.file_type().unwrap().is_dir() {
-                    if !self.s3 {
+                    if !s3 {
                         dirs.push(e.path());
                     }
-                } else if (self.s3 && name.starts_with(".upload")) || (!self.s3 && name.contains('#')) {
+                } else if (s3 && name.starts_with(".upload")) || (!s3 && name.contains('#')) {
                     found.push(name);
                 }
             }
@@ -83,6 +105,20 @@ impl Backend {
         }
         panic!("unfinished uploads left behind: {:?}", self.leftovers());
     }
+}
+
+/// The upload ids of ListMultipartUploads under `prefix`, asked unsigned
+/// over plain HTTP (a test server that does not check signatures).
+fn list_uploads(host: &str, bucket: &str, prefix: &str) -> Vec<String> {
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(host).unwrap();
+    write!(conn, "GET /{bucket}?uploads&prefix={prefix} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "ListMultipartUploads failed: {answer}");
+    assert!(answer.contains("<ListMultipartUploadsResult"), "not a ListMultipartUploads answer: {answer}");
+    answer.split("<UploadId>").skip(1).map(|s| s.split('<').next().unwrap_or_default().to_string()).collect()
 }
 
 /// S3 checks run one at a time (see the module comment).
