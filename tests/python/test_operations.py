@@ -9,6 +9,7 @@ import re
 import subprocess
 import tempfile
 
+import pytest
 import requests
 
 from conftest import OWNER_EMAIL, OWNER_PASSWORD, free_port, start_server
@@ -157,6 +158,21 @@ def test_admin_reset_password():
 
 
 def test_backup_and_restore_round_trip():
+    round_trip({})
+
+
+def test_restore_into_s3():
+    """The same backup restored into an S3 blob store (s3s-fs, started by
+    scripts/test), then served from there."""
+    s3 = os.environ.get("SPACELINKS_TEST_S3_URL", "").strip()
+    if not s3:
+        pytest.fail("needs SPACELINKS_TEST_S3_URL and the AWS_* variables (scripts/test starts s3s-fs)")
+    import uuid
+
+    round_trip({"SPACELINKS_BLOB_URL": f"{s3.rstrip('/')}/restored-{uuid.uuid4().hex}"})
+
+
+def round_trip(target_env):
     server = start_server()
     key = server.new_api_key()
     files = {
@@ -195,18 +211,20 @@ def test_backup_and_restore_round_trip():
     original = open(os.path.join(backup, blob), "rb").read()
     with open(os.path.join(backup, blob), "wb") as f:
         f.write(original[:-1] + bytes([original[-1] ^ 1]))
-    out = cli("restore", backup, "--data-dir", target)
+    out = cli("restore", backup, "--data-dir", target, env=target_env)
     assert out.returncode == 1 and "damaged" in out.stderr and blob in out.stderr
     assert os.listdir(target) == []
     with open(os.path.join(backup, blob), "wb") as f:
         f.write(original)
 
-    out = cli("restore", backup, "--data-dir", target)
+    out = cli("restore", backup, "--data-dir", target, env=target_env)
     assert out.returncode == 0, out.stderr
-    again = cli("restore", backup, "--data-dir", target)
+    again = cli("restore", backup, "--data-dir", target, env=target_env)
     assert again.returncode == 1 and "exists" in again.stderr
 
-    restored = start_server({"SPACELINKS_DATA_DIR": target})
+    restored = start_server({"SPACELINKS_DATA_DIR": target, **target_env})
+    if target_env:
+        assert not os.path.exists(os.path.join(target, "blobs")), "blobs went to the data directory, not S3"
     try:
         key2 = restored.new_api_key()
         for name, data in files.items():

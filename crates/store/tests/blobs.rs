@@ -263,3 +263,14 @@ async fn small_objects(b: &Backend) {
     assert_absent(&b.blobs, "missing").await;
     assert_eq!(b.blobs.list().await.unwrap(), vec![("a/b".to_string(), 5)]);
 }
+
+/// Blob URLs: `s3://` needs a bucket; other schemes are refused at start
+/// with the accepted forms named.
+#[test]
+fn blob_urls() {
+    let err = |url: &str| Blobs::open(url).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err("s3://").contains("names no bucket"), "{}", err("s3://"));
+    assert!(err("s3:///prefix").contains("names no bucket"));
+    assert!(err("ftp://host/dir").contains("use file:///path or s3://bucket/prefix"));
+    assert_eq!(Blobs::open("s3://bucket/some/prefix").unwrap().kind(), "s3");
+}
