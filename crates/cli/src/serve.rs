@@ -18,7 +18,8 @@ pub struct ServeArgs {
     /// `postgres://...` for PostgreSQL; default: SQLite in the data directory.
     #[arg(long, env = "SPACELINKS_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
-    /// `file:///path` for blobs; default: `blobs/` in the data directory.
+    /// `file:///path`, or `s3://BUCKET[/PREFIX]` with the `AWS_*` variables (AWS_ENDPOINT,
+    /// AWS_REGION, AWS_ACCESS_KEY_ID, ...); default: `blobs/` in the data directory.
     #[arg(long, env = "SPACELINKS_BLOB_URL")]
     blob_url: Option<String>,
     /// Base URL in share links; default: `http://<listen>`.
