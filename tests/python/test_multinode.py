@@ -21,6 +21,7 @@ This test needs PostgreSQL (SPACELINKS_TEST_DATABASE_URL), an S3 server
 which is missing, rather than being skipped.
 """
 import hashlib
+import json
 import os
 import secrets
 import shutil
@@ -358,6 +359,19 @@ def test_a_node_killed_during_uploads_loses_nothing_acknowledged(cluster):
         body = download(cluster.node(1), f["id"], headers=auth(cluster))
         assert body.status_code == 200 and hashlib.sha256(body.content).hexdigest() == sent[f["title"]], f["title"]
     assert {i for i in acked} <= {f["id"] for f in listed}
+
+    # fsck on the shared PostgreSQL schema and S3 bucket: no row without its
+    # blob or with a wrong size. An upload whose blob was complete when the
+    # node died but whose row never came is an orphan, which --repair removes.
+    env = {k: v for k, v in cluster.env.items() if k != "SPACELINKS_DATA_DIR"}
+    fsck = [os.environ["SPACELINKS_BIN"], "fsck", "--json", "--data-dir", cluster.dir]
+    out = subprocess.run(fsck, env=env, capture_output=True, text=True)
+    assert out.returncode in (0, 1), out.stderr
+    report = json.loads(out.stdout)
+    assert report["rows"] >= len(acked)
+    assert [f for f in report["findings"] if f["kind"] not in ("orphan",)] == [], report
+    out = subprocess.run(fsck + ["--repair", "--grace-minutes", "0"], env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and json.loads(out.stdout)["clean"], out.stdout + out.stderr
 
     # The balancer keeps answering: reads and writes, none refused.
     for n in range(2 * NODES):

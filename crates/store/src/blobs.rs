@@ -69,6 +69,29 @@ impl Blobs {
         self.kind
     }
 
+    /// Every key with its size and age (for fsck).
+    pub async fn list_with_age(&self) -> Result<Vec<(String, u64, std::time::Duration)>> {
+        let now = std::time::SystemTime::now();
+        self.store
+            .list(None)
+            .map_ok(|m| {
+                let modified: std::time::SystemTime = m.last_modified.into();
+                (m.location.to_string(), m.size, now.duration_since(modified).unwrap_or_default())
+            })
+            .try_collect()
+            .await
+            .map_err(|e| blob_error("list", e))
+    }
+
+    /// The blob's size, `None` when it does not exist.
+    pub async fn size(&self, key: &str) -> Result<Option<u64>> {
+        match self.store.head(&Path::from(key)).await {
+            Ok(m) => Ok(Some(m.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(blob_error("head", e)),
+        }
+    }
+
     /// Every key in the store with its size (for fsck and backups).
     pub async fn list(&self) -> Result<Vec<(String, u64)>> {
         self.store
