@@ -324,8 +324,15 @@ def test_a_node_killed_during_uploads_loses_nothing_acknowledged(cluster):
             assert uploads_before_kill.acquire(timeout=60), "uploads do not get through"
         cluster.procs[2].send_signal(signal.SIGKILL)
         cluster.procs[2].wait()
-        for _ in range(12):  # and more after the kill, through the others
-            assert uploads_before_kill.acquire(timeout=60), "uploads stopped after a node was killed"
+        with lock:
+            at_kill = len(acked)
+        deadline = time.monotonic() + 60
+        while True:  # and 12 more acknowledged after the kill, through the others
+            with lock:
+                if len(acked) >= at_kill + 12:
+                    break
+            assert time.monotonic() < deadline, "uploads stopped after a node was killed"
+            time.sleep(0.05)
     finally:
         stop.set()
         for t in threads:
