@@ -67,9 +67,14 @@ async fn check(args: &FsckArgs) -> anyhow::Result<fsck::Report> {
         anyhow::bail!("no database at {}: pass --data-dir or --database-url", sqlite.display());
     }
     let db = spacelinks_store::Db::open(&config.database_url()).await?;
-    let root = fsck::local_blob_root(&config.blob_url())?;
     let grace = std::time::Duration::from_secs(args.grace_minutes * 60);
-    fsck::check(&db, &root, grace, args.repair).await
+    match fsck::local_blob_root(&config.blob_url())? {
+        Some(dir) => fsck::check(&db, &dir, grace, args.repair).await,
+        None => {
+            let blobs = spacelinks_store::Blobs::open(&config.blob_url())?;
+            fsck::check_in(&db, fsck::BlobRoot::Store(&blobs), grace, args.repair).await
+        }
+    }
 }
 
 fn print(report: &fsck::Report, json: bool) {

@@ -8,6 +8,7 @@ mod error;
 mod files;
 mod fsck;
 mod links;
+mod ops;
 mod output;
 mod serve;
 mod share;
@@ -58,6 +59,13 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Check the database against the blob store; `--repair` removes orphans.
     Fsck(fsck::FsckArgs),
+    /// Operator commands on the storage (run where the server runs).
+    #[command(subcommand)]
+    Admin(ops::AdminCmd),
+    /// Write a consistent backup (SQLite snapshot, blobs, manifest of sizes and SHA-256) into DIR.
+    Backup(ops::BackupArgs),
+    /// Restore a backup written by `backup` into an empty data directory and the blob store.
+    Restore(ops::RestoreArgs),
     /// Upload, list and download files.
     Files(files::FilesCmd),
     /// List, create, change and revoke a file's external links.
@@ -81,6 +89,9 @@ fn main() -> ExitCode {
     let result: CliResult = match cli.command {
         Command::Serve(args) => return serve::run(args),
         Command::Fsck(args) => return fsck::run(args),
+        Command::Admin(cmd) => return ops::admin(cmd),
+        Command::Backup(args) => return ops::backup(args),
+        Command::Restore(args) => return ops::restore(args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "spacelinks", &mut std::io::stdout());
             Ok(())

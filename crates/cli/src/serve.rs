@@ -18,7 +18,8 @@ pub struct ServeArgs {
     /// `postgres://...` for PostgreSQL; default: SQLite in the data directory.
     #[arg(long, env = "SPACELINKS_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
-    /// `file:///path` for blobs; default: `blobs/` in the data directory.
+    /// `file:///path`, or `s3://BUCKET[/PREFIX]` with the `AWS_*` variables (AWS_ENDPOINT,
+    /// AWS_REGION, AWS_ACCESS_KEY_ID, ...); default: `blobs/` in the data directory.
     #[arg(long, env = "SPACELINKS_BLOB_URL")]
     blob_url: Option<String>,
     /// Base URL in share links; default: `http://<listen>`.
@@ -43,14 +44,35 @@ pub struct ServeArgs {
     /// refuses private ranges (an intranet receiver, tests on loopback).
     #[arg(long = "webhook-allowed-network", env = "SPACELINKS_WEBHOOK_ALLOWED_NETWORKS", value_delimiter = ',')]
     webhook_allowed_networks: Vec<String>,
+    /// Serve Prometheus metrics (`GET /metrics`, no authentication) on this
+    /// address, e.g. 127.0.0.1:9090; the main address never serves them.
+    #[arg(long, env = "SPACELINKS_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
+    /// Log lines as text or as JSON objects (one per line, for log shippers).
+    #[arg(long, env = "SPACELINKS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Logs go to stderr; colours only when it is a terminal (not in files or
+/// the journal).
+fn init_logs(format: LogFormat) {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => logs.json().with_ansi(false).init(),
+    }
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .init();
+    init_logs(args.log_format);
     // Idle blocking threads (Argon2id, file reads) exit after a second rather
     // than ten: each keeps what it allocated cached for as long as it lives
     // (19 MiB after a password check).
@@ -90,10 +112,25 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.owner_password = std::env::var("SPACELINKS_OWNER_PASSWORD").ok().filter(|s| !s.is_empty());
     config.secret_key = std::env::var("SPACELINKS_SECRET_KEY").ok().filter(|s| !s.is_empty());
 
+    spacelinks_server::metrics::install();
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let bound = listener.local_addr()?;
+    let metrics_listener = match args.metrics_listen {
+        Some(addr) => Some(tokio::net::TcpListener::bind(addr).await?),
+        None => None,
+    };
     let owner = config.owner_email.clone();
     let app = spacelinks_server::build(config, bound).await?;
+    if let Some(l) = metrics_listener {
+        let addr = l.local_addr()?;
+        let router = spacelinks_server::metrics::router(app.state.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(l, router).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+        println!("Metrics on http://{addr}/metrics");
+    }
     println!("spacelinks listening on {}", app.state.public_url);
     println!("Open {}/ in a browser and sign in as {owner}", app.state.public_url);
     tracing::info!(addr = %bound, backend = app.state.svc.store.backend(), "listening");

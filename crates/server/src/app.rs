@@ -40,6 +40,8 @@ pub struct AppState {
     pub password_checks: Arc<tokio::sync::Semaphore>,
     /// This node's webhook outbox runner: its wake-up and claim name.
     pub webhooks: Arc<crate::webhooks::Hub>,
+    /// The database pool's (size, idle) connections, for `/metrics`.
+    pub pool_usage: Option<Arc<dyn Fn() -> (u32, u32) + Send + Sync>>,
 }
 
 pub struct App {
@@ -54,6 +56,8 @@ pub async fn build(config: Config, bound: SocketAddr) -> anyhow::Result<App> {
     let db = Db::open(&config.database_url()).await.context("cannot open the database")?;
     let blobs = Blobs::open(&config.blob_url()).context("cannot open the blob store")?;
     let secrets = Secrets::from_master(&load_secret(&config)?);
+    let pool = db.clone();
+    let pool_usage: Arc<dyn Fn() -> (u32, u32) + Send + Sync> = Arc::new(move || pool.pool_usage());
     let store: Arc<dyn Store> = Arc::new(db);
     ensure_owner(store.as_ref(), &config).await?;
     let svc = Services {
@@ -67,6 +71,7 @@ pub async fn build(config: Config, bound: SocketAddr) -> anyhow::Result<App> {
     let password_checks = Arc::new(tokio::sync::Semaphore::new(config.password_check_permits.max(1)));
     let state = AppState {
         password_checks,
+        pool_usage: Some(pool_usage),
         events: EventSink::start(store),
         public_url: config.public_url(bound).into(),
         svc,
@@ -122,7 +127,9 @@ async fn log_request(req: axum::extract::Request, next: axum::middleware::Next) 
         .unwrap_or_else(|| "(unmatched)".into());
     let started = std::time::Instant::now();
     let res = next.run(req).await;
-    tracing::info!(%method, route, status = res.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+    let elapsed = started.elapsed();
+    crate::metrics::record_request(&method, &route, res.status().as_u16(), elapsed);
+    tracing::info!(%method, route, status = res.status().as_u16(), ms = elapsed.as_millis() as u64, "request");
     res
 }
 

@@ -81,7 +81,17 @@ pub async fn stream_file(state: &AppState, file: &File, inline: bool, headers: &
             return Ok(res);
         }
     };
-    let body = if size == 0 { Body::empty() } else { Body::from_stream(state.blobs.get(&file.blob_key, range).await?) };
+    let body = if size == 0 {
+        Body::empty()
+    } else {
+        let served = metrics::counter!("spacelinks_bytes_served_total");
+        let content = state.blobs.get(&file.blob_key, range).await?;
+        Body::from_stream(futures::StreamExt::inspect(content, move |chunk| {
+            if let Ok(bytes) = chunk {
+                served.increment(bytes.len() as u64);
+            }
+        }))
+    };
     let mime = mime_of(&file.title);
     let inline = inline && inline_safe(&mime);
     let mut res = Response::new(body);

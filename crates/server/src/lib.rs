@@ -14,6 +14,7 @@ pub mod events;
 pub mod fileops;
 pub mod jobs;
 pub mod limits;
+pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod scope;

@@ -1,19 +1,27 @@
-//! File contents through `object_store`: the local file system by default.
-//! Uploads are streamed in parts and never held whole in memory.
+//! File contents through `object_store`: the local file system by default,
+//! or an S3-compatible store (`s3://BUCKET[/PREFIX]`, configured by the usual
+//! `AWS_*` variables). Uploads are streamed in parts (S3 multipart uploads)
+//! and never held whole in memory or on local disk; downloads and ranges are
+//! streamed (ranged GETs on S3).
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::stream::BoxStream;
+use futures::stream::FuturesOrdered;
 use futures::{Stream, StreamExt, TryStreamExt};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use object_store::{GetOptions, GetRange, GetResultPayload, ObjectStore, WriteMultipart};
+use object_store::{GetOptions, GetRange, GetResultPayload, MultipartUpload, ObjectStore, PutPayload};
 use spacelinks_core::{Error, Result};
 
 #[derive(Clone)]
 pub struct Blobs {
     store: Arc<dyn ObjectStore>,
+    /// Upload part size: S3 refuses parts under 5 MiB (but the last).
+    part_size: usize,
+    /// `file` or `s3`, for logs, fsck and backups.
+    kind: &'static str,
 }
 
 /// A byte range of a blob, inclusive start and exclusive end.
@@ -24,17 +32,74 @@ pub struct BlobRange {
 }
 
 impl Blobs {
-    /// Opens `file:///abs/path`, or a plain directory path.
+    /// Opens `file:///abs/path`, a plain directory path, or
+    /// `s3://BUCKET[/PREFIX]` with endpoint, region, credentials and
+    /// addressing style from the `AWS_*` environment variables
+    /// (`AWS_ENDPOINT`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_ALLOW_HTTP`, ...).
     pub fn open(url: &str) -> anyhow::Result<Self> {
+        if let Some(rest) = url.strip_prefix("s3://") {
+            return Self::open_s3(rest);
+        }
         let dir = if let Some(rest) = url.strip_prefix("file://") {
             rest.to_string()
         } else if url.contains("://") {
-            anyhow::bail!("unsupported blob URL {url:?}: this build stores blobs on the local file system (file://)");
+            anyhow::bail!("unsupported blob URL {url:?}: use file:///path or s3://bucket/prefix");
         } else {
             url.to_string()
         };
         std::fs::create_dir_all(&dir)?;
-        Ok(Blobs { store: Arc::new(LocalFileSystem::new_with_prefix(&dir)?) })
+        Ok(Blobs { store: Arc::new(LocalFileSystem::new_with_prefix(&dir)?), part_size: LOCAL_PART, kind: "file" })
+    }
+
+    fn open_s3(rest: &str) -> anyhow::Result<Self> {
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            anyhow::bail!("the blob URL s3://{rest} names no bucket: use s3://BUCKET[/PREFIX]");
+        }
+        let s3 = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket).build()?;
+        let prefix = prefix.trim_matches('/');
+        let store: Arc<dyn ObjectStore> =
+            if prefix.is_empty() { Arc::new(s3) } else { Arc::new(object_store::prefix::PrefixStore::new(s3, prefix)) };
+        Ok(Blobs { store, part_size: S3_PART, kind: "s3" })
+    }
+
+    /// `file` or `s3`.
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// Every key with its size and age (for fsck).
+    pub async fn list_with_age(&self) -> Result<Vec<(String, u64, std::time::Duration)>> {
+        let now = std::time::SystemTime::now();
+        self.store
+            .list(None)
+            .map_ok(|m| {
+                let modified: std::time::SystemTime = m.last_modified.into();
+                (m.location.to_string(), m.size, now.duration_since(modified).unwrap_or_default())
+            })
+            .try_collect()
+            .await
+            .map_err(|e| blob_error("list", e))
+    }
+
+    /// The blob's size, `None` when it does not exist.
+    pub async fn size(&self, key: &str) -> Result<Option<u64>> {
+        match self.store.head(&Path::from(key)).await {
+            Ok(m) => Ok(Some(m.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(blob_error("head", e)),
+        }
+    }
+
+    /// Every key in the store with its size (for fsck and backups).
+    pub async fn list(&self) -> Result<Vec<(String, u64)>> {
+        self.store
+            .list(None)
+            .map_ok(|m| (m.location.to_string(), m.size))
+            .try_collect()
+            .await
+            .map_err(|e| blob_error("list", e))
     }
 
     /// Streams `body` into `key`; fails with 413 past `max_bytes`, leaving
@@ -44,33 +109,20 @@ impl Blobs {
         S: Stream<Item = std::result::Result<Bytes, E>> + Send + Unpin,
         E: std::fmt::Display,
     {
-        let path = Path::from(key);
-        let upload = self.store.put_multipart(&path).await.map_err(Error::internal)?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, UPLOAD_PART);
-        let mut body = body;
-        let mut total = 0u64;
-        while let Some(chunk) = body.next().await {
-            let chunk = match chunk {
-                Ok(c) => c,
-                Err(e) => {
-                    let _ = writer.abort().await;
-                    return Err(Error::BadRequest(format!("upload interrupted: {e}")));
-                }
-            };
-            total += chunk.len() as u64;
-            if total > max_bytes {
-                let _ = writer.abort().await;
-                return Err(Error::TooLarge(format!("The file exceeds the upload limit of {max_bytes} bytes")));
+        let mut upload =
+            AbortOnDrop(Some(self.store.put_multipart(&Path::from(key)).await.map_err(|e| blob_error("put", e))?));
+        let written = write_parts(upload.0.as_mut().expect("just set"), body, self.part_size, max_bytes).await;
+        let mut parts = upload.0.take().expect("taken only here");
+        if written.is_err() {
+            if let Err(e) = parts.abort().await {
+                blob_error("abort", e);
             }
-            writer.wait_for_capacity(2).await.map_err(Error::internal)?;
-            writer.write(&chunk);
         }
-        writer.finish().await.map_err(Error::internal)?;
-        Ok(total)
+        written
     }
 
     pub async fn put_bytes(&self, key: &str, bytes: Bytes) -> Result<()> {
-        self.store.put(&Path::from(key), bytes.into()).await.map_err(Error::internal)?;
+        self.store.put(&Path::from(key), bytes.into()).await.map_err(|e| blob_error("put", e))?;
         Ok(())
     }
 
@@ -79,11 +131,11 @@ impl Blobs {
         let opts = GetOptions { range: range.map(|r| GetRange::Bounded(r.start..r.end)), ..Default::default() };
         let res = self.store.get_opts(&Path::from(key), opts).await.map_err(|e| match e {
             object_store::Error::NotFound { .. } => Error::NotFound("The file content is missing".into()),
-            e => Error::internal(e),
+            e => blob_error("get", e),
         })?;
         match res.payload {
             GetResultPayload::File(file, _) => Ok(file_stream(file, res.range)),
-            GetResultPayload::Stream(s) => Ok(s.map_err(Error::internal).boxed()),
+            GetResultPayload::Stream(s) => Ok(s.map_err(|e| blob_error("get", e)).boxed()),
         }
     }
 
@@ -114,7 +166,74 @@ impl Blobs {
     pub async fn delete(&self, key: &str) -> Result<()> {
         match self.store.delete(&Path::from(key)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(Error::internal(e)),
+            Err(e) => Err(blob_error("delete", e)),
+        }
+    }
+}
+
+/// Cuts `body` into parts of exactly `part_size` bytes (the last may be
+/// shorter; some S3 stores want equal parts), with at most two parts in
+/// flight, and completes the upload. The caller aborts it on error.
+async fn write_parts<S, E>(
+    upload: &mut Box<dyn MultipartUpload>,
+    mut body: S,
+    part_size: usize,
+    max_bytes: u64,
+) -> Result<u64>
+where
+    S: Stream<Item = std::result::Result<Bytes, E>> + Send + Unpin,
+    E: std::fmt::Display,
+{
+    let mut in_flight: FuturesOrdered<object_store::UploadPart> = FuturesOrdered::new();
+    let (mut part, mut part_len, mut parts_sent, mut total) = (Vec::new(), 0usize, 0usize, 0u64);
+    while let Some(chunk) = body.next().await {
+        let mut chunk = chunk.map_err(|e| Error::BadRequest(format!("upload interrupted: {e}")))?;
+        total += chunk.len() as u64;
+        if total > max_bytes {
+            return Err(Error::TooLarge(format!("The file exceeds the upload limit of {max_bytes} bytes")));
+        }
+        while !chunk.is_empty() {
+            let take = (part_size - part_len).min(chunk.len());
+            part.push(chunk.split_to(take));
+            part_len += take;
+            if part_len == part_size {
+                if in_flight.len() >= 2 {
+                    in_flight.next().await.expect("two in flight").map_err(|e| blob_error("put", e))?;
+                }
+                in_flight.push_back(upload.put_part(std::mem::take(&mut part).into_iter().collect::<PutPayload>()));
+                (part_len, parts_sent) = (0, parts_sent + 1);
+            }
+        }
+    }
+    if part_len > 0 || parts_sent == 0 {
+        in_flight.push_back(upload.put_part(part.into_iter().collect::<PutPayload>()));
+    }
+    while let Some(done) = in_flight.next().await {
+        done.map_err(|e| blob_error("put", e))?;
+    }
+    upload.complete().await.map_err(|e| blob_error("put", e))?;
+    Ok(total)
+}
+
+/// A blob store failure: counted for `/metrics`, then an internal error.
+fn blob_error(op: &'static str, e: impl std::fmt::Display) -> Error {
+    metrics::counter!("spacelinks_blob_errors_total", "op" => op).increment(1);
+    Error::internal(e)
+}
+
+/// An upload in progress, aborted if its request goes away (the client
+/// disconnects, the server shuts down) before it ends: on S3 a multipart
+/// upload nobody aborts keeps its parts, unseen but stored.
+struct AbortOnDrop(Option<Box<dyn MultipartUpload>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let (Some(mut upload), Ok(rt)) = (self.0.take(), tokio::runtime::Handle::try_current()) {
+            rt.spawn(async move {
+                if let Err(e) = upload.abort().await {
+                    blob_error("abort", e);
+                }
+            });
         }
     }
 }
@@ -124,8 +243,10 @@ pub const PROBE_PREFIX: &str = "probe";
 
 /// Upload part size, and at most two parts in flight: the local file system
 /// takes parts of any size, and 8 MiB parts four deep kept some 40 MiB
-/// resident per upload (an S3 store will need parts of at least 5 MiB).
-const UPLOAD_PART: usize = 1024 * 1024;
+/// resident per upload.
+const LOCAL_PART: usize = 1024 * 1024;
+/// S3's smallest part (but the last): some 15 MiB in flight per upload.
+const S3_PART: usize = 5 * 1024 * 1024;
 
 /// Bytes read from a local file per blocking task. object_store's own stream
 /// reads 8 KiB per task, and the hand-offs to the blocking pool held a

@@ -69,8 +69,24 @@ impl Db {
         Ok(Db { pool, backend })
     }
 
+    /// Opens a SQLite file that nothing writes (a backup's snapshot) for
+    /// reading only: no migrations, no WAL files beside it.
+    pub async fn open_sqlite_snapshot(path: &std::path::Path) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&format!("sqlite://{}?immutable=true", path.display()))
+            .await?;
+        Ok(Db { pool, backend: "sqlite" })
+    }
+
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Connections open in the pool and how many of them are idle.
+    pub fn pool_usage(&self) -> (u32, u32) {
+        (self.pool.size(), self.pool.num_idle() as u32)
     }
 
     async fn one<T>(

@@ -80,14 +80,28 @@ impl Report {
     }
 }
 
-/// The directory of a `file://` blob URL (or a plain path).
-pub fn local_blob_root(url: &str) -> anyhow::Result<PathBuf> {
+/// Every blob key the database refers to (for backups).
+pub async fn referenced_blob_keys(db: &Db) -> anyhow::Result<std::collections::BTreeSet<String>> {
+    let mut keys = std::collections::BTreeSet::new();
+    for (_, sql) in blob_reference_queries(db).await? {
+        for row in sqlx::query(&sql).fetch_all(db.pool()).await? {
+            keys.insert(row.try_get::<String, _>("blob_key")?);
+        }
+    }
+    Ok(keys)
+}
+
+/// The directory of a `file://` blob URL (or a plain path); `None` for
+/// `s3://`, which fsck reads through the object store.
+pub fn local_blob_root(url: &str) -> anyhow::Result<Option<PathBuf>> {
     if let Some(rest) = url.strip_prefix("file://") {
-        Ok(PathBuf::from(rest))
+        Ok(Some(PathBuf::from(rest)))
+    } else if url.starts_with("s3://") {
+        Ok(None)
     } else if url.contains("://") {
-        anyhow::bail!("fsck checks local blob stores (file://) only, not {url:?}")
+        anyhow::bail!("fsck checks file:// and s3:// blob stores, not {url:?}")
     } else {
-        Ok(PathBuf::from(url))
+        Ok(Some(PathBuf::from(url)))
     }
 }
 
@@ -99,7 +113,14 @@ fn is_staging(name: &str) -> bool {
 struct BlobFile {
     size: u64,
     age: Duration,
-    path: PathBuf,
+    /// On a local store; `None` on S3.
+    path: Option<PathBuf>,
+}
+
+/// Where fsck looks for blobs: a local directory, or an object store (S3).
+pub enum BlobRoot<'a> {
+    Dir(&'a Path),
+    Store(&'a crate::Blobs),
 }
 
 fn walk(root: &Path, dir: &Path, now: SystemTime, out: &mut HashMap<String, BlobFile>) -> std::io::Result<()> {
@@ -118,7 +139,7 @@ fn walk(root: &Path, dir: &Path, now: SystemTime, out: &mut HashMap<String, Blob
         }
         let key = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
         let age = meta.modified().ok().and_then(|m| now.duration_since(m).ok()).unwrap_or_default();
-        out.insert(key, BlobFile { size: meta.len(), age, path });
+        out.insert(key, BlobFile { size: meta.len(), age, path: Some(path) });
     }
     Ok(())
 }
@@ -126,10 +147,23 @@ fn walk(root: &Path, dir: &Path, now: SystemTime, out: &mut HashMap<String, Blob
 /// Checks the database against the blob directory; removes orphans and
 /// staging files older than `grace` when `repair` is set.
 pub async fn check(db: &Db, blob_root: &Path, grace: Duration, repair: bool) -> anyhow::Result<Report> {
+    check_in(db, BlobRoot::Dir(blob_root), grace, repair).await
+}
+
+/// `check` on a local directory or an object store. On S3 there are no
+/// staging files (an unfinished multipart upload is no object).
+pub async fn check_in(db: &Db, root: BlobRoot<'_>, grace: Duration, repair: bool) -> anyhow::Result<Report> {
     // Blobs are listed before rows: a blob written and referenced in
     // between is then seen as referenced, never as an orphan.
     let mut files = HashMap::new();
-    walk(blob_root, blob_root, SystemTime::now(), &mut files)?;
+    match root {
+        BlobRoot::Dir(dir) => walk(dir, dir, SystemTime::now(), &mut files)?,
+        BlobRoot::Store(blobs) => {
+            for (key, size, age) in blobs.list_with_age().await? {
+                files.insert(key, BlobFile { size, age, path: None });
+            }
+        }
+    }
     let mut referenced: HashMap<String, (String, i64)> = HashMap::new();
     for (table, sql) in blob_reference_queries(db).await? {
         for row in sqlx::query(&sql).fetch_all(db.pool()).await? {
@@ -154,9 +188,12 @@ pub async fn check(db: &Db, blob_root: &Path, grace: Duration, repair: bool) -> 
         let (row, size) = &referenced[&key];
         // A blob written after the listing (its row read afterwards) is
         // looked at again rather than reported missing.
-        let blob_size = match files.get(&key) {
-            Some(f) => Some(f.size),
-            None => std::fs::metadata(blob_root.join(&key)).ok().filter(|m| m.is_file()).map(|m| m.len()),
+        let blob_size = match (files.get(&key), &root) {
+            (Some(f), _) => Some(f.size),
+            (None, BlobRoot::Dir(dir)) => {
+                std::fs::metadata(dir.join(&key)).ok().filter(|m| m.is_file()).map(|m| m.len())
+            }
+            (None, BlobRoot::Store(blobs)) => blobs.size(&key).await?,
         };
         let (kind, detail) = match blob_size {
             None => ("missing", "the row's blob does not exist".to_string()),
@@ -173,7 +210,13 @@ pub async fn check(db: &Db, blob_root: &Path, grace: Duration, repair: bool) -> 
         let f = &files[&key];
         let kind = if is_staging(&key) { "staging" } else { "orphan" };
         let old = f.age >= grace;
-        let repaired = repair && old && remove(&f.path);
+        let repaired = repair
+            && old
+            && match (&f.path, &root) {
+                (Some(path), _) => remove(path),
+                (None, BlobRoot::Store(blobs)) => blobs.delete(&key).await.is_ok(),
+                (None, BlobRoot::Dir(_)) => false,
+            };
         let detail = format!(
             "{} bytes, {}s old{}",
             f.size,

@@ -1,0 +1,98 @@
+//! Prometheus metrics. Code records through the `metrics` facade
+//! (`metrics::counter!` and friends, also in the store crate); this module
+//! installs the recorder once per process and renders the text format.
+//!
+//! Label values come from small fixed sets only: the route *template*
+//! (`/api/2.0/files/file/{fileId}/links`), the method, the status code, an
+//! event kind. Never an id, a token, a file name or an address.
+//!
+//! `/metrics` is served only on the separate `--metrics-listen` address,
+//! without authentication: bind it to loopback or a private network that
+//! only the scraper reaches. The main listener does not serve it.
+
+use std::sync::OnceLock;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::app::AppState;
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// Latency buckets in seconds: from a cached link lookup to a large download.
+const LATENCY_BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+
+/// Installs the process-wide recorder (once; later calls reuse it). Before
+/// this, recorded values go nowhere.
+pub fn install() -> &'static PrometheusHandle {
+    HANDLE.get_or_init(|| {
+        let builder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY_BUCKETS)
+            .expect("non-empty buckets");
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        // Fails only if another recorder is installed (an embedding program's):
+        // then ours renders nothing, which is all we can do.
+        let _ = metrics::set_global_recorder(recorder);
+        describe();
+        handle
+    })
+}
+
+fn describe() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
+    describe_counter!("spacelinks_http_requests_total", "HTTP requests by method, route template and status");
+    describe_histogram!(
+        "spacelinks_http_request_duration_seconds",
+        Unit::Seconds,
+        "Time to the response head, by method and route template"
+    );
+    describe_counter!(
+        "spacelinks_link_events_total",
+        "Link events by kind: opened, password_ok, password_failed, locked_out, downloaded, uploaded, refused"
+    );
+    describe_counter!("spacelinks_bytes_served_total", Unit::Bytes, "File content bytes sent to clients");
+    describe_counter!("spacelinks_blob_errors_total", "Blob store failures by operation");
+    describe_gauge!("spacelinks_db_pool_connections", "Database pool connections by state (in_use, idle)");
+}
+
+/// The router of the metrics listener: `GET /metrics` and nothing else.
+pub fn router(state: AppState) -> Router {
+    install();
+    Router::new().route("/metrics", get(render)).with_state(state)
+}
+
+async fn render(State(state): State<AppState>) -> impl IntoResponse {
+    let (size, idle) = state.pool_usage.as_ref().map(|f| f()).unwrap_or((0, 0));
+    metrics::gauge!("spacelinks_db_pool_connections", "state" => "in_use").set(f64::from(size.saturating_sub(idle)));
+    metrics::gauge!("spacelinks_db_pool_connections", "state" => "idle").set(f64::from(idle));
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], install().render())
+}
+
+/// Counts one request; called by the request-log middleware.
+pub fn record_request(method: &axum::http::Method, route: &str, status: u16, elapsed: std::time::Duration) {
+    let method = method_label(method);
+    metrics::counter!("spacelinks_http_requests_total", "method" => method, "route" => route.to_string(), "status" => status.to_string())
+        .increment(1);
+    metrics::histogram!("spacelinks_http_request_duration_seconds", "method" => method, "route" => route.to_string())
+        .record(elapsed.as_secs_f64());
+}
+
+/// The method as a label from a fixed set: anything unusual is `other`.
+fn method_label(m: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *m {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
