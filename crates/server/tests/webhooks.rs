@@ -1,8 +1,8 @@
 //! Webhooks end to end: DocSpace's settings API, deliveries to a real
 //! receiver on loopback with both signatures, retries, a restart between
 //! the event and the delivery, the SSRF guard at creation, the log's
-//! filters and paging, and `link.usedUp` through the function the link
-//! controls call.
+//! filters and paging, `link.usedUp` from the download that uses a link
+//! up, and `folder.downloaded` from a folder link's zip.
 
 mod common;
 
@@ -481,4 +481,42 @@ async fn two_nodes_on_postgres_deliver_each_event_once() {
     assert!(rx.try_next().await.is_none(), "a delivery was sent twice");
     drop((a, b));
     pg.drop_schema().await;
+}
+
+/// A folder link's zip fires DocSpace's bulk-download events:
+/// `folder.downloaded` for the selected folder.
+#[tokio::test]
+async fn a_folder_zip_fires_folder_downloaded() {
+    let rx = Receiver::start().await;
+    let s = TestServer::start_socket_with(allow_loopback).await;
+    let owner = s.owner().await;
+    let bits = Trigger::FolderDownloaded.bit() | Trigger::FileDownloaded.bit();
+    create_hook(
+        &s,
+        &owner,
+        json!({"name": "z", "uri": rx.url, "secretKey": SECRET, "enabled": true, "triggers": bits}),
+    )
+    .await;
+    let root =
+        s.send(Req::get("/api/2.0/files/@my").auth(&owner)).await.json()["response"]["current"]["id"].as_i64().unwrap();
+    let res =
+        s.send(Req::post(&format!("/api/2.0/files/folder/{root}")).auth(&owner).json(json!({"title": "Zipped"}))).await;
+    let folder = res.json()["response"]["id"].as_i64().unwrap();
+    let res = s
+        .send(Req::post(&format!("/api/2.0/files/{folder}/upload")).auth(&owner).multipart("file", "in.txt", b"inside"))
+        .await;
+    assert_eq!(res.status, 200);
+    let link = s
+        .send(Req::put(&format!("/api/2.0/files/folder/{folder}/links")).auth(&owner).json(json!({"access": 2})))
+        .await;
+    let token = token(&link.json()["response"]);
+    let res = s.send(Req::get(&format!("/filehandler.ashx?action=bulk&folderid={folder}")).share(&token)).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let got = rx.next_of("folder.downloaded").await;
+    assert_signed(&got, SECRET);
+    let body = got.json();
+    assert_eq!(body["payload"]["id"], json!(folder));
+    assert_eq!(body["payload"]["title"], "Zipped");
+    let v = log(&s, &owner, "").await;
+    assert_eq!(v["total"], 1, "the files inside a selected folder fire nothing of their own: {v}");
 }

@@ -20,6 +20,7 @@ use crate::ctx::{parse_id, Body, Ctx, QueryMap};
 use crate::download::{content_disposition, stream_file};
 use crate::error::ApiResult;
 use crate::fileops;
+use crate::webhooks::{self, Trigger};
 use crate::zip::{file_item, tree_items, unique};
 
 /// `folderIds` / `fileIds`: numbers or strings (DocSpace binds
@@ -181,6 +182,7 @@ pub async fn bulk_file(state: &AppState, ctx: &Ctx, q: &QueryMap) -> ApiResult {
         let res = stream_file(state, file.file(), false, &ctx.headers).await?;
         if res.status().is_success() {
             file.record(state, ctx, EventKind::Downloaded, Some(file.file().size)).await;
+            webhooks::file_event(state, ctx, Trigger::FileDownloaded, file.file()).await;
         }
         return Ok(res);
     }
@@ -207,11 +209,15 @@ pub async fn bulk_file(state: &AppState, ctx: &Ctx, q: &QueryMap) -> ApiResult {
             format!("{alias}-download-{date}.zip")
         }
     };
+    // As DocSpace's bulk download: `folder.downloaded` per selected folder,
+    // `file.downloaded` per selected top-level file.
     for f in &selection.folders {
         f.record(state, ctx, EventKind::Downloaded, None);
+        webhooks::folder_event(state, ctx, Trigger::FolderDownloaded, f.folder()).await;
     }
     for f in &selection.files {
         f.record(state, ctx, EventKind::Downloaded, Some(f.file().size)).await;
+        webhooks::file_event(state, ctx, Trigger::FileDownloaded, f.file()).await;
     }
     let mut res = axum::response::Response::new(crate::zip::stream(state.clone(), items));
     let h = res.headers_mut();
