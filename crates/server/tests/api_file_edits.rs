@@ -31,7 +31,9 @@ async fn new_files_take_docspace_titles() {
         let dto = new_file(&s, &owner, body.clone()).await;
         assert_eq!(dto["title"], want, "{body}");
     }
-    let res = s.send(Req::post("/api/2.0/files/@my/file").auth(&owner).json(json!({"title": "x", "enableExternalExt": 3}))).await;
+    let res = s
+        .send(Req::post("/api/2.0/files/@my/file").auth(&owner).json(json!({"title": "x", "enableExternalExt": 3})))
+        .await;
     res.assert_error(400);
 }
 
@@ -51,7 +53,10 @@ async fn rename_keeps_the_extension_and_only_the_owner_renames() {
         let res = s.send(put(&owner, id, json!({"title": title}))).await;
         assert_eq!(res.status, 200, "{}", res.text());
         let v = res.json()["response"].clone();
-        assert_eq!((v["title"].as_str(), v["fileExst"].as_str(), v["version"].as_i64()), (Some(want), Some(".docx"), Some(1)));
+        assert_eq!(
+            (v["title"].as_str(), v["fileExst"].as_str(), v["version"].as_i64()),
+            (Some(want), Some(".docx"), Some(1))
+        );
     }
     assert_eq!(s.store().file(id).await.unwrap().unwrap().title, "Other.txt.docx");
     s.send(put(&owner, id, json!({"title": "A".repeat(166)}))).await.assert_error(400);
@@ -83,19 +88,27 @@ async fn text_and_html_files_and_create_new_if_exist() {
 
     // `createNewIfExist: true` puts the content into the existing file as
     // its next version; false or absent makes another file.
-    let res = s.send(text("/api/2.0/files/@my/text", json!({"title": "Memo", "content": "Second", "createNewIfExist": true}))).await;
+    let res = s
+        .send(text("/api/2.0/files/@my/text", json!({"title": "Memo", "content": "Second", "createNewIfExist": true})))
+        .await;
     let again = res.json()["response"].clone();
     assert_eq!((again["id"].as_i64(), again["version"].as_i64()), (Some(id), Some(2)));
     let download = s.send(Req::get(&format!("/filehandler.ashx?action=download&fileid={id}")).auth(&owner)).await;
     assert_eq!(download.body, b"Second");
     for flag in [json!(false), Value::Null] {
-        let res = s.send(text("/api/2.0/files/@my/text", json!({"title": "Memo.txt", "content": "x", "createNewIfExist": flag}))).await;
+        let res = s
+            .send(text(
+                "/api/2.0/files/@my/text",
+                json!({"title": "Memo.txt", "content": "x", "createNewIfExist": flag}),
+            ))
+            .await;
         assert_ne!(res.json()["response"]["id"].as_i64(), Some(id));
     }
     s.send(text("/api/2.0/files/@my/text", json!({"title": "No content"}))).await.assert_error(400);
 
     let folder = memo["folderId"].as_i64().unwrap();
-    let res = s.send(text(&format!("/api/2.0/files/{folder}/html"), json!({"title": "Page", "content": "<p>x</p>"}))).await;
+    let res =
+        s.send(text(&format!("/api/2.0/files/{folder}/html"), json!({"title": "Page", "content": "<p>x</p>"}))).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["response"]["title"], "Page.html");
     assert_eq!(res.json()["response"]["folderId"], folder);
@@ -104,7 +117,13 @@ async fn text_and_html_files_and_create_new_if_exist() {
 
     // Someone else's folder: 403; anonymous: 401.
     let other = s.user("other@example.com", "User").await;
-    let res = s.send(Req::post(&format!("/api/2.0/files/{folder}/text")).auth(&other).json(json!({"title": "t", "content": "c"}))).await;
+    let res = s
+        .send(
+            Req::post(&format!("/api/2.0/files/{folder}/text"))
+                .auth(&other)
+                .json(json!({"title": "t", "content": "c"})),
+        )
+        .await;
     res.assert_error(403);
     s.send(Req::post("/api/2.0/files/@my/text").json(json!({"title": "t", "content": "c"}))).await.assert_empty(401);
 }
@@ -160,7 +179,9 @@ async fn lock_and_order() {
     let s = TestServer::start().await;
     let owner = s.owner().await;
     let id = s.upload_id(&owner, "lockme.txt", b"x").await;
-    let lock = |token: &str, on: bool| Req::put(&format!("/api/2.0/files/file/{id}/lock")).auth(token).json(json!({"lockFile": on}));
+    let lock = |token: &str, on: bool| {
+        Req::put(&format!("/api/2.0/files/file/{id}/lock")).auth(token).json(json!({"lockFile": on}))
+    };
     for on in [true, true, false, false] {
         let res = s.send(lock(&owner, on)).await;
         assert_eq!(res.status, 200, "{}", res.text());
@@ -171,10 +192,15 @@ async fn lock_and_order() {
     let info = s.send(Req::get(&format!("/api/2.0/files/file/{id}")).auth(&owner)).await;
     assert_eq!(info.json()["response"]["locked"], true);
     let other = s.user("other@example.com", "User").await;
-    assert_eq!(s.send(lock(&other, false)).await.assert_error(403), "You do not have enough permissions to edit the file");
+    assert_eq!(
+        s.send(lock(&other, false)).await.assert_error(403),
+        "You do not have enough permissions to edit the file"
+    );
     assert!(s.store().file(id).await.unwrap().unwrap().locked_by.is_some());
 
-    let order = |token: &str, id: i64, n: i64| Req::put(&format!("/api/2.0/files/{id}/order")).auth(token).json(json!({"order": n}));
+    let order = |token: &str, id: i64, n: i64| {
+        Req::put(&format!("/api/2.0/files/{id}/order")).auth(token).json(json!({"order": n}))
+    };
     let res = s.send(order(&owner, id, 3)).await;
     assert_eq!((res.status, res.json()["response"]["id"].as_i64()), (200, Some(id)));
     s.send(order(&owner, id, 0)).await.assert_error(400);

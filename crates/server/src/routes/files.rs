@@ -6,8 +6,8 @@ use futures::TryStreamExt;
 use spacelinks_api_types::date::now_micros;
 use spacelinks_api_types::dto::{FileOperationDto, FolderContentDto, PathPart};
 use spacelinks_core::rights::Viewer;
-use spacelinks_core::versions::COMMENT_UPLOADED;
 use spacelinks_core::titles::new_file_title;
+use spacelinks_core::versions::COMMENT_UPLOADED;
 use spacelinks_core::{Error, File, Folder, LinkEvent, NewFile, User};
 
 use crate::access::{file_access, FileAccess};

@@ -189,7 +189,12 @@ pub async fn lock_file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<S
     request_body = doc::OrderRequest,
     responses((status = 200, description = "The file", body = doc::Envelope<doc::FileDto>), doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge)
 )]
-pub async fn file_order(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Body(body): Body) -> ApiResult {
+pub async fn file_order(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult {
     let user = ctx.user()?;
     let order = body.int("order")?.value().unwrap_or(0);
     let file = state.svc.store.file(file_id(&id)?).await?.ok_or_else(Error::file_not_found)?;
