@@ -126,6 +126,12 @@ async fn text_and_html_files_and_create_new_if_exist() {
         .await;
     res.assert_error(403);
     s.send(Req::post("/api/2.0/files/@my/text").json(json!({"title": "t", "content": "c"}))).await.assert_empty(401);
+    // A guest has no My Documents for these routes, as in DocSpace.
+    let guest = s.user("guest@example.com", "Guest").await;
+    for path in ["/api/2.0/files/@my/text", "/api/2.0/files/@my/html"] {
+        let res = s.send(Req::post(path).auth(&guest).json(json!({"title": "t", "content": "c"}))).await;
+        assert_eq!(res.assert_error(404), "The required folder was not found");
+    }
 }
 
 fn ids(v: &Value) -> Vec<i64> {

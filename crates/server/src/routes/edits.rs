@@ -11,7 +11,7 @@ use spacelinks_core::{extension_of, Error};
 
 use crate::app::AppState;
 use crate::ctx::{parse_id, Body, Ctx};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::routes::files::{add_file, checked_title, delete_blobs, new_blob_key, own_folder, owner_dto};
 
 /// `PUT files/file/{id}` `{title}`: renames the file, keeping its
@@ -59,20 +59,20 @@ pub async fn update_file(
 #[utoipa::path(
     post, path = "/api/2.0/files/@my/text", tag = "files",
     request_body = doc::TextFileRequest,
-    responses((status = 200, description = "The text file (`.txt` appended unless the title has it)", body = doc::Envelope<doc::FileDto>), doc::BadRequest, doc::Unauthorized, doc::TooLarge)
+    responses((status = 200, description = "The text file (`.txt` appended unless the title has it)", body = doc::Envelope<doc::FileDto>), doc::BadRequest, doc::Unauthorized, doc::NotFound, doc::TooLarge)
 )]
 pub async fn text_in_my(State(state): State<AppState>, ctx: Ctx, Body(body): Body) -> ApiResult {
-    let folder = ctx.user()?.my_folder_id;
+    let folder = my_documents(&ctx)?;
     text_file(&state, &ctx, folder, body, ".txt").await
 }
 
 #[utoipa::path(
     post, path = "/api/2.0/files/@my/html", tag = "files",
     request_body = doc::TextFileRequest,
-    responses((status = 200, description = "The HTML file (`.html` appended unless the title has it)", body = doc::Envelope<doc::FileDto>), doc::BadRequest, doc::Unauthorized, doc::TooLarge)
+    responses((status = 200, description = "The HTML file (`.html` appended unless the title has it)", body = doc::Envelope<doc::FileDto>), doc::BadRequest, doc::Unauthorized, doc::NotFound, doc::TooLarge)
 )]
 pub async fn html_in_my(State(state): State<AppState>, ctx: Ctx, Body(body): Body) -> ApiResult {
-    let folder = ctx.user()?.my_folder_id;
+    let folder = my_documents(&ctx)?;
     text_file(&state, &ctx, folder, body, ".html").await
 }
 
@@ -104,6 +104,16 @@ pub async fn html_in_folder(
     Body(body): Body,
 ) -> ApiResult {
     text_file(&state, &ctx, parse_id(&id, Error::folder_not_found)?, body, ".html").await
+}
+
+/// The caller's My Documents for `@my/text` and `@my/html`: a guest has
+/// none there in DocSpace, so these answer a guest 404, as DocSpace does.
+fn my_documents(ctx: &Ctx) -> Result<i64, ApiError> {
+    let user = ctx.user()?;
+    if user.user_type == spacelinks_api_types::UserType::Guest {
+        return Err(Error::folder_not_found().into());
+    }
+    Ok(user.my_folder_id)
 }
 
 /// A file made from `content`. `createNewIfExist: true` with a title the
