@@ -46,6 +46,7 @@ async fn rename_keeps_the_extension_and_only_the_owner_renames() {
     for (title, want) in [
         ("Renamed", "Renamed.docx"),
         ("With Ext.docx", "With Ext.docx"),
+        ("A/B", "A_B.docx"),
         ("Other.txt", "Other.txt.docx"),
         ("", "Other.txt.docx"),
         ("   ", "Other.txt.docx"),
@@ -60,6 +61,10 @@ async fn rename_keeps_the_extension_and_only_the_owner_renames() {
     }
     assert_eq!(s.store().file(id).await.unwrap().unwrap().title, "Other.txt.docx");
     s.send(put(&owner, id, json!({"title": "A".repeat(166)}))).await.assert_error(400);
+    assert_eq!(
+        s.send(put(&owner, id, json!({"title": "x", "lastVersion": 1}))).await.assert_error(400),
+        "The new version cannot be the same as the current one"
+    );
     assert_eq!(
         s.send(put(&owner, 999_999, json!({"title": "x"}))).await.assert_error(404),
         "The required file was not found"

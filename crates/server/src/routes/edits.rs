@@ -16,8 +16,9 @@ use crate::routes::files::{add_file, checked_title, delete_blobs, new_blob_key, 
 
 /// `PUT files/file/{id}` `{title}`: renames the file, keeping its
 /// extension as DocSpace does (`Renamed.txt` on a `.docx` file becomes
-/// `Renamed.txt.docx`). An empty or blank title changes nothing. Only the
-/// owner renames.
+/// `Renamed.txt.docx`); slashes become `_`, as DocSpace sanitises them. An
+/// empty or blank title changes nothing. Only the owner renames.
+/// `lastVersion` equal to the current version is 400, as in DocSpace.
 #[utoipa::path(
     put, path = "/api/2.0/files/file/{file_id}", tag = "files",
     params(("file_id" = i64, Path, description = "File id")),
@@ -39,7 +40,10 @@ pub async fn update_file(
     if file.owner.id != user.id {
         return Err(Error::Forbidden("You don't have enough permission to rename the file".into()).into());
     }
-    let title = body.string("title")?.value().unwrap_or_default();
+    if body.int("lastversion")?.value() == Some(file.version) {
+        return Err(Error::BadRequest("The new version cannot be the same as the current one".into()).into());
+    }
+    let title = body.string("title")?.value().unwrap_or_default().replace(['/', '\\'], "_");
     if title.trim().is_empty() {
         return ctx.ok(owner_dto(&state, &file));
     }
