@@ -197,10 +197,11 @@ def test_get_link_lazily_creates_a_read_primary_link(server, sdk, api_key, file_
     assert link_ids(server, api_key, file_id) == [str(first.shared_link.id), extra]
 
 
-def test_get_link_without_credentials_is_refused(server, sdk, file_id):
-    # What the SDK does by default on this anonymous-allowed route.
-    with pytest.raises(ForbiddenException):
-        sdk.files.get_file_primary_external_link(file_id)
+def test_get_link_without_credentials_is_empty(server, sdk, api_key, file_id):
+    # What the SDK does by default on this anonymous-allowed route: DocSpace's
+    # 200 with no `response`, and no link is created.
+    assert sdk.files.get_file_primary_external_link(file_id).response is None
+    assert link_ids(server, api_key, file_id) == []
 
 
 def test_deleted_primary_link_is_recreated_by_get(server, sdk, api_key, file_id):
@@ -356,10 +357,14 @@ def test_non_owner_sees_no_links_and_cannot_change_them(server, sdk, api_key, ot
     assert listed.json()["response"] == [] and listed.json()["total"] == 0
     assert other.files.get_file_links(file_id).response == []
 
-    assert_error(put_link(server, other.key, file_id, {"access": 2}), 403, "Access denied")
-    assert_error(put_link(server, other.key, file_id, {"linkId": link_id, "access": 0}), 403)
-    with pytest.raises(ForbiddenException):
-        other.files.get_file_primary_external_link(file_id, _headers=other.headers)
+    cannot = "You don't have enough permission to perform the operation"
+    assert_error(put_link(server, other.key, file_id, {"access": 2}), 403, cannot)
+    assert_error(put_link(server, other.key, file_id, {"linkId": link_id, "access": 0}), 403, cannot)
+    # GET /link: 200, count 0, no `response`, for another user and for anyone.
+    for headers in (auth(other.key), {}):
+        r = requests.get(primary_url(server, file_id), headers=headers)
+        assert r.status_code == 200 and r.json()["count"] == 0 and "response" not in r.json()
+    assert other.files.get_file_primary_external_link(file_id, _headers=other.headers).response is None
     with pytest.raises(ForbiddenException):
         other.files.create_file_primary_external_link(file_id, FileLinkRequest(access=FileShare.Read))
     assert link_ids(server, api_key, file_id) == [link_id]

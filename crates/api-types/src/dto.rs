@@ -143,6 +143,9 @@ pub struct FileDto {
     /// The version's comment; sent in `files/file/{id}/history` only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// `true` while the file is locked (`PUT files/file/{id}/lock`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locked: Option<bool>,
     pub view_url: String,
     pub web_url: String,
     pub file_type: i64,

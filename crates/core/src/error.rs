@@ -34,6 +34,12 @@ impl Error {
     pub fn access_denied() -> Self {
         Error::Forbidden("Access denied".into())
     }
+    /// DocSpace's refusal of an operation on someone else's item (changing
+    /// its links, renaming, ordering, locking): an `InvalidOperationException`
+    /// whose message survives, unlike a `SecurityException`'s "Access denied".
+    pub fn cannot_perform() -> Self {
+        Error::Forbidden("You don't have enough permission to perform the operation".into())
+    }
     pub fn file_not_found() -> Self {
         Error::NotFound("The required file was not found".into())
     }

@@ -97,6 +97,8 @@ pub struct File {
     pub has_links: bool,
     /// The file has at least one link that is not internal.
     pub has_public_links: bool,
+    /// Who locked the file (`PUT files/file/{id}/lock`), if it is locked.
+    pub locked_by: Option<String>,
 }
 
 impl File {

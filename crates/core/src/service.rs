@@ -136,12 +136,14 @@ impl ManagedEntry {
 
 impl Services {
     /// The file, if `user` may manage its links: 404 "Item not found" for a
-    /// missing file, 403 "Access denied" for anyone but its owner.
+    /// missing file, 403 "You don't have enough permission to perform the
+    /// operation" for anyone but its owner (what DocSpace answers a user
+    /// changing the links of another user's file).
     pub async fn managed_file(&self, user: Option<&User>, file_id: i64) -> Result<File> {
         let file = self.store.file(file_id).await?.ok_or_else(Error::item_not_found)?;
         match user {
             Some(u) if u.id == file.owner.id && u.user_type != spacelinks_api_types::UserType::Guest => Ok(file),
-            _ => Err(Error::access_denied()),
+            _ => Err(Error::cannot_perform()),
         }
     }
 

@@ -80,6 +80,18 @@ pub trait Store: Send + Sync + 'static {
     /// Creates the file and its version 1 ("Created") in one transaction.
     async fn create_file(&self, file: &NewFile) -> Result<File>;
     async fn file(&self, id: i64) -> Result<Option<File>>;
+    /// Renames a file; `false` when it is gone.
+    async fn rename_file(&self, id: i64, title: &str, now: i64) -> Result<bool>;
+    /// Locks the file for `by`, or unlocks it (`None`); `false` when it is gone.
+    async fn set_file_lock(&self, id: i64, by: Option<&str>) -> Result<bool>;
+    /// Marks (`on`) or unmarks a file for a user: `kind` is `recent` or
+    /// `favorite`. Marking again moves the mark's time to `now`.
+    async fn mark_file(&self, user_id: &str, file_id: i64, kind: &str, on: bool, now: i64) -> Result<()>;
+    /// A page of the user's files marked `kind`, newest mark first, and the total.
+    async fn marked_files(&self, user_id: &str, kind: &str, offset: i64, limit: i64) -> Result<(Vec<File>, i64)>;
+    async fn is_marked(&self, user_id: &str, file_id: i64, kind: &str) -> Result<bool>;
+    /// The oldest file of a folder with exactly this title.
+    async fn file_by_title(&self, folder_id: i64, title: &str) -> Result<Option<File>>;
     /// Deletes the file with its links and versions; returns every blob key
     /// it used, to remove once this has committed (empty if it was gone).
     async fn delete_file(&self, id: i64) -> Result<Vec<String>>;

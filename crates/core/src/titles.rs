@@ -3,6 +3,8 @@
 //! refused. U+202E turns `invoice_fdp.exe` into what looks like
 //! `invoice_exe.pdf`; NUL is refused by PostgreSQL's text type.
 
+use spacelinks_api_types::FileType;
+
 use crate::{Error, Result};
 
 /// Bidirectional formatting characters: embeddings and overrides
@@ -29,9 +31,48 @@ pub fn check_title_chars(field: &str, title: &str) -> Result<()> {
     }
 }
 
+/// The title of a new empty file (`POST .../file`), as DocSpace makes it:
+/// unless `keep_extension` (the request's `enableExternalExt`), a known
+/// document, spreadsheet or presentation extension becomes the editor's
+/// format (`x.txt` → `x.docx`, `x.csv` → `x.xlsx`, `x.odp` → `x.pptx`), and
+/// any other or missing extension gets `.docx` appended. PDF stays PDF.
+pub fn new_file_title(title: &str, keep_extension: bool) -> String {
+    let ext = crate::extension_of(title);
+    if keep_extension && !ext.is_empty() {
+        return title.to_string();
+    }
+    let stem = &title[..title.len() - ext.len()];
+    match FileType::from_extension(&ext) {
+        FileType::Document => format!("{stem}.docx"),
+        FileType::Spreadsheet => format!("{stem}.xlsx"),
+        FileType::Presentation => format!("{stem}.pptx"),
+        FileType::Pdf => title.to_string(),
+        _ => format!("{title}.docx"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn new_files_take_the_editor_format_unless_told_otherwise() {
+        for (title, keep, want) in [
+            ("Doc", false, "Doc.docx"),
+            ("Doc.docx", false, "Doc.docx"),
+            ("Doc.txt", false, "Doc.docx"),
+            ("Doc.TXT", false, "Doc.docx"),
+            ("Sheet.csv", false, "Sheet.xlsx"),
+            ("Slides.odp", false, "Slides.pptx"),
+            ("Form.pdf", false, "Form.pdf"),
+            ("v1.2 notes", false, "v1.2 notes.docx"),
+            ("Doc.txt", true, "Doc.txt"),
+            ("Doc.md", true, "Doc.md"),
+            ("Doc", true, "Doc.docx"),
+        ] {
+            assert_eq!(new_file_title(title, keep), want, "{title} {keep}");
+        }
+    }
 
     #[test]
     fn refuses_controls_and_bidi_formatting() {

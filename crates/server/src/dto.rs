@@ -76,6 +76,7 @@ pub fn file_dto(state: &AppState, f: &File, seen: &Seen<'_>) -> FileDto {
         file_status: 0,
         mute: false,
         comment: None,
+        locked: f.locked_by.as_ref().map(|_| true),
         view_url: format!("{base}/filehandler.ashx?action=download&fileid={}{share_q}", f.id),
         web_url: format!("{base}/doceditor?fileid={}&version={}{share_q}", f.id, f.version),
         file_type: file_type as i64,

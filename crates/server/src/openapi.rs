@@ -18,7 +18,7 @@ pub use spacelinks_api_types::dto::{
 pub use spacelinks_api_types::envelope::Link;
 pub use spacelinks_api_types::{Envelope, ErrorBody};
 
-use crate::routes::{account, fileops, files, health, links, pages, share, versions, webhooks};
+use crate::routes::{account, edits, fileops, files, health, links, marks, pages, share, versions, webhooks};
 pub use spacelinks_api_types::dto::{
     WebhookTriggerDto, WebhooksConfigDto, WebhooksConfigWithStatusDto, WebhooksLogDto,
 };
@@ -45,18 +45,32 @@ pub use spacelinks_api_types::dto::{
         account::current_key,
         account::delete_key,
         account::create_user,
+        account::create_active_user,
         account::me,
         files::my_documents,
+        marks::recent,
+        marks::delete_recent,
+        marks::at_recent,
+        marks::favorites,
+        marks::toggle_favorite,
         files::create_file_in_my,
+        edits::text_in_my,
+        edits::html_in_my,
         files::upload_to_my,
         files::folder_contents,
         files::create_file,
+        edits::text_in_folder,
+        edits::html_in_folder,
         files::upload,
         files::update_content,
+        marks::file_order,
         files::folder_info,
         files::create_folder,
         files::file_info,
+        edits::update_file,
         files::delete_file,
+        marks::lock_file,
+        marks::add_recent,
         links::list_file_links,
         links::set_file_link,
         links::link_activity,
@@ -284,6 +298,52 @@ pub struct TitleRequest {
     /// At most 165 characters, no slashes.
     #[schema(min_length = 1, max_length = 165, pattern = r"^[^/\\]*\S[^/\\]*$")]
     title: String,
+    /// New files only: keep the title's extension (`x.md` stays `x.md`).
+    #[schema(rename = "enableExternalExt")]
+    enable_external_ext: Option<bool>,
+}
+
+/// `DELETE files/recent`
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct FileIdsRequest {
+    /// File ids (numbers or numeric strings).
+    file_ids: Vec<i64>,
+}
+
+/// `PUT files/file/{id}/lock`
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct LockRequest {
+    /// `true` locks, `false` (or absent) unlocks.
+    lock_file: Option<bool>,
+}
+
+/// `PUT files/{id}/order`
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct OrderRequest {
+    /// At least 1.
+    #[schema(minimum = 1)]
+    order: i64,
+}
+
+/// `POST files/@my/text`, `.../html` and `files/{folderId}/text`, `.../html`
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct TextFileRequest {
+    /// At most 165 characters, no slashes; `.txt` or `.html` is appended
+    /// unless the title ends with it.
+    #[schema(min_length = 1, max_length = 165)]
+    title: String,
+    /// The file's content (required).
+    content: String,
+    /// `true`: a file of this title in the folder gets `content` as its next
+    /// version and is returned; otherwise a new file is made.
+    create_new_if_exist: Option<bool>,
 }
 
 /// `PUT files/file/{id}/links` and `POST files/file/{id}/link`: DocSpace's

@@ -438,8 +438,9 @@ async fn create_files_and_folders() {
     assert_eq!(file["canShare"], true);
     assert_eq!(file["security"]["Edit"], true);
     assert_eq!(file["access"], 0);
+    // DocSpace makes a text title an editor document (issue 15).
     let res = s.send(Req::post("/api/2.0/files/@my/file").auth(&owner).json(json!({"title": "notes.txt"}))).await;
-    assert_eq!(res.json()["response"]["title"], "notes.txt");
+    assert_eq!(res.json()["response"]["title"], "notes.docx");
 
     // A subfolder, and a file in it.
     let res =

@@ -621,6 +621,16 @@ async fn link_ids_are_scoped_to_their_file() {
     assert_eq!(link_id(&c), fresh);
 }
 
+const CANNOT_PERFORM: &str = "You don't have enough permission to perform the operation";
+
+/// 200, `count: 0` and no `response` key.
+fn assert_no_response(res: Resp) {
+    assert_eq!(res.status, 200, "{}", res.text());
+    let v = res.json();
+    assert_eq!(v["count"], 0);
+    assert!(v.get("response").is_none(), "{v}");
+}
+
 #[tokio::test]
 async fn non_owners_see_nothing_and_change_nothing() {
     let (s, owner, id) = setup("private.docx").await;
@@ -635,23 +645,25 @@ async fn non_owners_see_nothing_and_change_nothing() {
         let v = res.json();
         assert_eq!((v["response"].clone(), v["count"].clone(), v["total"].clone()), (json!([]), json!(0), json!(0)));
         assert!(!res.text().contains(LINK_PASSWORD));
-        // Changes and the primary-link routes are 403 "Access denied".
+        // Changes are 403 with DocSpace's message; GET /link answers 200
+        // with no `response` and creates nothing.
         for body in [
             json!({"access": "Read"}),
             json!({"linkId": link_id(&l), "access": 0}),
             json!({"linkId": link_id(&l), "access": 10}),
         ] {
-            assert_eq!(put(&s, token, id, body).await.assert_error(403), "Access denied");
+            assert_eq!(put(&s, token, id, body).await.assert_error(403), CANNOT_PERFORM);
         }
-        assert_eq!(s.send(Req::get(&primary(id)).auth(token)).await.assert_error(403), "Access denied");
+        assert_no_response(s.send(Req::get(&primary(id)).auth(token)).await);
         assert_eq!(
             s.send(Req::post(&primary(id)).auth(token).json(json!({"access": 2}))).await.assert_error(403),
-            "Access denied"
+            CANNOT_PERFORM
         );
     }
-    // Anonymous: GET /link is allowed but denied; the rest need a user.
-    s.send(Req::get(&primary(id))).await.assert_error(403);
-    s.send(Req::get(&primary(id)).share(&token(&l))).await.assert_error(403);
+    // Anonymous: GET /link answers the same empty 200, with or without a
+    // share token; the rest need a user.
+    assert_no_response(s.send(Req::get(&primary(id))).await);
+    assert_no_response(s.send(Req::get(&primary(id)).share(&token(&l))).await);
     s.send(Req::get(&links(id))).await.assert_empty(401);
     s.send(Req::put(&links(id)).json(json!({"access": 2}))).await.assert_empty(401);
     s.send(Req::post(&primary(id)).json(json!({}))).await.assert_empty(401);

@@ -73,19 +73,34 @@ fn rows() -> Vec<Row> {
         // admin, and deletes nothing (checked below).
         row(M::DELETE, "/api/2.0/keys/{id}", "*:write", [401, 200, 200, 200], ANY_WRITE, 200),
         row(M::POST, "/api/2.0/people", "accounts:write", [401, 200, 403, 403], ACCOUNTS_WRITE, 200),
+        row(M::POST, "/api/2.0/people/active", "accounts:write", [401, 200, 403, 403], ACCOUNTS_WRITE, 200),
         row(M::GET, "/api/2.0/people/@self", "accounts.self:read", [401, 200, 200, 200], SELF_READ, 200),
         row(M::GET, "/api/2.0/files/@my", "files:read", [401, 200, 200, 200], FILES_READ, 200),
+        row(M::GET, "/api/2.0/files/recent", "files:read", [401, 200, 200, 200], FILES_READ, 200),
+        row(M::DELETE, "/api/2.0/files/recent", "files:write", [401, 204, 204, 204], FILES_WRITE, 204),
+        row(M::GET, "/api/2.0/files/@recent", "files:read", [401, 200, 200, 200], FILES_READ, 200),
+        row(M::GET, "/api/2.0/files/@favorites", "files:read", [401, 200, 200, 200], FILES_READ, 200),
+        row(M::GET, "/api/2.0/files/favorites/{file_id}", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::POST, "/api/2.0/files/@my/file", "files:write", [401, 200, 200, 200], FILES_WRITE, 200),
+        // A guest has no My Documents there in DocSpace: 404.
+        row(M::POST, "/api/2.0/files/@my/text", "files:write", [401, 200, 200, 404], FILES_WRITE, 200),
+        row(M::POST, "/api/2.0/files/@my/html", "files:write", [401, 200, 200, 404], FILES_WRITE, 200),
         row(M::POST, "/api/2.0/files/@my/upload", "files:write", [401, 200, 200, 200], FILES_WRITE, 200),
         // A folder link's visitors are anonymous: no 401, a 403 without a link.
         row(M::GET, "/api/2.0/files/{folder_id}", "files:read", [403, 200, 403, 403], FILES_READ, 200),
         row(M::POST, "/api/2.0/files/{folder_id}/file", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(M::POST, "/api/2.0/files/{folder_id}/text", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(M::POST, "/api/2.0/files/{folder_id}/html", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::POST, "/api/2.0/files/{folder_id}/upload", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::PUT, "/api/2.0/files/{file_id}/update", "files:write", [403, 200, 403, 403], FILES_WRITE, 200),
+        row(M::PUT, "/api/2.0/files/{file_id}/order", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::GET, "/api/2.0/files/folder/{folder_id}", "files:read", [403, 200, 403, 403], FILES_READ, 200),
         row(M::POST, "/api/2.0/files/folder/{folder_id}", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::GET, "/api/2.0/files/file/{file_id}", "files:read", [403, 200, 403, 403], FILES_READ, 200),
+        row(M::PUT, "/api/2.0/files/file/{file_id}", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::DELETE, "/api/2.0/files/file/{file_id}", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(M::PUT, "/api/2.0/files/file/{file_id}/lock", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(M::POST, "/api/2.0/files/file/{file_id}/recent", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::GET, "/api/2.0/files/file/{file_id}/links", "files:read", [401, 200, 200, 200], FILES_READ, 200),
         row(M::PUT, "/api/2.0/files/file/{file_id}/links", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(
@@ -98,7 +113,8 @@ fn rows() -> Vec<Row> {
         ),
         // Creates the primary link: a read-only key may not (see the key
         // cells: files:read and *:read get 403 from the handler).
-        row(M::GET, "/api/2.0/files/file/{file_id}/link", "files:read", [403, 200, 403, 403], FILES_WRITE, 200),
+        // Those who may not manage the file's links get 200 with no `response`.
+        row(M::GET, "/api/2.0/files/file/{file_id}/link", "files:read", [200, 200, 200, 200], FILES_WRITE, 200),
         row(M::POST, "/api/2.0/files/file/{file_id}/link", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::GET, "/api/2.0/files/folder/{folder_id}/links", "files:read", [401, 200, 200, 200], FILES_READ, 200),
         row(M::PUT, "/api/2.0/files/folder/{folder_id}/links", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
@@ -253,27 +269,60 @@ impl Fixture {
                 "email": format!("p-{}@example.com", uuid::Uuid::new_v4().simple()),
                 "firstName": "M", "lastName": "X", "type": "User", "password": "pass-word-1"
             })),
+            ("POST", "/api/2.0/people/active") => Req::post("/api/2.0/people/active").json(json!({
+                "email": format!("a-{}@example.com", uuid::Uuid::new_v4().simple()),
+                "firstName": "M", "lastName": "X", "type": "Guest", "password": "pass-word-1"
+            })),
             ("GET", "/api/2.0/people/@self") => Req::get("/api/2.0/people/@self"),
             ("GET", "/api/2.0/files/@my") => Req::get("/api/2.0/files/@my"),
+            ("GET", "/api/2.0/files/recent") => Req::get("/api/2.0/files/recent"),
+            ("DELETE", "/api/2.0/files/recent") => Req::delete("/api/2.0/files/recent").json(json!({"fileIds": [f]})),
+            ("GET", "/api/2.0/files/@recent") => Req::get("/api/2.0/files/@recent"),
+            ("GET", "/api/2.0/files/@favorites") => Req::get("/api/2.0/files/@favorites"),
+            ("GET", "/api/2.0/files/favorites/{file_id}") => {
+                Req::get(&format!("/api/2.0/files/favorites/{f}?favorite=true"))
+            }
             ("POST", "/api/2.0/files/@my/file") => Req::post("/api/2.0/files/@my/file").json(json!({"title": "n"})),
+            ("POST", "/api/2.0/files/@my/text") => {
+                Req::post("/api/2.0/files/@my/text").json(json!({"title": "t", "content": "x"}))
+            }
+            ("POST", "/api/2.0/files/@my/html") => {
+                Req::post("/api/2.0/files/@my/html").json(json!({"title": "h", "content": "<p>x</p>"}))
+            }
             ("POST", "/api/2.0/files/@my/upload") => upload("/api/2.0/files/@my/upload".into()),
             ("GET", "/api/2.0/files/{folder_id}") => Req::get(&format!("/api/2.0/files/{root}")),
             ("POST", "/api/2.0/files/{folder_id}/file") => {
                 Req::post(&format!("/api/2.0/files/{root}/file")).json(json!({"title": "n"}))
             }
+            ("POST", "/api/2.0/files/{folder_id}/text") => {
+                Req::post(&format!("/api/2.0/files/{root}/text")).json(json!({"title": "t", "content": "x"}))
+            }
+            ("POST", "/api/2.0/files/{folder_id}/html") => {
+                Req::post(&format!("/api/2.0/files/{root}/html")).json(json!({"title": "h", "content": "x"}))
+            }
             ("POST", "/api/2.0/files/{folder_id}/upload") => upload(format!("/api/2.0/files/{root}/upload")),
             ("PUT", "/api/2.0/files/{file_id}/update") => {
                 Req::put(&format!("/api/2.0/files/{f}/update")).multipart("file", "u.txt", b"update")
+            }
+            ("PUT", "/api/2.0/files/{file_id}/order") => {
+                Req::put(&format!("/api/2.0/files/{f}/order")).json(json!({"order": 2}))
             }
             ("GET", "/api/2.0/files/folder/{folder_id}") => Req::get(&format!("/api/2.0/files/folder/{root}")),
             ("POST", "/api/2.0/files/folder/{folder_id}") => {
                 Req::post(&format!("/api/2.0/files/folder/{root}")).json(json!({"title": "sub"}))
             }
             ("GET", "/api/2.0/files/file/{file_id}") => Req::get(&format!("/api/2.0/files/file/{f}")),
+            ("PUT", "/api/2.0/files/file/{file_id}") => {
+                Req::put(&format!("/api/2.0/files/file/{f}")).json(json!({"title": "Matrix"}))
+            }
             ("DELETE", "/api/2.0/files/file/{file_id}") => {
                 let doomed = s.upload_id(&self.owner, "Doomed.txt", b"d").await;
                 Req::delete(&format!("/api/2.0/files/file/{doomed}"))
             }
+            ("PUT", "/api/2.0/files/file/{file_id}/lock") => {
+                Req::put(&format!("/api/2.0/files/file/{f}/lock")).json(json!({"lockFile": false}))
+            }
+            ("POST", "/api/2.0/files/file/{file_id}/recent") => Req::post(&format!("/api/2.0/files/file/{f}/recent")),
             ("GET", "/api/2.0/files/file/{file_id}/links") => Req::get(&format!("/api/2.0/files/file/{f}/links")),
             ("GET", "/api/2.0/files/file/{file_id}/links/{link_id}/activity") => {
                 Req::get(&format!("/api/2.0/files/file/{f}/links/{}/activity", self.link))

@@ -462,6 +462,80 @@ impl Store for Db {
         self.one(&sql, |q| q.bind(id), rows::file).await
     }
 
+    async fn rename_file(&self, id: i64, title: &str, now: i64) -> Result<bool> {
+        let r = sqlx::query("UPDATE files SET title = $1, updated = $2 WHERE id = $3")
+            .bind(title)
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn set_file_lock(&self, id: i64, by: Option<&str>) -> Result<bool> {
+        let r = sqlx::query("UPDATE files SET locked_by = $1 WHERE id = $2")
+            .bind(by.map(str::to_string))
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn mark_file(&self, user_id: &str, file_id: i64, kind: &str, on: bool, now: i64) -> Result<()> {
+        let q = if on {
+            sqlx::query(
+                "INSERT INTO file_marks (user_id, file_id, kind, at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (user_id, kind, file_id) DO UPDATE SET at = excluded.at",
+            )
+            .bind(user_id.to_string())
+            .bind(file_id)
+            .bind(kind.to_string())
+            .bind(now)
+        } else {
+            sqlx::query("DELETE FROM file_marks WHERE user_id = $1 AND file_id = $2 AND kind = $3")
+                .bind(user_id.to_string())
+                .bind(file_id)
+                .bind(kind.to_string())
+        };
+        q.execute(&self.pool).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn marked_files(&self, user_id: &str, kind: &str, offset: i64, limit: i64) -> Result<(Vec<File>, i64)> {
+        let sql = format!(
+            "{} JOIN file_marks m ON m.file_id = f.id WHERE m.user_id = $1 AND m.kind = $2 \
+             ORDER BY m.at DESC, f.id DESC LIMIT $3 OFFSET $4",
+            rows::file_select()
+        );
+        let (u, k) = (user_id.to_string(), kind.to_string());
+        let files = self.all(&sql, |q| q.bind(u.clone()).bind(k.clone()).bind(limit).bind(offset), rows::file).await?;
+        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM file_marks WHERE user_id = $1 AND kind = $2")
+            .bind(u)
+            .bind(k)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok((files, row.try_get("n").map_err(Error::internal)?))
+    }
+
+    async fn is_marked(&self, user_id: &str, file_id: i64, kind: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT 1 AS one FROM file_marks WHERE user_id = $1 AND file_id = $2 AND kind = $3")
+            .bind(user_id.to_string())
+            .bind(file_id)
+            .bind(kind.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(row.is_some())
+    }
+
+    async fn file_by_title(&self, folder_id: i64, title: &str) -> Result<Option<File>> {
+        let sql = format!("{} WHERE f.folder_id = $1 AND f.title = $2 ORDER BY f.id LIMIT 1", rows::file_select());
+        self.one(&sql, |q| q.bind(folder_id).bind(title.to_string()), rows::file).await
+    }
+
     async fn delete_file(&self, id: i64) -> Result<Vec<String>> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         // Versions first: the file's delete would cascade to them unseen.
@@ -478,6 +552,7 @@ impl Store for Db {
         let Some(current) = current else { return Ok(Vec::new()) };
         // Explicit, so a backend without cascading foreign keys behaves the same.
         sqlx::query("DELETE FROM links WHERE file_id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
+        sqlx::query("DELETE FROM file_marks WHERE file_id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         let mut keys = vec![current.try_get::<String, _>("blob_key").map_err(Error::internal)?];
         for r in versions {

@@ -87,7 +87,7 @@ pub fn folder(r: &AnyRow) -> Result<Folder> {
 /// FileDto needs one query.
 pub fn file_select() -> String {
     format!(
-        "SELECT f.id, f.folder_id, f.owner_id, f.title, f.size, f.version, f.blob_key, f.created, f.updated, {OWNER_COLS}, \
+        "SELECT f.id, f.folder_id, f.owner_id, f.title, f.size, f.version, f.blob_key, f.created, f.updated, f.locked_by, {OWNER_COLS}, \
          CAST((SELECT COUNT(*) FROM links l WHERE l.file_id = f.id) AS BIGINT) AS link_count, \
          CAST((SELECT COUNT(*) FROM links l WHERE l.file_id = f.id AND l.internal = 0) AS BIGINT) AS public_link_count \
          FROM files f JOIN users u ON u.id = f.owner_id"
@@ -107,6 +107,7 @@ pub fn file(r: &AnyRow) -> Result<File> {
         updated: r.try_get("updated").map_err(Error::internal)?,
         has_links: r.try_get::<i64, _>("link_count").map_err(Error::internal)? > 0,
         has_public_links: r.try_get::<i64, _>("public_link_count").map_err(Error::internal)? > 0,
+        locked_by: r.try_get("locked_by").map_err(Error::internal)?,
     })
 }
 

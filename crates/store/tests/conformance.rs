@@ -140,6 +140,8 @@ conformance_tests!(
     concurrent_folder_link_inserts,
     folder_trees,
     file_operations,
+    renames_and_titles,
+    marks_and_locks,
 );
 
 // ---------------------------------------------------------------------------
@@ -719,6 +721,59 @@ async fn files(store: &dyn Store) {
     assert!(store.file(other.id).await.unwrap().is_some());
     assert_eq!(store.link("o1").await.unwrap().map(|l| l.entry), Some(Entry::File(other.id)));
     assert_eq!(store.folder_counts(root.id).await.unwrap(), (1, 0));
+}
+
+async fn renames_and_titles(store: &dyn Store) {
+    let (alice, root) = owner_and_root(store).await;
+    let sub = store.create_folder(&root, "sub", T0).await.unwrap();
+    let a = create_file(store, root.id, &alice, "same.txt").await;
+    let b = create_file(store, root.id, &alice, "same.txt").await;
+    create_file(store, sub.id, &alice, "elsewhere.txt").await;
+    // The oldest of two files with one title; exact match only.
+    assert_eq!(store.file_by_title(root.id, "same.txt").await.unwrap().map(|f| f.id), Some(a.id));
+    assert!(store.file_by_title(root.id, "SAME.txt").await.unwrap().is_none());
+    assert!(store.file_by_title(root.id, "elsewhere.txt").await.unwrap().is_none());
+    assert!(store.rename_file(a.id, "renamed.txt", T0 + 99).await.unwrap());
+    let renamed = store.file(a.id).await.unwrap().unwrap();
+    assert_eq!((renamed.title.as_str(), renamed.updated, renamed.version), ("renamed.txt", T0 + 99, 1));
+    assert_eq!(store.file_by_title(root.id, "same.txt").await.unwrap().map(|f| f.id), Some(b.id));
+    assert!(!store.rename_file(i64::MAX, "x", T0).await.unwrap());
+}
+
+async fn marks_and_locks(store: &dyn Store) {
+    let (alice, root) = owner_and_root(store).await;
+    let bob = create_user(store, "bob@example.com").await;
+    let a = create_file(store, root.id, &alice, "a.txt").await;
+    let b = create_file(store, root.id, &alice, "b.txt").await;
+    assert_eq!(a.locked_by, None);
+    // Newest mark first; marking again moves it to the top; marks are per
+    // user and per kind.
+    store.mark_file(&alice.id, a.id, "recent", true, T0 + 1).await.unwrap();
+    store.mark_file(&alice.id, b.id, "recent", true, T0 + 2).await.unwrap();
+    store.mark_file(&alice.id, a.id, "recent", true, T0 + 3).await.unwrap();
+    store.mark_file(&alice.id, b.id, "favorite", true, T0 + 4).await.unwrap();
+    let ids = |page: (Vec<File>, i64)| (page.0.iter().map(|f| f.id).collect::<Vec<_>>(), page.1);
+    assert_eq!(ids(store.marked_files(&alice.id, "recent", 0, 10).await.unwrap()), (vec![a.id, b.id], 2));
+    assert_eq!(ids(store.marked_files(&alice.id, "recent", 1, 10).await.unwrap()), (vec![b.id], 2));
+    assert_eq!(ids(store.marked_files(&alice.id, "favorite", 0, 10).await.unwrap()), (vec![b.id], 1));
+    assert_eq!(ids(store.marked_files(&bob.id, "recent", 0, 10).await.unwrap()), (vec![], 0));
+    assert!(store.is_marked(&alice.id, b.id, "favorite").await.unwrap());
+    assert!(!store.is_marked(&alice.id, a.id, "favorite").await.unwrap());
+    // Unmarking twice is harmless.
+    for _ in 0..2 {
+        store.mark_file(&alice.id, a.id, "recent", false, T0 + 5).await.unwrap();
+    }
+    assert_eq!(ids(store.marked_files(&alice.id, "recent", 0, 10).await.unwrap()), (vec![b.id], 1));
+    // Locks.
+    assert!(store.set_file_lock(a.id, Some(&bob.id)).await.unwrap());
+    assert_eq!(store.file(a.id).await.unwrap().unwrap().locked_by.as_deref(), Some(bob.id.as_str()));
+    assert!(store.set_file_lock(a.id, None).await.unwrap());
+    assert_eq!(store.file(a.id).await.unwrap().unwrap().locked_by, None);
+    assert!(!store.set_file_lock(i64::MAX, None).await.unwrap());
+    // Deleting a file takes its marks along.
+    store.delete_file(b.id).await.unwrap();
+    assert_eq!(ids(store.marked_files(&alice.id, "recent", 0, 10).await.unwrap()), (vec![], 0));
+    assert_eq!(ids(store.marked_files(&alice.id, "favorite", 0, 10).await.unwrap()), (vec![], 0));
 }
 
 async fn link_flags_on_files(store: &dyn Store) {

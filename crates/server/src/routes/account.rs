@@ -285,3 +285,18 @@ pub async fn create_user(State(state): State<AppState>, ctx: Ctx, Body(body): Bo
     let user = state.svc.store.create_user(&new, now_micros()).await?;
     ctx.ok(full_dto(&state, &user))
 }
+
+/// `POST /api/2.0/people/active`: DocSpace's route for adding a member who
+/// is active at once (the official test suite adds guests through it); the
+/// same rules and answer as `POST /api/2.0/people`.
+#[utoipa::path(
+    post, path = "/api/2.0/people/active", tag = "accounts",
+    request_body = doc::NewUserRequest,
+    responses(
+        (status = 200, description = "The new user", body = doc::Envelope<doc::EmployeeFullDto>),
+        doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::TooLarge,
+    )
+)]
+pub async fn create_active_user(state: State<AppState>, ctx: Ctx, body: Body) -> ApiResult {
+    create_user(state, ctx, body).await
+}

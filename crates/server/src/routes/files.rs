@@ -7,8 +7,9 @@ use futures::TryStreamExt;
 use spacelinks_api_types::date::now_micros;
 use spacelinks_api_types::dto::{FileOperationDto, FolderContentDto, PathPart};
 use spacelinks_core::rights::Viewer;
+use spacelinks_core::titles::new_file_title;
 use spacelinks_core::versions::COMMENT_UPLOADED;
-use spacelinks_core::{extension_of, Error, EventKind, File, Folder, NewFile, Refusal, User};
+use spacelinks_core::{Error, EventKind, File, Folder, NewFile, Refusal, User};
 
 use crate::access::{event, file_access, folder_access, FileAccess, FolderAccess};
 use crate::app::AppState;
@@ -170,7 +171,7 @@ pub async fn create_folder(
 #[utoipa::path(
     post, path = "/api/2.0/files/@my/file", tag = "files",
     request_body = doc::TitleRequest,
-    responses((status = 200, description = "The new empty file (`.docx` appended to a title without extension)", body = doc::Envelope<doc::FileDto>), doc::BadRequest, doc::Unauthorized, doc::TooLarge)
+    responses((status = 200, description = "The new empty file: `x.txt` becomes `x.docx` (`.xlsx`, `.pptx` for spreadsheets and presentations), `.docx` is appended to other titles, unless `enableExternalExt`", body = doc::Envelope<doc::FileDto>), doc::BadRequest, doc::Unauthorized, doc::TooLarge)
 )]
 pub async fn create_file_in_my(State(state): State<AppState>, ctx: Ctx, Body(body): Body) -> ApiResult {
     let id = ctx.user()?.my_folder_id;
@@ -181,7 +182,7 @@ pub async fn create_file_in_my(State(state): State<AppState>, ctx: Ctx, Body(bod
     post, path = "/api/2.0/files/{folder_id}/file", tag = "files",
     params(("folder_id" = i64, Path, description = "Folder id")),
     request_body = doc::TitleRequest,
-    responses((status = 200, description = "The new empty file (`.docx` appended to a title without extension)", body = doc::Envelope<doc::FileDto>), doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge)
+    responses((status = 200, description = "The new empty file: `x.txt` becomes `x.docx` (`.xlsx`, `.pptx` for spreadsheets and presentations), `.docx` is appended to other titles, unless `enableExternalExt`", body = doc::Envelope<doc::FileDto>), doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge)
 )]
 pub async fn create_file(
     State(state): State<AppState>,
@@ -192,13 +193,12 @@ pub async fn create_file(
     new_empty_file(&state, &ctx, parse_id(&id, Error::folder_not_found)?, body).await
 }
 
-/// A new empty file; a title without an extension gets `.docx`, as DocSpace.
+/// A new empty file, titled as DocSpace does (`titles::new_file_title`:
+/// `x.txt` becomes `x.docx` unless `enableExternalExt` is true).
 async fn new_empty_file(state: &AppState, ctx: &Ctx, folder_id: i64, body: spacelinks_api_types::Fields) -> ApiResult {
     let user = ctx.user()?;
-    let mut title = checked_title(body.required_string("title")?)?;
-    if extension_of(&title).is_empty() {
-        title.push_str(".docx");
-    }
+    let keep = body.bool("enableexternalext")?.value().unwrap_or(false);
+    let title = checked_title(new_file_title(&checked_title(body.required_string("title")?)?, keep))?;
     let folder = own_folder(state, user, folder_id).await?;
     let key = new_blob_key();
     state.blobs.put_bytes(&key, Default::default()).await?;

@@ -92,10 +92,12 @@ pub async fn set_file_link(
 }
 
 /// `GET file/{id}/link`: the primary link, created with Read if missing.
+/// Anyone who may not manage the file's links (anonymous callers included)
+/// gets 200 with `count: 0` and no `response`, as from DocSpace.
 #[utoipa::path(
     get, path = "/api/2.0/files/file/{file_id}/link", tag = "links",
     params(("file_id" = i64, Path, description = "File id"), doc::Paging),
-    responses((status = 200, description = "The link; no `response` when the request deleted a link or changed nothing", body = doc::Envelope<doc::FileShareDto>), doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound)
+    responses((status = 200, description = "The link; no `response` for a caller who may not manage the file's links", body = doc::Envelope<doc::FileShareDto>), doc::BadRequest, doc::Forbidden, doc::NotFound)
 )]
 pub async fn get_primary_link(
     State(state): State<AppState>,
@@ -104,8 +106,13 @@ pub async fn get_primary_link(
     q: QueryMap,
 ) -> ApiResult {
     q.paging()?;
+    let id = file_id(&id)?;
+    match state.svc.managed_file(ctx.caller.user.as_ref(), id).await {
+        Err(Error::Forbidden(_)) => return ctx.ok_empty(),
+        other => other?,
+    };
     let may_create = ctx.caller.may(Scope::Write(Area::Files));
-    let link = state.svc.primary_link(ctx.caller.user.as_ref(), Entry::File(file_id(&id)?), None, may_create).await?;
+    let link = state.svc.primary_link(ctx.caller.user.as_ref(), Entry::File(id), None, may_create).await?;
     reply(&state, &ctx, link)
 }
 

@@ -4,10 +4,12 @@
 //! any other way refuses API keys.
 
 pub(crate) mod account;
+pub(crate) mod edits;
 pub(crate) mod fileops;
 pub(crate) mod files;
 pub(crate) mod health;
 pub(crate) mod links;
+pub(crate) mod marks;
 pub(crate) mod pages;
 pub(crate) mod share;
 pub(crate) mod versions;
@@ -39,18 +41,32 @@ pub fn routes() -> Routes {
         .get("/api/2.0/keys/@self", Scope::AnyKey, account::current_key)
         .delete("/api/2.0/keys/{id}", ANY_WRITE, account::delete_key)
         .post("/api/2.0/people", Scope::Write(Area::Accounts), account::create_user)
+        .post("/api/2.0/people/active", Scope::Write(Area::Accounts), account::create_active_user)
         .get("/api/2.0/people/@self", Scope::Read(Area::AccountsSelf), account::me)
         .get("/api/2.0/files/@my", FILES_READ, files::my_documents)
+        .get("/api/2.0/files/recent", FILES_READ, marks::recent)
+        .delete("/api/2.0/files/recent", FILES_WRITE, marks::delete_recent)
+        .get("/api/2.0/files/@recent", FILES_READ, marks::at_recent)
+        .get("/api/2.0/files/@favorites", FILES_READ, marks::favorites)
+        .get("/api/2.0/files/favorites/{file_id}", FILES_WRITE, marks::toggle_favorite)
         .post("/api/2.0/files/@my/file", FILES_WRITE, files::create_file_in_my)
+        .post("/api/2.0/files/@my/text", FILES_WRITE, edits::text_in_my)
+        .post("/api/2.0/files/@my/html", FILES_WRITE, edits::html_in_my)
         .upload(Method::POST, "/api/2.0/files/@my/upload", FILES_WRITE, files::upload_to_my)
         .get("/api/2.0/files/{folder_id}", FILES_READ, files::folder_contents)
         .post("/api/2.0/files/{folder_id}/file", FILES_WRITE, files::create_file)
+        .post("/api/2.0/files/{folder_id}/text", FILES_WRITE, edits::text_in_folder)
+        .post("/api/2.0/files/{folder_id}/html", FILES_WRITE, edits::html_in_folder)
         .upload(Method::POST, "/api/2.0/files/{folder_id}/upload", FILES_WRITE, files::upload)
         .upload(Method::PUT, "/api/2.0/files/{file_id}/update", FILES_WRITE, files::update_content)
+        .put("/api/2.0/files/{file_id}/order", FILES_WRITE, marks::file_order)
         .get("/api/2.0/files/folder/{folder_id}", FILES_READ, files::folder_info)
         .post("/api/2.0/files/folder/{folder_id}", FILES_WRITE, files::create_folder)
         .get("/api/2.0/files/file/{file_id}", FILES_READ, files::file_info)
+        .put("/api/2.0/files/file/{file_id}", FILES_WRITE, edits::update_file)
         .delete("/api/2.0/files/file/{file_id}", FILES_WRITE, files::delete_file)
+        .put("/api/2.0/files/file/{file_id}/lock", FILES_WRITE, marks::lock_file)
+        .post("/api/2.0/files/file/{file_id}/recent", FILES_WRITE, marks::add_recent)
         .get("/api/2.0/files/file/{file_id}/links", FILES_READ, links::list_file_links)
         .put("/api/2.0/files/file/{file_id}/links", FILES_WRITE, links::set_file_link)
         .get("/api/2.0/files/file/{file_id}/links/{link_id}/activity", FILES_READ, links::link_activity)
