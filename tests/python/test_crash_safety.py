@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -341,6 +342,9 @@ def crash_loop(node):
     print(f"\n{KILLS} kills, {ledger.acks} acknowledged writes, {len(ledger.files)} files, "
           f"{ledger.in_flight_at_kill} requests cut off, {leftovers} orphan/staging findings "
           f"({sum(f['repaired'] for f in repaired['findings'])} removed by --repair)")
+    # Passed: the data directory (hundreds of MiB of blobs) is not needed
+    # any more; a failing run keeps it, with the server logs, to look at.
+    shutil.rmtree(node.data_dir, ignore_errors=True)
 
 
 def test_sigkill_under_load_on_sqlite():
