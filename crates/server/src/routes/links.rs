@@ -4,6 +4,7 @@
 use crate::openapi as doc;
 use axum::extract::{Path, State};
 use spacelinks_api_types::date::now_micros;
+use spacelinks_api_types::Fields;
 use spacelinks_core::links::LinkRequest;
 use spacelinks_core::service::ManagedLink;
 use spacelinks_core::{Entry, Error};
@@ -84,11 +85,7 @@ pub async fn set_file_link(
     Path(id): Path<String>,
     Body(body): Body,
 ) -> ApiResult {
-    let user = ctx.user()?;
-    let id = file_id(&id)?;
-    let req = LinkRequest::parse(&body, now_micros())?;
-    let link = state.svc.set_link(user, Entry::File(id), &req).await?;
-    reply(&state, &ctx, link)
+    set_link(&state, &ctx, Entry::File(file_id(&id)?), &body).await
 }
 
 /// `GET file/{id}/link`: the primary link, created with Read if missing.
@@ -129,11 +126,7 @@ pub async fn create_primary_link(
     Path(id): Path<String>,
     Body(body): Body,
 ) -> ApiResult {
-    let user = ctx.user()?;
-    let id = file_id(&id)?;
-    let req = LinkRequest::parse(&body, now_micros())?;
-    let link = state.svc.primary_link(Some(user), Entry::File(id), Some(&req), true).await?;
-    reply(&state, &ctx, link)
+    create_primary(&state, &ctx, Entry::File(file_id(&id)?), &body).await
 }
 
 /// `GET folder/{id}/links`: the folder's links, primary first. No paging,
@@ -168,11 +161,7 @@ pub async fn set_folder_link(
     Path(id): Path<String>,
     Body(body): Body,
 ) -> ApiResult {
-    let user = ctx.user()?;
-    let id = file_id(&id)?;
-    let req = LinkRequest::parse(&body, now_micros())?;
-    let link = state.svc.set_link(user, Entry::Folder(id), &req).await?;
-    reply(&state, &ctx, link)
+    set_link(&state, &ctx, Entry::Folder(file_id(&id)?), &body).await
 }
 
 /// `GET folder/{id}/link`: the folder's primary link, created with Read if missing.
@@ -207,9 +196,23 @@ pub async fn create_folder_primary_link(
     Path(id): Path<String>,
     Body(body): Body,
 ) -> ApiResult {
+    create_primary(&state, &ctx, Entry::Folder(file_id(&id)?), &body).await
+}
+
+/// `PUT .../links` of a file or a folder: create, update (merging) or
+/// delete one link.
+async fn set_link(state: &AppState, ctx: &Ctx, entry: Entry, body: &Fields) -> ApiResult {
     let user = ctx.user()?;
-    let id = file_id(&id)?;
-    let req = LinkRequest::parse(&body, now_micros())?;
-    let link = state.svc.primary_link(Some(user), Entry::Folder(id), Some(&req), true).await?;
-    reply(&state, &ctx, link)
+    let req = LinkRequest::parse(body, now_micros())?;
+    let link = state.svc.set_link(user, entry, &req).await?;
+    reply(state, ctx, link)
+}
+
+/// `POST .../link` of a file or a folder: the primary link, created from
+/// the body if missing.
+async fn create_primary(state: &AppState, ctx: &Ctx, entry: Entry, body: &Fields) -> ApiResult {
+    let user = ctx.user()?;
+    let req = LinkRequest::parse(body, now_micros())?;
+    let link = state.svc.primary_link(Some(user), entry, Some(&req), true).await?;
+    reply(state, ctx, link)
 }
