@@ -3,8 +3,21 @@
 
 use spacelinks_api_types::UserType;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Trigger {
+/// Declares the triggers once: the enum and, in the same order (the order
+/// `GET settings/webhook/triggers` lists them), `ALL_TRIGGERS`.
+macro_rules! triggers {
+    ($($name:ident),* $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Trigger {
+            $($name),*
+        }
+
+        /// Every trigger, in DocSpace's order, spacelinks' own last.
+        pub const ALL_TRIGGERS: &[Trigger] = &[$(Trigger::$name),*];
+    };
+}
+
+triggers!(
     All,
     UserCreated,
     UserInvited,
@@ -46,7 +59,7 @@ pub enum Trigger {
     LinkPasswordFailed,
     LinkLockedOut,
     LinkUsedUp,
-}
+);
 
 /// Who may subscribe to a trigger, by `EmployeeType` (DocSpace: A, R, U).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,51 +71,6 @@ enum Roles {
 }
 
 use Trigger::*;
-
-/// Every trigger in the order `GET settings/webhook/triggers` lists them.
-pub const ALL_TRIGGERS: [Trigger; 41] = [
-    All,
-    UserCreated,
-    UserInvited,
-    UserUpdated,
-    UserDeleted,
-    GroupCreated,
-    GroupUpdated,
-    GroupDeleted,
-    FileCreated,
-    FileUploaded,
-    FileUpdated,
-    FileTrashed,
-    FileDeleted,
-    FileRestored,
-    FileCopied,
-    FileMoved,
-    FileDownloaded,
-    FolderCreated,
-    FolderUpdated,
-    FolderTrashed,
-    FolderDeleted,
-    FolderRestored,
-    FolderCopied,
-    FolderMoved,
-    FolderDownloaded,
-    RoomCreated,
-    RoomUpdated,
-    RoomArchived,
-    RoomDeleted,
-    RoomRestored,
-    RoomCopied,
-    FormSubmit,
-    FormFilledOut,
-    FormStopped,
-    AgentCreated,
-    AgentUpdated,
-    AgentDeleted,
-    LinkOpened,
-    LinkPasswordFailed,
-    LinkLockedOut,
-    LinkUsedUp,
-];
 
 impl Trigger {
     fn def(self) -> (&'static str, i64, Roles) {
