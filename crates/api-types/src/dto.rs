@@ -255,6 +255,35 @@ pub struct FileShareDto {
     pub subject_type: i64,
 }
 
+/// A file's share with a person of this server (`PUT files/file/{id}/share`):
+/// DocSpace's `FileShareDto` for a user subject (`subjectType` 0).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UserShareDto {
+    pub access: FileShare,
+    /// Obsolete in DocSpace but still sent: the same user as `sharedToUser`.
+    pub shared_to: EmployeeFullDto,
+    pub shared_to_user: EmployeeFullDto,
+    pub is_locked: bool,
+    pub is_owner: bool,
+    pub can_edit_access: bool,
+    pub can_edit_internal: bool,
+    pub can_edit_deny_download: bool,
+    pub can_edit_expiration_date: bool,
+    pub can_revoke: bool,
+    pub subject_type: i64,
+}
+
+/// `GET files/file/{id}/sharedusers`: DocSpace's `MentionWrapper`.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct MentionDto {
+    pub user: EmployeeFullDto,
+    pub has_access: bool,
+}
+
 /// `GET files/share/{key}`: the recipient's view of a link.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -17,6 +17,10 @@ pub enum Viewer {
         deny_download: bool,
         authenticated: bool,
     },
+    /// A signed-in user the owner shared the file with, at this access.
+    Person {
+        access: FileShare,
+    },
 }
 
 /// The 27 file actions in DocSpace's order.
@@ -86,6 +90,12 @@ impl Viewer {
                     _ => false,
                 }
             }
+            // As a signed-in link visitor who may download: reading,
+            // downloading and copying for all, editing at Editing only; no
+            // deleting, renaming, locking or sharing further.
+            Viewer::Person { access } => {
+                Viewer::Link { access, deny_download: false, authenticated: true }.can(action) && action != "CopyLink"
+            }
         }
     }
 
@@ -93,7 +103,7 @@ impl Viewer {
     pub fn access(self) -> FileShare {
         match self {
             Viewer::Owner => FileShare::None,
-            Viewer::Link { access, .. } => access,
+            Viewer::Link { access, .. } | Viewer::Person { access } => access,
         }
     }
 }
@@ -159,5 +169,13 @@ mod tests {
         let s = link(FileShare::Editing, true, true);
         assert!(!s.can("Download") && !s.can("Copy") && s.can("Edit"));
         assert!(Viewer::Owner.can("Download") && Viewer::Owner.can("Delete"));
+    }
+
+    #[test]
+    fn people_read_and_download_and_edit_at_editing_only() {
+        let r = Viewer::Person { access: FileShare::Read };
+        assert!(r.can("Read") && r.can("Download") && !r.can("Edit") && !r.can("Delete") && !r.can("CopyLink"));
+        let e = Viewer::Person { access: FileShare::Editing };
+        assert!(e.can("Edit") && e.can("Download") && !e.can("Rename") && !e.can("Lock"));
     }
 }

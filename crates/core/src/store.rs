@@ -90,6 +90,16 @@ pub trait Store: Send + Sync + 'static {
     /// A page of the user's files marked `kind`, newest mark first, and the total.
     async fn marked_files(&self, user_id: &str, kind: &str, offset: i64, limit: i64) -> Result<(Vec<File>, i64)>;
     async fn is_marked(&self, user_id: &str, file_id: i64, kind: &str) -> Result<bool>;
+    /// Shares the file with a user of this server at `access` (a FileShare
+    /// value), or stops sharing it (`access` 0). Sharing again changes the
+    /// access and keeps the first share's time.
+    async fn set_file_share(&self, file_id: i64, user_id: &str, access: i64, now: i64) -> Result<()>;
+    /// (user id, access) of everyone the file is shared with, oldest share first.
+    async fn file_shares(&self, file_id: i64) -> Result<Vec<(String, i64)>>;
+    /// The access the file is shared with this user at, if it is.
+    async fn file_share(&self, file_id: i64, user_id: &str) -> Result<Option<i64>>;
+    /// A page of the files shared with the user, newest share first, and the total.
+    async fn shared_files(&self, user_id: &str, offset: i64, limit: i64) -> Result<(Vec<File>, i64)>;
     /// The oldest file of a folder with exactly this title.
     async fn file_by_title(&self, folder_id: i64, title: &str) -> Result<Option<File>>;
     /// Deletes the file with its links and versions; returns every blob key

@@ -7,6 +7,7 @@
 
 use spacelinks_api_types::date::now_micros;
 use spacelinks_api_types::dto::FileDto;
+use spacelinks_api_types::FileShare;
 use spacelinks_core::links::{LinkStatus, PasswordEvidence, Visitor};
 use spacelinks_core::rights::Viewer;
 use spacelinks_core::service::{Shared, SharedFile, SharedFolder, Unlockable};
@@ -20,13 +21,22 @@ use crate::webhooks;
 /// How the caller reached a file.
 pub enum FileAccess {
     Owner(File),
-    Link { shared: Box<SharedFile>, token: String, authenticated: bool },
+    Link {
+        shared: Box<SharedFile>,
+        token: String,
+        authenticated: bool,
+    },
+    /// A signed-in user the owner shared the file with.
+    Person {
+        file: File,
+        access: FileShare,
+    },
 }
 
 impl FileAccess {
     pub fn file(&self) -> &File {
         match self {
-            FileAccess::Owner(f) => f,
+            FileAccess::Owner(f) | FileAccess::Person { file: f, .. } => f,
             FileAccess::Link { shared, .. } => &shared.file,
         }
     }
@@ -39,12 +49,14 @@ impl FileAccess {
                 deny_download: shared.link.deny_download,
                 authenticated: *authenticated,
             },
+            FileAccess::Person { access, .. } => Viewer::Person { access: *access },
         }
     }
 
     pub fn with_file(self, file: File) -> Self {
         match self {
             FileAccess::Owner(_) => FileAccess::Owner(file),
+            FileAccess::Person { access, .. } => FileAccess::Person { file, access },
             FileAccess::Link { mut shared, token, authenticated } => {
                 shared.file = file;
                 FileAccess::Link { shared, token, authenticated }
@@ -54,7 +66,7 @@ impl FileAccess {
 
     pub fn dto(&self, state: &AppState, ctx: &Ctx) -> FileDto {
         let link = match self {
-            FileAccess::Owner(_) => None,
+            FileAccess::Owner(_) | FileAccess::Person { .. } => None,
             FileAccess::Link { shared, token, .. } => Some((&shared.link, token.as_str())),
         };
         file_dto(state, self.file(), &Seen { viewer: self.viewer(), link, show_people: ctx.caller.user.is_some() })
@@ -111,15 +123,32 @@ fn refused(r: Refusal, unreadable: Error) -> Error {
 /// lies in at any depth, that validates right now (not expired or used up,
 /// the client inside its networks, not deleted, password proven, signed in if
 /// internal); otherwise 403. A refusal by a link control is logged as a
-/// `refused` event with its reason.
+/// `refused` event with its reason. A signed-in user the owner shared the
+/// file with reaches it at that share's access; a link they bring is tried
+/// first and the share is what remains when the link does not validate.
 pub async fn file_access(state: &AppState, ctx: &Ctx, q: &QueryMap, file_id: i64) -> Result<FileAccess, Error> {
     let token = request_token(ctx, q);
+    let mut person = None;
     if let Some(user) = &ctx.caller.user {
         let file = state.svc.store.file(file_id).await?.ok_or_else(Error::file_not_found)?;
         if file.owner.id == user.id {
             return Ok(FileAccess::Owner(file));
         }
+        let share = state.svc.store.file_share(file_id, &user.id).await?.and_then(FileShare::from_i64);
+        person = share.map(|access| FileAccess::Person { file, access });
     }
+    match (person, token) {
+        (Some(p), None) => Ok(p),
+        (Some(p), Some(t)) => match link_access(state, ctx, file_id, Some(t)).await {
+            Err(Error::Forbidden(_) | Error::NotFound(_)) => Ok(p),
+            r => r,
+        },
+        (None, token) => link_access(state, ctx, file_id, token).await,
+    }
+}
+
+/// The link half of `file_access`.
+async fn link_access(state: &AppState, ctx: &Ctx, file_id: i64, token: Option<String>) -> Result<FileAccess, Error> {
     let shared = match &token {
         Some(t) => state.svc.shared(t).await?,
         None => None,
@@ -188,7 +217,8 @@ pub async fn log_visit(
 
 impl FileAccess {
     /// Logs a visit when the file was reached through a link (the owner's
-    /// own visits are not the link's activity).
+    /// own visits, and a person's it was shared with, are not the link's
+    /// activity).
     pub async fn record(&self, state: &AppState, ctx: &Ctx, kind: EventKind, bytes: Option<i64>) {
         if let FileAccess::Link { shared, .. } = self {
             log_visit(state, ctx, &shared.link, Some(&shared.file), kind, bytes).await;

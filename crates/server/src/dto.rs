@@ -101,7 +101,12 @@ pub fn file_dto(state: &AppState, f: &File, seen: &Seen<'_>) -> FileDto {
             created: format_api_date(f.created),
             created_by: by.clone(),
             updated: format_api_date(f.updated.max(f.created)),
-            root_folder_type: if seen.link.is_some() { FOLDER_TYPE_SHARE } else { FOLDER_TYPE_USER },
+            // Links and people's shares both land in "Shared with me".
+            root_folder_type: if seen.link.is_some() || matches!(seen.viewer, Viewer::Person { .. }) {
+                FOLDER_TYPE_SHARE
+            } else {
+                FOLDER_TYPE_USER
+            },
             updated_by: by,
             request_token: seen.link.map(|(_, t)| t.to_string()),
             // A file reached through a folder link inherits it: not external.

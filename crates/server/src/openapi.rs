@@ -13,12 +13,12 @@ use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
 
 pub use spacelinks_api_types::dto::{
     ApiKeyDto, AuthTokenDto, EditHistoryDto, EmployeeDto, EmployeeFullDto, ExternalShareDto, FileDto, FileOperationDto,
-    FileShareDto, FileShareLinkDto, FolderContentDto, FolderDto, LinkEventDto, PathPart,
+    FileShareDto, FileShareLinkDto, FolderContentDto, FolderDto, LinkEventDto, MentionDto, PathPart, UserShareDto,
 };
 pub use spacelinks_api_types::envelope::Link;
 pub use spacelinks_api_types::{Envelope, ErrorBody};
 
-use crate::routes::{account, edits, fileops, files, health, links, marks, pages, share, versions, webhooks};
+use crate::routes::{account, edits, fileops, files, health, links, marks, pages, people, share, versions, webhooks};
 pub use spacelinks_api_types::dto::{
     WebhookTriggerDto, WebhooksConfigDto, WebhooksConfigWithStatusDto, WebhooksLogDto,
 };
@@ -52,7 +52,10 @@ pub use spacelinks_api_types::dto::{
         marks::delete_recent,
         marks::at_recent,
         marks::favorites,
+        people::shared_with_me,
         marks::toggle_favorite,
+        people::set_file_share,
+        people::shared_users,
         files::create_file_in_my,
         edits::text_in_my,
         edits::html_in_my,
@@ -310,6 +313,29 @@ pub struct TitleRequest {
 pub struct FileIdsRequest {
     /// File ids (numbers or numeric strings).
     file_ids: Vec<i64>,
+}
+
+/// One person and their access in `PUT files/file/{id}/share`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ShareItem {
+    /// The user's id.
+    share_to: String,
+    /// FileShare: 0 (None, removes), 2 (Read), 5 (Review), 6 (Comment), 10 (Editing).
+    access: i64,
+}
+
+/// `PUT files/file/{id}/share`
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ShareRequest {
+    share: Vec<ShareItem>,
+    /// Accepted; spacelinks sends no mail.
+    notify: Option<bool>,
+    /// Accepted; spacelinks sends no mail.
+    sharing_message: Option<String>,
 }
 
 /// `PUT files/file/{id}/lock`

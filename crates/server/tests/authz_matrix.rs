@@ -80,6 +80,7 @@ fn rows() -> Vec<Row> {
         row(M::DELETE, "/api/2.0/files/recent", "files:write", [401, 204, 204, 204], FILES_WRITE, 204),
         row(M::GET, "/api/2.0/files/@recent", "files:read", [401, 200, 200, 200], FILES_READ, 200),
         row(M::GET, "/api/2.0/files/@favorites", "files:read", [401, 200, 200, 200], FILES_READ, 200),
+        row(M::GET, "/api/2.0/files/@share", "files:read", [401, 200, 200, 200], FILES_READ, 200),
         row(M::GET, "/api/2.0/files/favorites/{file_id}", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::POST, "/api/2.0/files/@my/file", "files:write", [401, 200, 200, 200], FILES_WRITE, 200),
         // A guest has no My Documents there in DocSpace: 404.
@@ -101,6 +102,8 @@ fn rows() -> Vec<Row> {
         row(M::DELETE, "/api/2.0/files/file/{file_id}", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::PUT, "/api/2.0/files/file/{file_id}/lock", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::POST, "/api/2.0/files/file/{file_id}/recent", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(M::PUT, "/api/2.0/files/file/{file_id}/share", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(M::GET, "/api/2.0/files/file/{file_id}/sharedusers", "files:read", [401, 200, 403, 403], FILES_READ, 200),
         row(M::GET, "/api/2.0/files/file/{file_id}/links", "files:read", [401, 200, 200, 200], FILES_READ, 200),
         row(M::PUT, "/api/2.0/files/file/{file_id}/links", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(
@@ -279,6 +282,7 @@ impl Fixture {
             ("DELETE", "/api/2.0/files/recent") => Req::delete("/api/2.0/files/recent").json(json!({"fileIds": [f]})),
             ("GET", "/api/2.0/files/@recent") => Req::get("/api/2.0/files/@recent"),
             ("GET", "/api/2.0/files/@favorites") => Req::get("/api/2.0/files/@favorites"),
+            ("GET", "/api/2.0/files/@share") => Req::get("/api/2.0/files/@share"),
             ("GET", "/api/2.0/files/favorites/{file_id}") => {
                 Req::get(&format!("/api/2.0/files/favorites/{f}?favorite=true"))
             }
@@ -323,6 +327,12 @@ impl Fixture {
                 Req::put(&format!("/api/2.0/files/file/{f}/lock")).json(json!({"lockFile": false}))
             }
             ("POST", "/api/2.0/files/file/{file_id}/recent") => Req::post(&format!("/api/2.0/files/file/{f}/recent")),
+            ("PUT", "/api/2.0/files/file/{file_id}/share") => {
+                Req::put(&format!("/api/2.0/files/file/{f}/share")).json(json!({"share": [], "notify": false}))
+            }
+            ("GET", "/api/2.0/files/file/{file_id}/sharedusers") => {
+                Req::get(&format!("/api/2.0/files/file/{f}/sharedusers"))
+            }
             ("GET", "/api/2.0/files/file/{file_id}/links") => Req::get(&format!("/api/2.0/files/file/{f}/links")),
             ("GET", "/api/2.0/files/file/{file_id}/links/{link_id}/activity") => {
                 Req::get(&format!("/api/2.0/files/file/{f}/links/{}/activity", self.link))

@@ -531,6 +531,64 @@ impl Store for Db {
         Ok(row.is_some())
     }
 
+    async fn set_file_share(&self, file_id: i64, user_id: &str, access: i64, now: i64) -> Result<()> {
+        let q = if access == 0 {
+            sqlx::query("DELETE FROM file_shares WHERE file_id = $1 AND user_id = $2")
+                .bind(file_id)
+                .bind(user_id.to_string())
+        } else {
+            sqlx::query(
+                "INSERT INTO file_shares (file_id, user_id, access, created) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (file_id, user_id) DO UPDATE SET access = excluded.access",
+            )
+            .bind(file_id)
+            .bind(user_id.to_string())
+            .bind(access)
+            .bind(now)
+        };
+        q.execute(&self.pool).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn file_shares(&self, file_id: i64) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query("SELECT user_id, access FROM file_shares WHERE file_id = $1 ORDER BY created, user_id")
+            .bind(file_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok((r.try_get("user_id").map_err(Error::internal)?, r.try_get("access").map_err(Error::internal)?))
+            })
+            .collect()
+    }
+
+    async fn file_share(&self, file_id: i64, user_id: &str) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT access FROM file_shares WHERE file_id = $1 AND user_id = $2")
+            .bind(file_id)
+            .bind(user_id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.map(|r| r.try_get("access").map_err(Error::internal)).transpose()
+    }
+
+    async fn shared_files(&self, user_id: &str, offset: i64, limit: i64) -> Result<(Vec<File>, i64)> {
+        let sql = format!(
+            "{} JOIN file_shares s ON s.file_id = f.id WHERE s.user_id = $1 \
+             ORDER BY s.created DESC, f.id DESC LIMIT $2 OFFSET $3",
+            rows::file_select()
+        );
+        let u = user_id.to_string();
+        let files = self.all(&sql, |q| q.bind(u.clone()).bind(limit).bind(offset), rows::file).await?;
+        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM file_shares WHERE user_id = $1")
+            .bind(u)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok((files, row.try_get("n").map_err(Error::internal)?))
+    }
+
     async fn file_by_title(&self, folder_id: i64, title: &str) -> Result<Option<File>> {
         let sql = format!("{} WHERE f.folder_id = $1 AND f.title = $2 ORDER BY f.id LIMIT 1", rows::file_select());
         self.one(&sql, |q| q.bind(folder_id).bind(title.to_string()), rows::file).await
@@ -553,6 +611,7 @@ impl Store for Db {
         // Explicit, so a backend without cascading foreign keys behaves the same.
         sqlx::query("DELETE FROM links WHERE file_id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
         sqlx::query("DELETE FROM file_marks WHERE file_id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
+        sqlx::query("DELETE FROM file_shares WHERE file_id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         let mut keys = vec![current.try_get::<String, _>("blob_key").map_err(Error::internal)?];
         for r in versions {

@@ -142,6 +142,7 @@ conformance_tests!(
     file_operations,
     renames_and_titles,
     marks_and_locks,
+    file_shares,
 );
 
 // ---------------------------------------------------------------------------
@@ -1825,4 +1826,33 @@ async fn concurrent_webhook_claims(db: &Db) {
     unique.dedup();
     assert_eq!(unique.len(), claimed.len(), "a delivery was claimed twice");
     assert_eq!(claimed, ids, "every delivery was claimed");
+}
+
+async fn file_shares(store: &dyn Store) {
+    let (alice, root) = owner_and_root(store).await;
+    let bob = create_user(store, "bob@example.com").await;
+    let carol = create_user(store, "carol@example.com").await;
+    let a = create_file(store, root.id, &alice, "a.txt").await;
+    let b = create_file(store, root.id, &alice, "b.txt").await;
+    let ids = |page: (Vec<File>, i64)| (page.0.iter().map(|f| f.id).collect::<Vec<_>>(), page.1);
+    store.set_file_share(a.id, &bob.id, 2, T0 + 1).await.unwrap();
+    store.set_file_share(b.id, &bob.id, 10, T0 + 2).await.unwrap();
+    store.set_file_share(a.id, &carol.id, 2, T0 + 3).await.unwrap();
+    // Sharing again changes the access and keeps the share's place.
+    store.set_file_share(a.id, &bob.id, 10, T0 + 4).await.unwrap();
+    assert_eq!(store.file_share(a.id, &bob.id).await.unwrap(), Some(10));
+    assert_eq!(store.file_share(a.id, &alice.id).await.unwrap(), None);
+    assert_eq!(store.file_shares(a.id).await.unwrap(), vec![(bob.id.clone(), 10), (carol.id.clone(), 2)]);
+    assert_eq!(ids(store.shared_files(&bob.id, 0, 10).await.unwrap()), (vec![b.id, a.id], 2));
+    assert_eq!(ids(store.shared_files(&bob.id, 1, 10).await.unwrap()), (vec![a.id], 2));
+    assert_eq!(ids(store.shared_files(&alice.id, 0, 10).await.unwrap()), (vec![], 0));
+    // Access 0 removes the share; removing twice is harmless.
+    for _ in 0..2 {
+        store.set_file_share(a.id, &carol.id, 0, T0 + 5).await.unwrap();
+    }
+    assert_eq!(store.file_share(a.id, &carol.id).await.unwrap(), None);
+    assert_eq!(store.file_shares(a.id).await.unwrap(), vec![(bob.id.clone(), 10)]);
+    // Deleting the file takes its shares along.
+    store.delete_file(b.id).await.unwrap();
+    assert_eq!(ids(store.shared_files(&bob.id, 0, 10).await.unwrap()), (vec![a.id], 1));
 }

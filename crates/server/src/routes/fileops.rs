@@ -56,7 +56,7 @@ impl Selection {
         folder_link.or_else(|| {
             self.files.iter().find_map(|f| match f {
                 FileAccess::Link { shared, .. } => Some(&shared.link),
-                FileAccess::Owner(_) => None,
+                FileAccess::Owner(_) | FileAccess::Person { .. } => None,
             })
         })
     }

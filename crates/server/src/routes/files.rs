@@ -488,7 +488,7 @@ pub async fn file_handler(State(state): State<AppState>, ctx: Ctx, q: QueryMap) 
             let old = state.svc.store.file_version(f.id, v).await?.ok_or_else(Error::file_not_found)?;
             Some(File { size: old.size, blob_key: old.blob_key, version: old.version, ..f.clone() })
         }
-        (Some(_), FileAccess::Link { .. }) => return Err(Error::cannot_read_file().into()),
+        (Some(_), FileAccess::Link { .. } | FileAccess::Person { .. }) => return Err(Error::cannot_read_file().into()),
         (None, _) => None,
     };
     let file = older.as_ref().unwrap_or(access.file());

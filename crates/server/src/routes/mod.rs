@@ -11,6 +11,7 @@ pub(crate) mod health;
 pub(crate) mod links;
 pub(crate) mod marks;
 pub(crate) mod pages;
+pub(crate) mod people;
 pub(crate) mod share;
 pub(crate) mod versions;
 pub(crate) mod webhooks;
@@ -48,6 +49,7 @@ pub fn routes() -> Routes {
         .delete("/api/2.0/files/recent", FILES_WRITE, marks::delete_recent)
         .get("/api/2.0/files/@recent", FILES_READ, marks::at_recent)
         .get("/api/2.0/files/@favorites", FILES_READ, marks::favorites)
+        .get("/api/2.0/files/@share", FILES_READ, people::shared_with_me)
         .get("/api/2.0/files/favorites/{file_id}", FILES_WRITE, marks::toggle_favorite)
         .post("/api/2.0/files/@my/file", FILES_WRITE, files::create_file_in_my)
         .post("/api/2.0/files/@my/text", FILES_WRITE, edits::text_in_my)
@@ -67,6 +69,8 @@ pub fn routes() -> Routes {
         .delete("/api/2.0/files/file/{file_id}", FILES_WRITE, files::delete_file)
         .put("/api/2.0/files/file/{file_id}/lock", FILES_WRITE, marks::lock_file)
         .post("/api/2.0/files/file/{file_id}/recent", FILES_WRITE, marks::add_recent)
+        .put("/api/2.0/files/file/{file_id}/share", FILES_WRITE, people::set_file_share)
+        .get("/api/2.0/files/file/{file_id}/sharedusers", FILES_READ, people::shared_users)
         .get("/api/2.0/files/file/{file_id}/links", FILES_READ, links::list_file_links)
         .put("/api/2.0/files/file/{file_id}/links", FILES_WRITE, links::set_file_link)
         .get("/api/2.0/files/file/{file_id}/links/{link_id}/activity", FILES_READ, links::link_activity)

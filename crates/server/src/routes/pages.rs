@@ -220,6 +220,7 @@ async fn ok_page(state: &AppState, access: &FileAccess, token: &str, message: &s
     let link_title = match access {
         FileAccess::Link { shared, .. } => shared.link.title.clone(),
         FileAccess::Owner(_) => "Your file".into(),
+        FileAccess::Person { file, .. } => format!("Shared by {}", file.owner.display_name),
     };
     let mut page = SharePage::for_file("ok", file, &link_title, token);
     page.message = message.into();
