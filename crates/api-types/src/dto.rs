@@ -281,7 +281,12 @@ pub struct UserShareDto {
 #[serde(rename_all = "camelCase")]
 pub struct MentionDto {
     pub user: EmployeeFullDto,
+    pub email: String,
+    pub id: String,
+    pub image: String,
+    /// DocSpace never fills it in for this list: always `false`.
     pub has_access: bool,
+    pub name: String,
 }
 
 /// `GET files/share/{key}`: the recipient's view of a link.

@@ -321,7 +321,9 @@ pub struct FileIdsRequest {
 #[allow(dead_code)]
 pub struct ShareItem {
     /// The user's id.
-    share_to: String,
+    share_to: Option<String>,
+    /// The user's email, when `shareTo` is absent.
+    email: Option<String>,
     /// FileShare: 0 (None, removes), 2 (Read), 5 (Review), 6 (Comment), 10 (Editing).
     access: i64,
 }

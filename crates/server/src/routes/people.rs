@@ -36,13 +36,25 @@ async fn owned_file(state: &AppState, ctx: &Ctx, raw_id: &str) -> Result<File, E
     Ok(file)
 }
 
-/// One `{shareTo, access}` item of `share` (names case-insensitive; access
-/// a number or a FileShare name).
-fn share_item(v: &Value) -> Result<(String, FileShare), Error> {
+/// Who an item of `share` names: DocSpace's `FileShareParams` take the
+/// user's id (`shareTo`) or their `email`.
+enum ShareTo {
+    Id(String),
+    Email(String),
+}
+
+/// One `{shareTo | email, access}` item of `share` (names case-insensitive;
+/// access a number or a FileShare name).
+fn share_item(v: &Value) -> Result<(ShareTo, FileShare), Error> {
     let bad = || Error::BadRequest("share must be a list of {shareTo, access}".into());
     let obj = v.as_object().ok_or_else(bad)?;
     let field = |name: &str| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
-    let to = field("shareTo").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).ok_or_else(bad)?;
+    let text = |name: &str| field(name).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+    let to = match (text("shareTo"), text("email")) {
+        (Some(id), _) => ShareTo::Id(id.to_string()),
+        (None, Some(email)) => ShareTo::Email(email.to_string()),
+        (None, None) => return Err(bad()),
+    };
     let access = match field("access") {
         Some(Value::Number(n)) => n.as_i64().and_then(FileShare::from_i64),
         Some(Value::String(s)) => FileShare::parse_name(s),
@@ -51,7 +63,7 @@ fn share_item(v: &Value) -> Result<(String, FileShare), Error> {
     let access = access.filter(|a| PERSON_ACCESS.contains(a)).ok_or_else(|| {
         Error::BadRequest("access must be None (0), Read (2), Comment (6), Review (5) or Editing (10)".into())
     })?;
-    Ok((to.to_string(), access))
+    Ok((to, access))
 }
 
 fn share_dto(state: &AppState, user: &User, access: FileShare, owner: bool) -> UserShareDto {
@@ -83,7 +95,7 @@ async fn shared_people(state: &AppState, file: &File) -> Result<Vec<(User, FileS
     Ok(people)
 }
 
-/// `PUT files/file/{id}/share` `{share: [{shareTo, access}], notify,
+/// `PUT files/file/{id}/share` `{share: [{shareTo | email, access}], notify,
 /// sharingMessage}`: the owner shares the file with users of this server,
 /// changes their access, or removes it (access 0). Answers the file's
 /// shares, the owner first, as DocSpace. `notify` and `sharingMessage` are
@@ -109,14 +121,20 @@ pub async fn set_file_share(
         Some(Value::Array(items)) => items.iter().map(share_item).collect::<Result<Vec<_>, _>>()?,
         Some(_) => return Err(Error::BadRequest("share must be a list of {shareTo, access}".into()).into()),
     };
-    // Every recipient is checked before anything is written.
-    for (to, _) in &items {
-        if *to == file.owner.id || state.svc.store.user_by_id(to).await?.is_none() {
-            return Err(Error::BadRequest(format!("shareTo {to} is not another user of this server")).into());
+    // Every recipient is found before anything is written.
+    let mut people = Vec::with_capacity(items.len());
+    for (to, access) in items {
+        let (user, named) = match &to {
+            ShareTo::Id(id) => (state.svc.store.user_by_id(id).await?, id),
+            ShareTo::Email(email) => (state.svc.store.user_by_email(email).await?, email),
+        };
+        match user {
+            Some(u) if u.id != file.owner.id => people.push((u.id, access)),
+            _ => return Err(Error::BadRequest(format!("{named} is not another user of this server")).into()),
         }
     }
     let now = now_micros();
-    for (to, access) in &items {
+    for (to, access) in &people {
         state.svc.store.set_file_share(file.id, to, *access as i64, now).await?;
     }
     let owner = state.svc.store.user_by_id(&file.owner.id).await?.ok_or_else(Error::file_not_found)?;
@@ -127,8 +145,9 @@ pub async fn set_file_share(
     ctx.ok(dtos)
 }
 
-/// `GET files/file/{id}/sharedusers`: the people the file is shared with,
-/// as DocSpace's `MentionWrapper` (owner only).
+/// `GET files/file/{id}/sharedusers`: the people the file is shared with
+/// (the caller, its owner, is not among them), as DocSpace's
+/// `MentionWrapper` (owner only).
 #[utoipa::path(
     get, path = "/api/2.0/files/file/{file_id}/sharedusers", tag = "files",
     params(("file_id" = i64, Path, description = "File id")),
@@ -140,7 +159,14 @@ pub async fn set_file_share(
 pub async fn shared_users(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> ApiResult {
     let file = owned_file(&state, &ctx, &id).await?;
     let people = shared_people(&state, &file).await?;
-    ctx.ok(people.iter().map(|(u, _)| MentionDto { user: full_dto(&state, u), has_access: true }).collect::<Vec<_>>())
+    let mention = |u: &User| {
+        let user = full_dto(&state, u);
+        let (email, id, image, name) =
+            (u.email.clone(), u.id.clone(), user.base.avatar_medium.clone(), user.base.display_name.clone());
+        // DocSpace leaves `hasAccess` unset here (false) though everyone listed has access.
+        MentionDto { user, email, id, image, has_access: false, name }
+    };
+    ctx.ok(people.iter().map(|(u, _)| mention(u)).collect::<Vec<_>>())
 }
 
 /// `GET files/@share`: "Shared with me", the files people shared with the
