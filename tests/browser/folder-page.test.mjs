@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Api, launchBrowser, PNG_BASE64, screenshotDir, startServer } from './harness.mjs';
+import { closeSuite, openSuite, PNG_BASE64 } from './harness.mjs';
 
 const PASSWORD = 'folder-pass-1';
 const PNG = Buffer.from(PNG_BASE64, 'base64');
@@ -21,18 +21,10 @@ let browser;
 let shots;
 
 before(async () => {
-  shots = screenshotDir();
-  console.log(`screenshots: ${shots}`);
-  server = await startServer();
-  api = await Api.asOwner(server.baseUrl);
-  browser = await launchBrowser();
+  ({ server, api, browser, shots } = await openSuite());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (shots) console.log(`screenshots: ${shots}`);
-});
+after(() => closeSuite({ server, browser, shots }));
 
 async function shot(page, name) {
   await page.screenshot({ path: join(shots, `folder-${name}.png`), fullPage: true });

@@ -212,6 +212,25 @@ export function screenshotDir() {
   return dir;
 }
 
+/**
+ * What every browser test file starts with: a screenshot folder, a fresh
+ * server, the owner's API client and Chromium. `closeSuite` ends them.
+ */
+export async function openSuite() {
+  const shots = screenshotDir();
+  console.log(`screenshots: ${shots}`);
+  const server = await startServer();
+  const api = await Api.asOwner(server.baseUrl);
+  const browser = await launchBrowser();
+  return { server, api, browser, shots };
+}
+
+export async function closeSuite({ server, browser, shots }) {
+  await browser?.close();
+  await server?.stop();
+  if (shots) console.log(`screenshots: ${shots}`);
+}
+
 /** A 48x32 RGB PNG (blue with a white stripe), valid for any decoder. */
 export const PNG_BASE64 =
   'iVBORw0KGgoAAAANSUhEUgAAADAAAAAgCAIAAADbtmxLAAAAOklEQVR42u3UQREAMAgDQRxVGo6xQjXwo9PNnIB9JU7WqgIICAgICGgI6mUDAgL6D+SpgYCAgIAeB10EJSomdMUXGwAAAABJRU5ErkJggg==';

@@ -19,8 +19,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  Api, clickAndWait, dropFiles, launchBrowser, OWNER_PASSWORD, pageScrollWidth, PNG_BASE64,
-  screenshotDir, seriousAxeViolations, signIn, startServer,
+  clickAndWait, closeSuite, dropFiles, openSuite, OWNER_PASSWORD, pageScrollWidth, PNG_BASE64,
+  seriousAxeViolations, signIn, startServer,
 } from './harness.mjs';
 
 const LINK_PASSWORD = 'Tr0ub4dor&3';
@@ -34,18 +34,10 @@ let shots;
 let shotCount = 0;
 
 before(async () => {
-  shots = screenshotDir();
-  console.log(`screenshots: ${shots}`);
-  server = await startServer();
-  api = await Api.asOwner(server.baseUrl);
-  browser = await launchBrowser();
+  ({ server, api, browser, shots } = await openSuite());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (shots) console.log(`screenshots: ${shots}`);
-});
+after(() => closeSuite({ server, browser, shots }));
 
 /** A full-page screenshot, numbered in the order taken. */
 async function shot(page, name) {
