@@ -182,6 +182,18 @@ fn update_link_query(l: &Link) -> Q<'_> {
         .bind(l.entry.id())
 }
 
+/// Binds a webhook's settings as $1..$7 (name, uri, secret_key, enabled,
+/// ssl, triggers, target_id): the same for its INSERT and its UPDATE.
+fn bind_webhook_settings<'a>(q: Q<'a>, c: &'a WebhookConfig) -> Q<'a> {
+    q.bind(&c.name)
+        .bind(&c.uri)
+        .bind(&c.secret_key)
+        .bind(flag(c.enabled))
+        .bind(flag(c.ssl))
+        .bind(c.triggers)
+        .bind(c.target_id.clone())
+}
+
 fn flag(b: bool) -> i64 {
     b as i64
 }
@@ -1077,19 +1089,15 @@ impl Store for Db {
 
     async fn insert_webhook_config(&self, c: &WebhookConfig) -> Result<Option<WebhookConfig>> {
         // The duplicate check is part of the INSERT (DocSpace: same uri and name).
-        let row = sqlx::query(
-            "INSERT INTO webhooks_config (name, uri, secret_key, enabled, ssl, triggers, target_id, created_by, \
-             modified_by, created_on, modified_on) \
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 \
-             WHERE NOT EXISTS (SELECT 1 FROM webhooks_config WHERE uri = $2 AND name = $1) RETURNING id",
+        let row = bind_webhook_settings(
+            sqlx::query(
+                "INSERT INTO webhooks_config (name, uri, secret_key, enabled, ssl, triggers, target_id, created_by, \
+                 modified_by, created_on, modified_on) \
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 \
+                 WHERE NOT EXISTS (SELECT 1 FROM webhooks_config WHERE uri = $2 AND name = $1) RETURNING id",
+            ),
+            c,
         )
-        .bind(&c.name)
-        .bind(&c.uri)
-        .bind(&c.secret_key)
-        .bind(flag(c.enabled))
-        .bind(flag(c.ssl))
-        .bind(c.triggers)
-        .bind(c.target_id.clone())
         .bind(&c.created_by)
         .bind(&c.modified_by)
         .bind(c.created_on)
@@ -1129,17 +1137,13 @@ impl Store for Db {
     }
 
     async fn update_webhook_config(&self, c: &WebhookConfig) -> Result<bool> {
-        let r = sqlx::query(
-            "UPDATE webhooks_config SET name = $1, uri = $2, secret_key = $3, enabled = $4, ssl = $5, triggers = $6, \
-             target_id = $7, modified_by = $8, modified_on = $9 WHERE id = $10",
+        let r = bind_webhook_settings(
+            sqlx::query(
+                "UPDATE webhooks_config SET name = $1, uri = $2, secret_key = $3, enabled = $4, ssl = $5, \
+                 triggers = $6, target_id = $7, modified_by = $8, modified_on = $9 WHERE id = $10",
+            ),
+            c,
         )
-        .bind(&c.name)
-        .bind(&c.uri)
-        .bind(&c.secret_key)
-        .bind(flag(c.enabled))
-        .bind(flag(c.ssl))
-        .bind(c.triggers)
-        .bind(c.target_id.clone())
         .bind(&c.modified_by)
         .bind(c.modified_on)
         .bind(c.id)
