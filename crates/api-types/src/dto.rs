@@ -486,3 +486,83 @@ pub struct WebhookTriggerDto {
     /// Whether the caller's user type may subscribe to it.
     pub available: bool,
 }
+
+/// DocSpace's `GroupSummaryDto`: a group as a share names it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct GroupSummaryDto {
+    pub id: String,
+    pub name: String,
+    /// The manager's user id, if the group has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
+    pub is_system: bool,
+}
+
+/// DocSpace's `GroupDto` (`POST/GET/PUT /api/2.0/group`).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct GroupDto {
+    pub name: String,
+    /// Always the empty GUID: spacelinks has no group categories.
+    pub category: String,
+    pub id: String,
+    #[serde(rename = "isLDAP")]
+    pub is_ldap: bool,
+    pub is_system: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manager: Option<EmployeeFullDto>,
+    /// Absent where DocSpace leaves the members out (lists, `includeMembers=false`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<EmployeeFullDto>>,
+    pub shared: bool,
+    pub members_count: i64,
+}
+
+/// A file's share with a group: DocSpace's `FileShareDto` for a group
+/// subject (`subjectType` 2).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct GroupShareDto {
+    pub access: FileShare,
+    /// Obsolete in DocSpace but still sent: the same group as `sharedToGroup`.
+    pub shared_to: GroupSummaryDto,
+    pub shared_to_group: GroupSummaryDto,
+    pub is_locked: bool,
+    pub is_owner: bool,
+    pub can_edit_access: bool,
+    pub can_edit_internal: bool,
+    pub can_edit_deny_download: bool,
+    pub can_edit_expiration_date: bool,
+    pub can_revoke: bool,
+    pub subject_type: i64,
+}
+
+/// One record of a file's sharing (`PUT/POST files/share`,
+/// `PUT/GET files/file/{id}/share`): a person or a group.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum SubjectShareDto {
+    User(UserShareDto),
+    Group(GroupShareDto),
+}
+
+/// `GET files/file/{id}/group/{groupId}/share`: DocSpace's
+/// `GroupMemberSecurityRequestDto`, one member of the group.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct GroupMemberShareDto {
+    pub user: EmployeeFullDto,
+    pub group_access: FileShare,
+    /// The member's own share, if they have one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_access: Option<FileShare>,
+    pub overridden: bool,
+    pub can_edit_access: bool,
+    pub owner: bool,
+}

@@ -13,6 +13,9 @@ pub struct User {
     pub is_owner: bool,
     pub my_folder_id: i64,
     pub created: i64,
+    /// Disabled (DocSpace's EmployeeStatus Terminated): cannot sign in, and
+    /// their sessions, API keys and shares stop working.
+    pub disabled: bool,
 }
 
 impl User {
@@ -99,6 +102,8 @@ pub struct File {
     pub has_public_links: bool,
     /// Who locked the file (`PUT files/file/{id}/lock`), if it is locked.
     pub locked_by: Option<String>,
+    /// The file is shared with at least one person or group of this server.
+    pub has_shares: bool,
 }
 
 impl File {
@@ -429,5 +434,15 @@ pub struct FileOperation {
     pub token_salt: String,
     pub folder_ids: Vec<i64>,
     pub file_ids: Vec<i64>,
+    pub created: i64,
+}
+
+/// A group of users (`POST /api/2.0/group`): sharing a file with it gives
+/// every member its access.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    pub manager_id: Option<String>,
     pub created: i64,
 }

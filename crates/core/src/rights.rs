@@ -108,6 +108,22 @@ impl Viewer {
     }
 }
 
+/// The best of the accesses a person holds on a file (their own share and
+/// their groups'), as DocSpace ranks them: Editing, then Review, Comment,
+/// Read. A value that grants nothing (None, Restrict) counts for nothing.
+pub fn best_access(accesses: impl IntoIterator<Item = FileShare>) -> Option<FileShare> {
+    fn rank(a: FileShare) -> Option<u8> {
+        match a {
+            FileShare::Editing => Some(4),
+            FileShare::Review => Some(3),
+            FileShare::Comment => Some(2),
+            FileShare::Read => Some(1),
+            _ => None,
+        }
+    }
+    accesses.into_iter().filter_map(|a| rank(a).map(|r| (r, a))).max_by_key(|(r, _)| *r).map(|(_, a)| a)
+}
+
 /// `availableShareRights` of a file: the access names links may carry.
 pub fn share_rights(file_type: FileType) -> ShareRights {
     let mut names: Vec<&'static str> = allowed_link_access(file_type).iter().map(|a| a.name()).collect();
@@ -169,6 +185,16 @@ mod tests {
         let s = link(FileShare::Editing, true, true);
         assert!(!s.can("Download") && !s.can("Copy") && s.can("Edit"));
         assert!(Viewer::Owner.can("Download") && Viewer::Owner.can("Delete"));
+    }
+
+    #[test]
+    fn the_best_of_own_and_group_access_wins() {
+        use FileShare::*;
+        assert_eq!(best_access([Read, Editing, Comment]), Some(Editing));
+        assert_eq!(best_access([Comment, Review]), Some(Review));
+        assert_eq!(best_access([Read, Comment]), Some(Comment));
+        assert_eq!(best_access([None, Restrict]), Option::None);
+        assert_eq!(best_access([]), Option::None);
     }
 
     #[test]

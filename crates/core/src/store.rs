@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use crate::lockout::{CounterHit, Limit};
 use crate::{
     ApiKey, AuditEntry, Entry, File, FileOperation, FileVersion, Folder, Link, LinkEvent, LinkEventCounts, NewFile,
-    NewUser, NewVersion, NewWebhookLog, Purged, Result, User, WebhookAttempt, WebhookConfig, WebhookLog,
+    Group, NewUser, NewVersion, NewWebhookLog, Purged, Result, User, WebhookAttempt, WebhookConfig, WebhookLog,
     WebhookLogQuery,
 };
 
@@ -100,6 +100,30 @@ pub trait Store: Send + Sync + 'static {
     async fn file_share(&self, file_id: i64, user_id: &str) -> Result<Option<i64>>;
     /// A page of the files shared with the user, newest share first, and the total.
     async fn shared_files(&self, user_id: &str, offset: i64, limit: i64) -> Result<(Vec<File>, i64)>;
+    /// Shares the file with a group (every member gets `access`), or stops
+    /// (`access` 0), as `set_file_share` for a person.
+    async fn set_file_group_share(&self, file_id: i64, group_id: &str, access: i64, now: i64) -> Result<()>;
+    /// (group id, access) of every group the file is shared with, oldest first.
+    async fn file_group_shares(&self, file_id: i64) -> Result<Vec<(String, i64)>>;
+    /// Every access the user holds on the file: their own share and the share
+    /// of each group they belong to (the caller picks the best).
+    async fn person_accesses(&self, file_id: i64, user_id: &str) -> Result<Vec<i64>>;
+
+    /// Disables a user (ending their sessions in the same transaction) or
+    /// enables them again; `false` when there is no such user.
+    async fn set_user_disabled(&self, user_id: &str, disabled: bool) -> Result<bool>;
+    /// Creates the group with its members in one transaction.
+    async fn create_group(&self, group: &Group, members: &[String]) -> Result<()>;
+    async fn group(&self, id: &str) -> Result<Option<Group>>;
+    /// Every group, or those `member` belongs to; by name.
+    async fn groups(&self, member: Option<&str>) -> Result<Vec<Group>>;
+    /// The group's members' ids, in the order they were added.
+    async fn group_member_ids(&self, id: &str) -> Result<Vec<String>>;
+    /// Writes the group's name and manager, adds and removes members, in one
+    /// transaction; `false` when the group is gone.
+    async fn update_group(&self, group: &Group, add: &[String], remove: &[String]) -> Result<bool>;
+    /// Deletes the group with its memberships and file shares.
+    async fn delete_group(&self, id: &str) -> Result<bool>;
     /// The oldest file of a folder with exactly this title.
     async fn file_by_title(&self, folder_id: i64, title: &str) -> Result<Option<File>>;
     /// Deletes the file with its links and versions; returns every blob key

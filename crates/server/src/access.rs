@@ -9,7 +9,7 @@ use spacelinks_api_types::date::now_micros;
 use spacelinks_api_types::dto::FileDto;
 use spacelinks_api_types::FileShare;
 use spacelinks_core::links::{LinkStatus, PasswordEvidence, Visitor};
-use spacelinks_core::rights::Viewer;
+use spacelinks_core::rights::{best_access, Viewer};
 use spacelinks_core::service::{Shared, SharedFile, SharedFolder, Unlockable};
 use spacelinks_core::{Error, EventKind, File, Folder, Link, LinkEvent, Refusal};
 
@@ -134,7 +134,9 @@ pub async fn file_access(state: &AppState, ctx: &Ctx, q: &QueryMap, file_id: i64
         if file.owner.id == user.id {
             return Ok(FileAccess::Owner(file));
         }
-        let share = state.svc.store.file_share(file_id, &user.id).await?.and_then(FileShare::from_i64);
+        // Their own share and their groups' shares: the best one counts.
+        let held = state.svc.store.person_accesses(file_id, &user.id).await?;
+        let share = best_access(held.into_iter().filter_map(FileShare::from_i64));
         person = share.map(|access| FileAccess::Person { file, access });
     }
     match (person, token) {

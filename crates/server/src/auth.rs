@@ -35,6 +35,8 @@ pub struct AuthGate {
 pub async fn authenticate(State(gate): State<AuthGate>, mut req: Request, next: Next) -> Response {
     let (client, _) = client_ip(&gate.state, req.headers(), req.extensions());
     let caller = match resolve_caller(&gate.state, req.headers(), client).await {
+        // A disabled user's sessions, keys and password all stop working.
+        Ok(c) if c.user.as_ref().is_some_and(|u| u.disabled) => Caller::default(),
         Ok(c) => c,
         Err(e) => return ApiError(e).into_response(),
     };
@@ -117,7 +119,8 @@ async fn verify_password(state: &AppState, email: &str, password: String) -> Res
     let user = state.svc.store.user_by_email(email).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| state.dummy_hash.to_string());
     let ok = with_argon2_permit(state, move || verify_account_password(&password, &hash)).await?;
-    Ok(user.filter(|_| ok))
+    // A disabled user's right password is refused like a wrong one.
+    Ok(user.filter(|u| ok && !u.disabled))
 }
 
 /// Hashes a new account password under the same permits as the checks.

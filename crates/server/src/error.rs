@@ -28,6 +28,29 @@ pub fn json_error(status: StatusCode, message: impl Into<String>) -> Response {
     res
 }
 
+/// ASP.NET's model-validation 400, as DocSpace answers a field that breaks
+/// its request DTO's attributes (a `[StringLength]`, say): the problem
+/// details under `response`, the field's path as the key of `errors`. The
+/// usual `error` object is there too, so clients reading `error.message`
+/// find the same text.
+pub fn validation_error(field: &str, message: &str) -> Response {
+    let body = serde_json::json!({
+        "response": {
+            "type": "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+            "title": "One or more validation errors occurred.",
+            "status": 400,
+            "errors": { field: [message] },
+        },
+        "error": ErrorBody::new(400, message).error,
+        "status": 1,
+        "statusCode": 400,
+    });
+    let mut res = Response::new(Body::from(body.to_string()));
+    *res.status_mut() = StatusCode::BAD_REQUEST;
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    res
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self.0 {

@@ -13,12 +13,15 @@ use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
 
 pub use spacelinks_api_types::dto::{
     ApiKeyDto, AuthTokenDto, EditHistoryDto, EmployeeDto, EmployeeFullDto, ExternalShareDto, FileDto, FileOperationDto,
-    FileShareDto, FileShareLinkDto, FolderContentDto, FolderDto, LinkEventDto, MentionDto, PathPart, UserShareDto,
+    FileShareDto, FileShareLinkDto, FolderContentDto, FolderDto, GroupDto, GroupMemberShareDto, GroupShareDto,
+    GroupSummaryDto, LinkEventDto, MentionDto, PathPart, SubjectShareDto, UserShareDto,
 };
 pub use spacelinks_api_types::envelope::Link;
 pub use spacelinks_api_types::{Envelope, ErrorBody};
 
-use crate::routes::{account, edits, fileops, files, health, links, marks, pages, people, share, versions, webhooks};
+use crate::routes::{
+    account, directory, edits, fileops, files, health, links, marks, pages, people, security, share, versions, webhooks,
+};
 pub use spacelinks_api_types::dto::{
     WebhookTriggerDto, WebhooksConfigDto, WebhooksConfigWithStatusDto, WebhooksLogDto,
 };
@@ -47,6 +50,16 @@ pub use spacelinks_api_types::dto::{
         account::create_user,
         account::create_active_user,
         account::me,
+        directory::update_status,
+        directory::create_group,
+        directory::list_groups,
+        directory::user_groups,
+        directory::get_group,
+        directory::update_group,
+        directory::delete_group,
+        directory::add_members,
+        directory::set_members,
+        directory::remove_members,
         files::my_documents,
         marks::recent,
         marks::delete_recent,
@@ -55,7 +68,11 @@ pub use spacelinks_api_types::dto::{
         people::shared_with_me,
         marks::toggle_favorite,
         people::set_file_share,
+        security::get_file_security_info,
         people::shared_users,
+        security::group_members_share,
+        security::set_security_info,
+        security::get_security_info,
         files::create_file_in_my,
         edits::text_in_my,
         edits::html_in_my,
@@ -315,12 +332,13 @@ pub struct FileIdsRequest {
     file_ids: Vec<i64>,
 }
 
-/// One person and their access in `PUT files/file/{id}/share`.
+/// One person or group and their access in `PUT files/file/{id}/share`
+/// and `PUT files/share`.
 #[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]
 #[allow(dead_code)]
 pub struct ShareItem {
-    /// The user's id.
+    /// The user's or the group's id.
     share_to: Option<String>,
     /// The user's email, when `shareTo` is absent.
     email: Option<String>,
@@ -336,8 +354,81 @@ pub struct ShareRequest {
     share: Vec<ShareItem>,
     /// Accepted; spacelinks sends no mail.
     notify: Option<bool>,
-    /// Accepted; spacelinks sends no mail.
+    /// At most 255 characters (DocSpace's validation 400); no mail is sent.
+    #[schema(max_length = 255)]
     sharing_message: Option<String>,
+}
+
+/// `PUT files/share`: DocSpace's `SecurityInfoRequestDto`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct SecurityInfoRequest {
+    /// File ids (numbers or numeric strings).
+    file_ids: Option<Vec<i64>>,
+    /// Folder ids: folders cannot be shared with people (403).
+    folder_ids: Option<Vec<i64>>,
+    share: Option<Vec<ShareItem>>,
+    /// Accepted; spacelinks sends no mail.
+    notify: Option<bool>,
+    /// At most 255 characters (DocSpace's validation 400); no mail is sent.
+    #[schema(max_length = 255)]
+    sharing_message: Option<String>,
+}
+
+/// `POST files/share`: DocSpace's `BaseBatchRequestDto`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct BatchEntriesRequest {
+    /// File ids (numbers or numeric strings).
+    file_ids: Option<Vec<i64>>,
+    /// Folder ids (numbers or numeric strings).
+    folder_ids: Option<Vec<i64>>,
+}
+
+/// `PUT people/status/{status}`: DocSpace's `UpdateMembersRequestDto`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct UserIdsRequest {
+    user_ids: Vec<String>,
+    /// Accepted; spacelinks sends no mail.
+    resend_all: Option<bool>,
+}
+
+/// `POST /api/2.0/group`: DocSpace's `GroupRequestDto`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct GroupRequest {
+    /// 1 to 128 characters.
+    #[schema(min_length = 1, max_length = 128)]
+    group_name: String,
+    /// The manager's user id (a member too); the empty GUID for none.
+    group_manager: Option<String>,
+    /// Members' user ids.
+    members: Option<Vec<String>>,
+}
+
+/// `PUT /api/2.0/group/{id}`: DocSpace's `UpdateGroupRequest`; absent
+/// fields keep their value.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct UpdateGroupRequest {
+    #[schema(min_length = 1, max_length = 128)]
+    group_name: Option<String>,
+    group_manager: Option<String>,
+    members_to_add: Option<Vec<String>>,
+    members_to_remove: Option<Vec<String>>,
+}
+
+/// `PUT/POST/DELETE /api/2.0/group/{id}/members`: DocSpace's `MembersRequest`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MembersRequest {
+    members: Vec<String>,
 }
 
 /// `PUT files/file/{id}/lock`

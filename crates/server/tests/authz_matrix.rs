@@ -27,6 +27,7 @@ const ANY_WRITE: &[&str] = &["*", "*:write"];
 const FILES_READ: &[&str] = &["*", "*:read", "*:write", "files:read", "files:write"];
 const FILES_WRITE: &[&str] = &["*", "*:write", "files:write"];
 const ACCOUNTS_WRITE: &[&str] = &["*", "*:write", "accounts:write"];
+const ACCOUNTS_READ: &[&str] = &["*", "*:read", "*:write", "accounts:read", "accounts:write"];
 const SELF_READ: &[&str] = &["*", "*:read", "*:write", "accounts.self:read", "accounts.self:write"];
 
 /// One route's expected statuses: for anonymous, owner, other user, guest;
@@ -75,6 +76,17 @@ fn rows() -> Vec<Row> {
         row(M::POST, "/api/2.0/people", "accounts:write", [401, 200, 403, 403], ACCOUNTS_WRITE, 200),
         row(M::POST, "/api/2.0/people/active", "accounts:write", [401, 200, 403, 403], ACCOUNTS_WRITE, 200),
         row(M::GET, "/api/2.0/people/@self", "accounts.self:read", [401, 200, 200, 200], SELF_READ, 200),
+        // Only the owner and admins change people and groups; guests see no groups.
+        row(M::PUT, "/api/2.0/people/status/{status}", "accounts:write", [401, 200, 403, 403], ACCOUNTS_WRITE, 200),
+        row(M::POST, "/api/2.0/group", "accounts:write", [401, 200, 403, 403], ACCOUNTS_WRITE, 200),
+        row(M::GET, "/api/2.0/group", "accounts:read", [401, 200, 200, 403], ACCOUNTS_READ, 200),
+        row(M::GET, "/api/2.0/group/user/{user_id}", "accounts:read", [401, 200, 200, 403], ACCOUNTS_READ, 200),
+        row(M::GET, "/api/2.0/group/{id}", "accounts:read", [401, 200, 200, 403], ACCOUNTS_READ, 200),
+        row(M::PUT, "/api/2.0/group/{id}", "accounts:write", [401, 200, 403, 403], ACCOUNTS_WRITE, 200),
+        row(M::DELETE, "/api/2.0/group/{id}", "accounts:write", [401, 200, 403, 403], ACCOUNTS_WRITE, 200),
+        row(M::PUT, "/api/2.0/group/{id}/members", "accounts:write", [401, 200, 403, 403], ACCOUNTS_WRITE, 200),
+        row(M::POST, "/api/2.0/group/{id}/members", "accounts:write", [401, 200, 403, 403], ACCOUNTS_WRITE, 200),
+        row(M::DELETE, "/api/2.0/group/{id}/members", "accounts:write", [401, 200, 403, 403], ACCOUNTS_WRITE, 200),
         row(M::GET, "/api/2.0/files/@my", "files:read", [401, 200, 200, 200], FILES_READ, 200),
         row(M::GET, "/api/2.0/files/recent", "files:read", [401, 200, 200, 200], FILES_READ, 200),
         row(M::DELETE, "/api/2.0/files/recent", "files:write", [401, 204, 204, 204], FILES_WRITE, 204),
@@ -103,7 +115,19 @@ fn rows() -> Vec<Row> {
         row(M::PUT, "/api/2.0/files/file/{file_id}/lock", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::POST, "/api/2.0/files/file/{file_id}/recent", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::PUT, "/api/2.0/files/file/{file_id}/share", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(M::GET, "/api/2.0/files/file/{file_id}/share", "files:read", [401, 200, 403, 403], FILES_READ, 200),
         row(M::GET, "/api/2.0/files/file/{file_id}/sharedusers", "files:read", [401, 200, 403, 403], FILES_READ, 200),
+        // A file the caller cannot read answers `[]`, as DocSpace; guests are refused.
+        row(
+            M::GET,
+            "/api/2.0/files/file/{file_id}/group/{group_id}/share",
+            "files:read",
+            [401, 200, 200, 403],
+            FILES_READ,
+            200,
+        ),
+        row(M::PUT, "/api/2.0/files/share", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(M::POST, "/api/2.0/files/share", "files:read", [401, 200, 403, 403], FILES_READ, 200),
         row(M::GET, "/api/2.0/files/file/{file_id}/links", "files:read", [401, 200, 200, 200], FILES_READ, 200),
         row(M::PUT, "/api/2.0/files/file/{file_id}/links", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(
@@ -247,6 +271,24 @@ impl Fixture {
         res.json()["response"]["id"].as_i64().expect("a new folder")
     }
 
+    /// A fresh user of the owner's making; their id.
+    async fn new_user(&self, s: &TestServer) -> String {
+        let res = s
+            .send(Req::post("/api/2.0/people").auth(&self.owner).json(json!({
+                "email": format!("u-{}@example.com", uuid::Uuid::new_v4().simple()), "type": "User"
+            })))
+            .await;
+        res.json()["response"]["id"].as_str().expect("a new user").to_string()
+    }
+
+    /// A fresh group of the owner's making; its id.
+    async fn group(&self, s: &TestServer) -> String {
+        let res = s
+            .send(Req::post("/api/2.0/group").auth(&self.owner).json(json!({"groupName": "G", "members": []})))
+            .await;
+        res.json()["response"]["id"].as_str().expect("a new group").to_string()
+    }
+
     /// The request of a route, on fresh resources where the call would
     /// consume them (a delete, a key), so every cell starts from the same state.
     async fn request(&self, s: &TestServer, method: &Method, path: &str) -> Req {
@@ -277,6 +319,28 @@ impl Fixture {
                 "firstName": "M", "lastName": "X", "type": "Guest", "password": "pass-word-1"
             })),
             ("GET", "/api/2.0/people/@self") => Req::get("/api/2.0/people/@self"),
+            ("PUT", "/api/2.0/people/status/{status}") => {
+                // A fresh user each time: disabling `other` would change later cells.
+                let id = self.new_user(s).await;
+                Req::put("/api/2.0/people/status/Terminated").json(json!({"userIds": [id], "resendAll": false}))
+            }
+            ("POST", "/api/2.0/group") => Req::post("/api/2.0/group").json(json!({
+                "groupName": "Matrix", "groupManager": "00000000-0000-0000-0000-000000000000", "members": []
+            })),
+            ("GET", "/api/2.0/group") => Req::get("/api/2.0/group"),
+            ("GET", "/api/2.0/group/user/{user_id}") => {
+                Req::get(&format!("/api/2.0/group/user/{}", self.new_user(s).await))
+            }
+            ("GET", "/api/2.0/group/{id}") => Req::get(&format!("/api/2.0/group/{}", self.group(s).await)),
+            ("PUT", "/api/2.0/group/{id}") => {
+                Req::put(&format!("/api/2.0/group/{}", self.group(s).await)).json(json!({"groupName": "Renamed"}))
+            }
+            ("DELETE", "/api/2.0/group/{id}") => Req::delete(&format!("/api/2.0/group/{}", self.group(s).await)),
+            ("PUT" | "POST" | "DELETE", "/api/2.0/group/{id}/members") => {
+                let path = format!("/api/2.0/group/{}/members", self.group(s).await);
+                let member = self.new_user(s).await;
+                Req::new(method.clone(), &path).json(json!({"members": [member]}))
+            }
             ("GET", "/api/2.0/files/@my") => Req::get("/api/2.0/files/@my"),
             ("GET", "/api/2.0/files/recent") => Req::get("/api/2.0/files/recent"),
             ("DELETE", "/api/2.0/files/recent") => Req::delete("/api/2.0/files/recent").json(json!({"fileIds": [f]})),
@@ -333,6 +397,14 @@ impl Fixture {
             ("GET", "/api/2.0/files/file/{file_id}/sharedusers") => {
                 Req::get(&format!("/api/2.0/files/file/{f}/sharedusers"))
             }
+            ("GET", "/api/2.0/files/file/{file_id}/share") => Req::get(&format!("/api/2.0/files/file/{f}/share")),
+            ("GET", "/api/2.0/files/file/{file_id}/group/{group_id}/share") => {
+                Req::get(&format!("/api/2.0/files/file/{f}/group/{}/share", self.group(s).await))
+            }
+            ("PUT", "/api/2.0/files/share") => {
+                Req::put("/api/2.0/files/share").json(json!({"fileIds": [f], "share": [], "notify": false}))
+            }
+            ("POST", "/api/2.0/files/share") => Req::post("/api/2.0/files/share").json(json!({"fileIds": [f]})),
             ("GET", "/api/2.0/files/file/{file_id}/links") => Req::get(&format!("/api/2.0/files/file/{f}/links")),
             ("GET", "/api/2.0/files/file/{file_id}/links/{link_id}/activity") => {
                 Req::get(&format!("/api/2.0/files/file/{f}/links/{}/activity", self.link))

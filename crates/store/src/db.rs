@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
-    ApiKey, AuditEntry, Entry, Error, File, FileOperation, FileVersion, Folder, Link, LinkChangeFn, LinkEvent,
+    ApiKey, AuditEntry, Entry, Error, File, FileOperation, FileVersion, Folder, Group, Link, LinkChangeFn, LinkEvent,
     LinkEventCounts, LinkInsert, LinkWrite, NewFile, NewUser, NewVersion, NewWebhookLog, Purged, Result, Store, User,
     WebhookAttempt, WebhookConfig, WebhookLog, WebhookLogQuery,
 };
@@ -194,6 +194,17 @@ fn bind_webhook_settings<'a>(q: Q<'a>, c: &'a WebhookConfig) -> Q<'a> {
         .bind(c.target_id.clone())
 }
 
+/// Adds a member to a group unless they already are one.
+async fn add_member(tx: &mut sqlx::Transaction<'_, sqlx::Any>, group_id: &str, user_id: &str) -> Result<()> {
+    sqlx::query("INSERT INTO user_group_members (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(group_id.to_string())
+        .bind(user_id.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
 fn flag(b: bool) -> i64 {
     b as i64
 }
@@ -278,7 +289,9 @@ impl Store for Db {
     async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
         let cols = rows::USER_COLS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
         let sql = format!(
-            "SELECT {cols} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires > $2"
+            "SELECT {cols} FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires > $2 AND u.status <> {}",
+            rows::USER_TERMINATED
         );
         self.one(&sql, |q| q.bind(token_hash.to_string()).bind(now), rows::user).await
     }
@@ -586,19 +599,187 @@ impl Store for Db {
     }
 
     async fn shared_files(&self, user_id: &str, offset: i64, limit: i64) -> Result<(Vec<File>, i64)> {
+        // A file reaches the user through their own share or a group's; the
+        // newest of those shares orders it. Their own files never do.
+        let reach = "SELECT x.file_id, MAX(x.created) AS created FROM ( \
+             SELECT file_id, created FROM file_shares WHERE user_id = $1 \
+             UNION ALL SELECT g.file_id, g.created FROM file_group_shares g \
+             JOIN user_group_members m ON m.group_id = g.group_id WHERE m.user_id = $1) x GROUP BY x.file_id";
         let sql = format!(
-            "{} JOIN file_shares s ON s.file_id = f.id WHERE s.user_id = $1 \
+            "{} JOIN ({reach}) s ON s.file_id = f.id WHERE f.owner_id <> $1 \
              ORDER BY s.created DESC, f.id DESC LIMIT $2 OFFSET $3",
             rows::file_select()
         );
         let u = user_id.to_string();
         let files = self.all(&sql, |q| q.bind(u.clone()).bind(limit).bind(offset), rows::file).await?;
-        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM file_shares WHERE user_id = $1")
-            .bind(u)
-            .fetch_one(&self.pool)
+        let count = format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ({reach}) s JOIN files f ON f.id = s.file_id WHERE f.owner_id <> $1"
+        );
+        let row = sqlx::query(&count).bind(u).fetch_one(&self.pool).await.map_err(db_err)?;
+        Ok((files, row.try_get("n").map_err(Error::internal)?))
+    }
+
+    async fn set_file_group_share(&self, file_id: i64, group_id: &str, access: i64, now: i64) -> Result<()> {
+        let q = if access == 0 {
+            sqlx::query("DELETE FROM file_group_shares WHERE file_id = $1 AND group_id = $2")
+                .bind(file_id)
+                .bind(group_id.to_string())
+        } else {
+            sqlx::query(
+                "INSERT INTO file_group_shares (file_id, group_id, access, created) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (file_id, group_id) DO UPDATE SET access = excluded.access",
+            )
+            .bind(file_id)
+            .bind(group_id.to_string())
+            .bind(access)
+            .bind(now)
+        };
+        q.execute(&self.pool).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn file_group_shares(&self, file_id: i64) -> Result<Vec<(String, i64)>> {
+        let rows =
+            sqlx::query("SELECT group_id, access FROM file_group_shares WHERE file_id = $1 ORDER BY created, group_id")
+                .bind(file_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok((r.try_get("group_id").map_err(Error::internal)?, r.try_get("access").map_err(Error::internal)?))
+            })
+            .collect()
+    }
+
+    async fn person_accesses(&self, file_id: i64, user_id: &str) -> Result<Vec<i64>> {
+        let rows = sqlx::query(
+            "SELECT access FROM file_shares WHERE file_id = $1 AND user_id = $2 \
+             UNION ALL SELECT g.access FROM file_group_shares g JOIN user_group_members m ON m.group_id = g.group_id \
+             WHERE g.file_id = $1 AND m.user_id = $2",
+        )
+        .bind(file_id)
+        .bind(user_id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(|r| r.try_get("access").map_err(Error::internal)).collect()
+    }
+
+    async fn set_user_disabled(&self, user_id: &str, disabled: bool) -> Result<bool> {
+        let status = if disabled { rows::USER_TERMINATED } else { rows::USER_ACTIVE };
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let r = sqlx::query("UPDATE users SET status = $1 WHERE id = $2")
+            .bind(status)
+            .bind(user_id.to_string())
+            .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        Ok((files, row.try_get("n").map_err(Error::internal)?))
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn create_group(&self, g: &Group, members: &[String]) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        sqlx::query("INSERT INTO user_groups (id, name, manager_id, created) VALUES ($1, $2, $3, $4)")
+            .bind(&g.id)
+            .bind(&g.name)
+            .bind(g.manager_id.clone())
+            .bind(g.created)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        for m in members {
+            add_member(&mut tx, &g.id, m).await?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn group(&self, id: &str) -> Result<Option<Group>> {
+        let sql = format!("SELECT {} FROM user_groups WHERE id = $1", rows::GROUP_COLS);
+        self.one(&sql, |q| q.bind(id.to_string()), rows::group).await
+    }
+
+    async fn groups(&self, member: Option<&str>) -> Result<Vec<Group>> {
+        match member {
+            None => {
+                let sql = format!("SELECT {} FROM user_groups ORDER BY name, id", rows::GROUP_COLS);
+                self.all(&sql, |q| q, rows::group).await
+            }
+            Some(user) => {
+                let sql = format!(
+                    "SELECT {} FROM user_groups WHERE id IN (SELECT group_id FROM user_group_members WHERE user_id = $1) \
+                     ORDER BY name, id",
+                    rows::GROUP_COLS
+                );
+                self.all(&sql, |q| q.bind(user.to_string()), rows::group).await
+            }
+        }
+    }
+
+    async fn group_member_ids(&self, id: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT m.user_id FROM user_group_members m JOIN users u ON u.id = m.user_id \
+             WHERE m.group_id = $1 ORDER BY u.first_name, u.last_name, u.email",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(|r| r.try_get("user_id").map_err(Error::internal)).collect()
+    }
+
+    async fn update_group(&self, g: &Group, add: &[String], remove: &[String]) -> Result<bool> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let r = sqlx::query("UPDATE user_groups SET name = $1, manager_id = $2 WHERE id = $3")
+            .bind(&g.name)
+            .bind(g.manager_id.clone())
+            .bind(&g.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        for m in add {
+            add_member(&mut tx, &g.id, m).await?;
+        }
+        for m in remove {
+            sqlx::query("DELETE FROM user_group_members WHERE group_id = $1 AND user_id = $2")
+                .bind(&g.id)
+                .bind(m)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
+    async fn delete_group(&self, id: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        // Explicit, as in `delete_file`: the same on a backend without cascades.
+        for table in ["file_group_shares", "user_group_members"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE group_id = $1"))
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        let r = sqlx::query("DELETE FROM user_groups WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(r.rows_affected() > 0)
     }
 
     async fn file_by_title(&self, folder_id: i64, title: &str) -> Result<Option<File>> {
@@ -624,6 +805,11 @@ impl Store for Db {
         sqlx::query("DELETE FROM links WHERE file_id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
         sqlx::query("DELETE FROM file_marks WHERE file_id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
         sqlx::query("DELETE FROM file_shares WHERE file_id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
+        sqlx::query("DELETE FROM file_group_shares WHERE file_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         let mut keys = vec![current.try_get::<String, _>("blob_key").map_err(Error::internal)?];
         for r in versions {

@@ -2,14 +2,14 @@
 
 use spacelinks_api_types::{FileShare, UserType};
 use spacelinks_core::{
-    ApiKey, AuditEntry, Entry, Error, EventKind, File, FileOperation, FileVersion, Folder, Link, LinkEvent, Owner,
-    Result, User,
+    ApiKey, AuditEntry, Entry, Error, EventKind, File, FileOperation, FileVersion, Folder, Group, Link, LinkEvent,
+    Owner, Result, User,
 };
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
 pub const USER_COLS: &str =
-    "id, email, first_name, last_name, password_hash, user_type, is_owner, my_folder_id, created";
+    "id, email, first_name, last_name, password_hash, user_type, is_owner, my_folder_id, created, status";
 
 pub fn user(r: &AnyRow) -> Result<User> {
     let user_type: String = r.try_get("user_type").map_err(Error::internal)?;
@@ -22,6 +22,22 @@ pub fn user(r: &AnyRow) -> Result<User> {
         user_type: UserType::parse(&user_type).unwrap_or(UserType::User),
         is_owner: r.try_get::<i64, _>("is_owner").map_err(Error::internal)? != 0,
         my_folder_id: r.try_get("my_folder_id").map_err(Error::internal)?,
+        created: r.try_get("created").map_err(Error::internal)?,
+        disabled: r.try_get::<i64, _>("status").map_err(Error::internal)? == USER_TERMINATED,
+    })
+}
+
+/// DocSpace's EmployeeStatus values kept in `users.status`.
+pub const USER_ACTIVE: i64 = 1;
+pub const USER_TERMINATED: i64 = 2;
+
+pub const GROUP_COLS: &str = "id, name, manager_id, created";
+
+pub fn group(r: &AnyRow) -> Result<Group> {
+    Ok(Group {
+        id: r.try_get("id").map_err(Error::internal)?,
+        name: r.try_get("name").map_err(Error::internal)?,
+        manager_id: r.try_get("manager_id").map_err(Error::internal)?,
         created: r.try_get("created").map_err(Error::internal)?,
     })
 }
@@ -89,7 +105,9 @@ pub fn file_select() -> String {
     format!(
         "SELECT f.id, f.folder_id, f.owner_id, f.title, f.size, f.version, f.blob_key, f.created, f.updated, f.locked_by, {OWNER_COLS}, \
          CAST((SELECT COUNT(*) FROM links l WHERE l.file_id = f.id) AS BIGINT) AS link_count, \
-         CAST((SELECT COUNT(*) FROM links l WHERE l.file_id = f.id AND l.internal = 0) AS BIGINT) AS public_link_count \
+         CAST((SELECT COUNT(*) FROM links l WHERE l.file_id = f.id AND l.internal = 0) AS BIGINT) AS public_link_count, \
+         CAST((SELECT COUNT(*) FROM file_shares s WHERE s.file_id = f.id) \
+              + (SELECT COUNT(*) FROM file_group_shares g WHERE g.file_id = f.id) AS BIGINT) AS share_count \
          FROM files f JOIN users u ON u.id = f.owner_id"
     )
 }
@@ -108,6 +126,7 @@ pub fn file(r: &AnyRow) -> Result<File> {
         has_links: r.try_get::<i64, _>("link_count").map_err(Error::internal)? > 0,
         has_public_links: r.try_get::<i64, _>("public_link_count").map_err(Error::internal)? > 0,
         locked_by: r.try_get("locked_by").map_err(Error::internal)?,
+        has_shares: r.try_get::<i64, _>("share_count").map_err(Error::internal)? > 0,
     })
 }
 

@@ -216,7 +216,8 @@ pub fn full_dto(state: &AppState, u: &User) -> EmployeeFullDto {
         last_name: u.last_name.clone(),
         user_name: u.email.clone(),
         email: u.email.clone(),
-        status: 1,
+        // EmployeeStatus: 1 Active, 2 Terminated (disabled).
+        status: if u.disabled { 2 } else { 1 },
         activation_status: 1,
         department: String::new(),
         is_admin: !u.is_owner && u.user_type == UserType::DocSpaceAdmin,

@@ -4,6 +4,7 @@
 //! any other way refuses API keys.
 
 pub(crate) mod account;
+pub(crate) mod directory;
 pub(crate) mod edits;
 pub(crate) mod fileops;
 pub(crate) mod files;
@@ -12,6 +13,7 @@ pub(crate) mod links;
 pub(crate) mod marks;
 pub(crate) mod pages;
 pub(crate) mod people;
+pub(crate) mod security;
 pub(crate) mod share;
 pub(crate) mod versions;
 pub(crate) mod webhooks;
@@ -44,6 +46,16 @@ pub fn routes() -> Routes {
         .post("/api/2.0/people", Scope::Write(Area::Accounts), account::create_user)
         .post("/api/2.0/people/active", Scope::Write(Area::Accounts), account::create_active_user)
         .get("/api/2.0/people/@self", Scope::Read(Area::AccountsSelf), account::me)
+        .put("/api/2.0/people/status/{status}", Scope::Write(Area::Accounts), directory::update_status)
+        .post("/api/2.0/group", Scope::Write(Area::Accounts), directory::create_group)
+        .get("/api/2.0/group", Scope::Read(Area::Accounts), directory::list_groups)
+        .get("/api/2.0/group/user/{user_id}", Scope::Read(Area::Accounts), directory::user_groups)
+        .get("/api/2.0/group/{id}", Scope::Read(Area::Accounts), directory::get_group)
+        .put("/api/2.0/group/{id}", Scope::Write(Area::Accounts), directory::update_group)
+        .delete("/api/2.0/group/{id}", Scope::Write(Area::Accounts), directory::delete_group)
+        .put("/api/2.0/group/{id}/members", Scope::Write(Area::Accounts), directory::add_members)
+        .post("/api/2.0/group/{id}/members", Scope::Write(Area::Accounts), directory::set_members)
+        .delete("/api/2.0/group/{id}/members", Scope::Write(Area::Accounts), directory::remove_members)
         .get("/api/2.0/files/@my", FILES_READ, files::my_documents)
         .get("/api/2.0/files/recent", FILES_READ, marks::recent)
         .delete("/api/2.0/files/recent", FILES_WRITE, marks::delete_recent)
@@ -70,7 +82,12 @@ pub fn routes() -> Routes {
         .put("/api/2.0/files/file/{file_id}/lock", FILES_WRITE, marks::lock_file)
         .post("/api/2.0/files/file/{file_id}/recent", FILES_WRITE, marks::add_recent)
         .put("/api/2.0/files/file/{file_id}/share", FILES_WRITE, people::set_file_share)
+        .get("/api/2.0/files/file/{file_id}/share", FILES_READ, security::get_file_security_info)
         .get("/api/2.0/files/file/{file_id}/sharedusers", FILES_READ, people::shared_users)
+        .get("/api/2.0/files/file/{file_id}/group/{group_id}/share", FILES_READ, security::group_members_share)
+        .put("/api/2.0/files/share", FILES_WRITE, security::set_security_info)
+        // Reads the sharing of the listed entries (DocSpace's POST).
+        .post("/api/2.0/files/share", FILES_READ, security::get_security_info)
         .get("/api/2.0/files/file/{file_id}/links", FILES_READ, links::list_file_links)
         .put("/api/2.0/files/file/{file_id}/links", FILES_WRITE, links::set_file_link)
         .get("/api/2.0/files/file/{file_id}/links/{link_id}/activity", FILES_READ, links::link_activity)

@@ -1,14 +1,14 @@
-//! Sharing a file with people of this server (issue 15), as DocSpace's
-//! `PUT files/file/{id}/share` does: the owner gives users an access level,
-//! changes it or takes it away (access 0). `access::file_access` lets those
-//! users in; `GET files/@share` lists what was shared with the caller.
+//! Sharing a file with people and groups of this server (issue 15), as
+//! DocSpace's `PUT files/file/{id}/share` does: the owner gives users and
+//! groups an access level, changes it or takes it away (access 0).
+//! `access::file_access` lets those users in; `GET files/@share` lists what
+//! was shared with the caller. The rules shared with the batch routes live
+//! in `security`.
 
 use crate::openapi as doc;
 use axum::extract::{Path, State};
-use serde_json::Value;
 use spacelinks_api_types::date::now_micros;
-use spacelinks_api_types::dto::{FolderContentDto, MentionDto, UserShareDto};
-use spacelinks_api_types::FileShare;
+use spacelinks_api_types::dto::{FolderContentDto, MentionDto};
 use spacelinks_core::{Error, File, Folder, Owner, User};
 
 use crate::access::file_access;
@@ -17,95 +17,48 @@ use crate::ctx::{parse_id, Body, Ctx, QueryMap};
 use crate::dto::folder_dto;
 use crate::error::ApiResult;
 use crate::routes::account::full_dto;
+use crate::routes::security;
 
 /// `rootFolderType` / `folderType` of DocSpace's "Shared with me" folder.
 const FOLDER_TYPE_SHARE: i64 = 6;
-
-/// The access levels a person may be given on a file in My Documents; 0 removes.
-const PERSON_ACCESS: [FileShare; 5] =
-    [FileShare::None, FileShare::Read, FileShare::Comment, FileShare::Review, FileShare::Editing];
 
 /// The file, if the signed-in caller owns it; DocSpace's 403 otherwise.
 async fn owned_file(state: &AppState, ctx: &Ctx, raw_id: &str) -> Result<File, Error> {
     let user = ctx.user().map_err(|e| e.0)?;
     let id = parse_id(raw_id, Error::file_not_found)?;
-    let file = state.svc.store.file(id).await?.ok_or_else(Error::file_not_found)?;
-    if file.owner.id != user.id {
-        return Err(Error::cannot_perform());
+    security::owned_file(state, user, id).await?.ok_or_else(Error::file_not_found)
+}
+
+/// The people the file is shared with, directly or through a group, each
+/// once (users deleted meanwhile are skipped; the owner is never listed).
+async fn shared_people(state: &AppState, file: &File) -> Result<Vec<User>, Error> {
+    let mut ids: Vec<String> = state.svc.store.file_shares(file.id).await?.into_iter().map(|(u, _)| u).collect();
+    for (group, _) in state.svc.store.file_group_shares(file.id).await? {
+        ids.extend(state.svc.store.group_member_ids(&group).await?);
     }
-    Ok(file)
-}
-
-/// Who an item of `share` names: DocSpace's `FileShareParams` take the
-/// user's id (`shareTo`) or their `email`.
-enum ShareTo {
-    Id(String),
-    Email(String),
-}
-
-/// One `{shareTo | email, access}` item of `share` (names case-insensitive;
-/// access a number or a FileShare name).
-fn share_item(v: &Value) -> Result<(ShareTo, FileShare), Error> {
-    let bad = || Error::BadRequest("share must be a list of {shareTo, access}".into());
-    let obj = v.as_object().ok_or_else(bad)?;
-    let field = |name: &str| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
-    let text = |name: &str| field(name).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
-    let to = match (text("shareTo"), text("email")) {
-        (Some(id), _) => ShareTo::Id(id.to_string()),
-        (None, Some(email)) => ShareTo::Email(email.to_string()),
-        (None, None) => return Err(bad()),
-    };
-    let access = match field("access") {
-        Some(Value::Number(n)) => n.as_i64().and_then(FileShare::from_i64),
-        Some(Value::String(s)) => FileShare::parse_name(s),
-        _ => None,
-    };
-    let access = access.filter(|a| PERSON_ACCESS.contains(a)).ok_or_else(|| {
-        Error::BadRequest("access must be None (0), Read (2), Comment (6), Review (5) or Editing (10)".into())
-    })?;
-    Ok((to, access))
-}
-
-fn share_dto(state: &AppState, user: &User, access: FileShare, owner: bool) -> UserShareDto {
-    let dto = full_dto(state, user);
-    UserShareDto {
-        access,
-        shared_to: dto.clone(),
-        shared_to_user: dto,
-        is_locked: owner,
-        is_owner: owner,
-        can_edit_access: !owner,
-        can_edit_internal: false,
-        can_edit_deny_download: false,
-        can_edit_expiration_date: false,
-        can_revoke: false,
-        subject_type: 0,
-    }
-}
-
-/// The people the file is shared with and their access (users deleted
-/// meanwhile are skipped).
-async fn shared_people(state: &AppState, file: &File) -> Result<Vec<(User, FileShare)>, Error> {
     let mut people = Vec::new();
-    for (user_id, access) in state.svc.store.file_shares(file.id).await? {
-        if let (Some(u), Some(a)) = (state.svc.store.user_by_id(&user_id).await?, FileShare::from_i64(access)) {
-            people.push((u, a));
+    for id in ids {
+        if id == file.owner.id || people.iter().any(|u: &User| u.id == id) {
+            continue;
         }
+        people.extend(state.svc.store.user_by_id(&id).await?);
     }
     Ok(people)
 }
 
 /// `PUT files/file/{id}/share` `{share: [{shareTo | email, access}], notify,
-/// sharingMessage}`: the owner shares the file with users of this server,
-/// changes their access, or removes it (access 0). Answers the file's
-/// shares, the owner first, as DocSpace. `notify` and `sharingMessage` are
-/// accepted; spacelinks sends no mail.
+/// sharingMessage}`: the owner shares the file with people and groups of this
+/// server (`shareTo` a user's or a group's id), changes their access, or
+/// removes it (access 0). Answers the records of the subjects named, as
+/// they stand afterwards (a removed one has none), as DocSpace. `notify` is
+/// accepted; spacelinks sends no mail. A `sharingMessage` over 255
+/// characters is DocSpace's validation 400.
 #[utoipa::path(
     put, path = "/api/2.0/files/file/{file_id}/share", tag = "files",
     params(("file_id" = i64, Path, description = "File id")),
     request_body = doc::ShareRequest,
     responses(
-        (status = 200, description = "The file's shares, the owner first", body = doc::Envelope<Vec<doc::UserShareDto>>),
+        (status = 200, description = "The named subjects' shares after the change", body = doc::Envelope<Vec<doc::SubjectShareDto>>),
         doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge,
     )
 )]
@@ -116,37 +69,16 @@ pub async fn set_file_share(
     Body(body): Body,
 ) -> ApiResult {
     let file = owned_file(&state, &ctx, &id).await?;
-    let items = match body.raw("share") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items.iter().map(share_item).collect::<Result<Vec<_>, _>>()?,
-        Some(_) => return Err(Error::BadRequest("share must be a list of {shareTo, access}".into()).into()),
-    };
-    // Every recipient is found before anything is written.
-    let mut people = Vec::with_capacity(items.len());
-    for (to, access) in items {
-        let (user, named) = match &to {
-            ShareTo::Id(id) => (state.svc.store.user_by_id(id).await?, id),
-            ShareTo::Email(email) => (state.svc.store.user_by_email(email).await?, email),
-        };
-        match user {
-            Some(u) if u.id != file.owner.id => people.push((u.id, access)),
-            _ => return Err(Error::BadRequest(format!("{named} is not another user of this server")).into()),
-        }
+    if let Some(invalid) = security::check_sharing_message(&body, "SecurityInfoSimple.SharingMessage") {
+        return Ok(invalid);
     }
-    let now = now_micros();
-    for (to, access) in &people {
-        state.svc.store.set_file_share(file.id, to, *access as i64, now).await?;
-    }
-    let owner = state.svc.store.user_by_id(&file.owner.id).await?.ok_or_else(Error::file_not_found)?;
-    let mut dtos = vec![share_dto(&state, &owner, FileShare::ReadWrite, true)];
-    for (u, a) in shared_people(&state, &file).await? {
-        dtos.push(share_dto(&state, &u, a, false));
-    }
-    ctx.ok(dtos)
+    let shares = security::requested_shares(&state, &body, &file.owner.id).await?;
+    security::apply_shares(&state, &file, &shares).await?;
+    ctx.ok(security::changed_records(&state, &file, &shares, ctx.user()?).await?)
 }
 
-/// `GET files/file/{id}/sharedusers`: the people the file is shared with
-/// (the caller, its owner, is not among them), as DocSpace's
+/// `GET files/file/{id}/sharedusers`: the people the file is shared with,
+/// directly or through a group (the caller, its owner, is not among them), as DocSpace's
 /// `MentionWrapper` (owner only).
 #[utoipa::path(
     get, path = "/api/2.0/files/file/{file_id}/sharedusers", tag = "files",
@@ -166,7 +98,7 @@ pub async fn shared_users(State(state): State<AppState>, ctx: Ctx, Path(id): Pat
         // DocSpace leaves `hasAccess` unset here (false) though everyone listed has access.
         MentionDto { user, email, id, image, has_access: false, name }
     };
-    ctx.ok(people.iter().map(|(u, _)| mention(u)).collect::<Vec<_>>())
+    ctx.ok(people.iter().map(mention).collect::<Vec<_>>())
 }
 
 /// `GET files/@share`: "Shared with me", the files people shared with the

@@ -24,6 +24,7 @@ use crate::app::AppState;
 use crate::ctx::parse_id;
 use crate::dto::human_size;
 use crate::routes::pages::{preview_of, Preview};
+use crate::routes::security::Subject;
 
 pub struct Facts {
     pub id: i64,
@@ -59,9 +60,20 @@ pub struct LinkCard {
     pub has_activity: bool,
 }
 
+/// Someone the file is shared with, as its page lists them.
+pub struct ShareRow {
+    /// "person" or "group".
+    pub kind: &'static str,
+    pub name: String,
+    /// A person's e-mail, a group's member count.
+    pub detail: String,
+    pub access: &'static str,
+}
+
 #[derive(Template)]
 #[template(path = "web/file.html")]
 struct FilePage {
+    shares: Vec<ShareRow>,
     layout: Layout,
     file: Facts,
     preview: Preview,
@@ -150,6 +162,7 @@ pub async fn file_page(State(state): State<AppState>, signed: SignedIn, Path(id)
     let folder = state.svc.store.folder(file.folder_id).await?;
     let versions = super::versions::version_rows(&state, &signed, &file).await?;
     let page = FilePage {
+        shares: share_rows(&state, &file).await?,
         versions,
         layout: signed.layout(&state, file.title.clone(), "files"),
         preview: preview_of(&state, &file).await?,
@@ -170,6 +183,23 @@ pub async fn file_page(State(state): State<AppState>, signed: SignedIn, Path(id)
         },
     };
     Ok(render(&page, StatusCode::OK))
+}
+
+/// Who the file is shared with (`PUT /api/2.0/files/file/{id}/share`), the
+/// same records the API answers: groups, then people, by name.
+async fn share_rows(state: &AppState, file: &File) -> Result<Vec<ShareRow>, Error> {
+    let mut rows = Vec::new();
+    for (subject, access) in crate::routes::security::file_subjects(state, file).await? {
+        rows.push(match subject {
+            Subject::User(u) => ShareRow { kind: "person", name: u.display_name(), detail: u.email, access: access.name() },
+            Subject::Group(g) => {
+                let n = state.svc.store.group_member_ids(&g.id).await?.len();
+                let detail = if n == 1 { "1 member".to_string() } else { format!("{n} members") };
+                ShareRow { kind: "group", name: g.name, detail, access: access.name() }
+            }
+        });
+    }
+    Ok(rows)
 }
 
 /// What the link form shows in its fields.
