@@ -93,8 +93,10 @@ pub fn file_dto(state: &AppState, f: &File, seen: &Seen<'_>) -> FileDto {
             available_share_rights: share_rights(file_type),
             title: f.title.clone(),
             access: seen.viewer.access(),
-            shared: f.has_links,
-            shared_for_user: false,
+            // People and groups a file is shared with are its owner's
+            // business: others see only whether it has links.
+            shared: f.has_links || (f.has_shares && matches!(seen.viewer, Viewer::Owner)),
+            shared_for_user: f.has_shares && matches!(seen.viewer, Viewer::Owner),
             shared_external: f.has_public_links,
             parent_shared: seen.link.is_some_and(|(l, _)| l.entry.is_folder()),
             short_web_url: seen.link.map(|(l, _)| format!("{base}/s/{}", l.short_code)).unwrap_or_default(),

@@ -213,7 +213,7 @@ fn not_guest(ctx: &Ctx) -> Result<&User, Error> {
 pub async fn get_group(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, q: QueryMap) -> ApiResult {
     not_guest(&ctx)?;
     let group = existing_group(&state, &id).await?;
-    let members = !q.get("includeMembers").or_else(|| q.get("includemembers")).is_some_and(|v| v == "false");
+    let members = !q.get("includemembers").is_some_and(|v| v.eq_ignore_ascii_case("false"));
     ctx.ok(group_dto(&state, &group, members).await?)
 }
 
