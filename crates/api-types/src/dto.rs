@@ -547,7 +547,7 @@ pub struct GroupShareDto {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum SubjectShareDto {
-    User(UserShareDto),
+    User(Box<UserShareDto>),
     Group(GroupShareDto),
 }
 

@@ -5,8 +5,8 @@ use async_trait::async_trait;
 
 use crate::lockout::{CounterHit, Limit};
 use crate::{
-    ApiKey, AuditEntry, Entry, File, FileOperation, FileVersion, Folder, Link, LinkEvent, LinkEventCounts, NewFile,
-    Group, NewUser, NewVersion, NewWebhookLog, Purged, Result, User, WebhookAttempt, WebhookConfig, WebhookLog,
+    ApiKey, AuditEntry, Entry, File, FileOperation, FileVersion, Folder, Group, Link, LinkEvent, LinkEventCounts,
+    NewFile, NewUser, NewVersion, NewWebhookLog, Purged, Result, User, WebhookAttempt, WebhookConfig, WebhookLog,
     WebhookLogQuery,
 };
 

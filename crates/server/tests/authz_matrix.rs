@@ -283,9 +283,8 @@ impl Fixture {
 
     /// A fresh group of the owner's making; its id.
     async fn group(&self, s: &TestServer) -> String {
-        let res = s
-            .send(Req::post("/api/2.0/group").auth(&self.owner).json(json!({"groupName": "G", "members": []})))
-            .await;
+        let res =
+            s.send(Req::post("/api/2.0/group").auth(&self.owner).json(json!({"groupName": "G", "members": []}))).await;
         res.json()["response"]["id"].as_str().expect("a new group").to_string()
     }
 

@@ -64,7 +64,7 @@ async fn a_disabled_user_loses_sign_in_sessions_keys_and_shares_at_once() {
     let res = set_status(&s, &owner, "Terminated", &[&bob_id]).await;
     assert_eq!(res.status, 200, "{}", res.text());
     let users = res.json()["response"].clone();
-    assert_eq!(ids(&users), [bob_id.clone()]);
+    assert_eq!(ids(&users), [bob_id.as_str()]);
     assert_eq!(users[0]["status"], 2);
 
     // The session, the key and the password all stop working at once.
@@ -159,7 +159,7 @@ async fn groups_are_made_read_changed_and_deleted_by_admins() {
     let bare = s.send(Req::get(&format!("/api/2.0/group/{gid}?includeMembers=false")).auth(&owner)).await.json();
     assert!(bare["response"].get("members").is_none());
     let of_bob = s.send(Req::get(&format!("/api/2.0/group/user/{bob_id}")).auth(&owner)).await.json();
-    assert_eq!(ids(&of_bob["response"]), [gid.clone()]);
+    assert_eq!(ids(&of_bob["response"]), [gid.as_str()]);
 
     // Changes: rename, members in and out, replace, remove.
     let body = json!({"groupName": "Design team", "membersToAdd": [carol_id], "membersToRemove": [bob_id]});
@@ -173,7 +173,7 @@ async fn groups_are_made_read_changed_and_deleted_by_admins() {
     let res = s
         .send(Req::post(&format!("/api/2.0/group/{gid}/members")).auth(&owner).json(json!({"members": [bob_id]})))
         .await;
-    assert_eq!(ids(&res.json()["response"]["members"]), [bob_id.clone()], "{}", res.text());
+    assert_eq!(ids(&res.json()["response"]["members"]), [bob_id.as_str()], "{}", res.text());
     let res = s
         .send(Req::put(&format!("/api/2.0/group/{gid}/members")).auth(&owner).json(json!({"members": [carol_id]})))
         .await;
@@ -181,7 +181,7 @@ async fn groups_are_made_read_changed_and_deleted_by_admins() {
     let res = s
         .send(Req::delete(&format!("/api/2.0/group/{gid}/members")).auth(&owner).json(json!({"members": [bob_id]})))
         .await;
-    assert_eq!(ids(&res.json()["response"]["members"]), [carol_id.clone()]);
+    assert_eq!(ids(&res.json()["response"]["members"]), [carol_id.as_str()]);
 
     s.send(Req::delete(&format!("/api/2.0/group/{gid}")).auth(&bob)).await.assert_error(403);
     assert_eq!(s.send(Req::delete(&format!("/api/2.0/group/{gid}")).auth(&owner)).await.status, 200);

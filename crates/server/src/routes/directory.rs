@@ -243,7 +243,12 @@ pub async fn user_groups(State(state): State<AppState>, ctx: Ctx, Path(user_id):
         doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge,
     )
 )]
-pub async fn update_group(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Body(body): Body) -> ApiResult {
+pub async fn update_group(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult {
     demand_admin(&ctx)?;
     let mut group = existing_group(&state, &id).await?;
     if let Some(name) = body.string("groupname")?.value() {
@@ -276,7 +281,12 @@ async fn change_members(state: &AppState, group: &Group, add: &[String], remove:
         doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge,
     )
 )]
-pub async fn add_members(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Body(body): Body) -> ApiResult {
+pub async fn add_members(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult {
     demand_admin(&ctx)?;
     let group = existing_group(&state, &id).await?;
     let add = users(&state, string_list(&body, "members")?).await?;
@@ -295,7 +305,12 @@ pub async fn add_members(State(state): State<AppState>, ctx: Ctx, Path(id): Path
         doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge,
     )
 )]
-pub async fn set_members(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Body(body): Body) -> ApiResult {
+pub async fn set_members(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult {
     demand_admin(&ctx)?;
     let group = existing_group(&state, &id).await?;
     let wanted = users(&state, string_list(&body, "members")?).await?;

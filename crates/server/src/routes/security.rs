@@ -11,10 +11,8 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde_json::Value;
 use spacelinks_api_types::date::now_micros;
-use spacelinks_api_types::dto::{
-    GroupMemberShareDto, GroupShareDto, GroupSummaryDto, SubjectShareDto, UserShareDto,
-};
-use spacelinks_api_types::{FileShare, Fields, UserType};
+use spacelinks_api_types::dto::{GroupMemberShareDto, GroupShareDto, GroupSummaryDto, SubjectShareDto, UserShareDto};
+use spacelinks_api_types::{Fields, FileShare, UserType};
 use spacelinks_core::{Error, File, Group, User};
 
 use crate::access::{file_access, folder_access};
@@ -115,9 +113,7 @@ pub async fn requested_shares(
                 out.retain(|(o, _)| o.id() != s.id());
                 out.push((s, access));
             }
-            _ => {
-                return Err(Error::BadRequest(format!("{named} is not another user or group of this server")))
-            }
+            _ => return Err(Error::BadRequest(format!("{named} is not another user or group of this server"))),
         }
     }
     Ok(out)
@@ -185,7 +181,7 @@ pub fn record(
     match subject {
         Subject::User(u) => {
             let dto = full_dto(state, u);
-            SubjectShareDto::User(UserShareDto {
+            SubjectShareDto::User(Box::new(UserShareDto {
                 access,
                 shared_to: dto.clone(),
                 shared_to_user: dto,
@@ -197,7 +193,7 @@ pub fn record(
                 can_edit_expiration_date: false,
                 can_revoke: false,
                 subject_type: 0,
-            })
+            }))
         }
         Subject::Group(g) => SubjectShareDto::Group(GroupShareDto {
             access,
@@ -356,7 +352,9 @@ fn entry_share(s: Subject, a: FileShare, owner: bool) -> (String, String, FileSh
 /// DocSpace's merge of several entries' sharing (see `get_security_info`).
 fn merge_entries(entries: Vec<EntryShares>, me: &str) -> Vec<(Subject, FileShare, bool)> {
     let n = entries.len();
-    let mut seen: HashMap<String, (Subject, String, Vec<(FileShare, bool)>)> = HashMap::new();
+    // Per subject id: the subject, its name, and (access, owner) on each entry.
+    type Held = (Subject, String, Vec<(FileShare, bool)>);
+    let mut seen: HashMap<String, Held> = HashMap::new();
     for entry in entries {
         for (id, name, access, owner, subject) in entry {
             seen.entry(id).or_insert_with(|| (subject, name, Vec::new())).2.push((access, owner));

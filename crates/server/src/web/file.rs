@@ -191,7 +191,9 @@ async fn share_rows(state: &AppState, file: &File) -> Result<Vec<ShareRow>, Erro
     let mut rows = Vec::new();
     for (subject, access) in crate::routes::security::file_subjects(state, file).await? {
         rows.push(match subject {
-            Subject::User(u) => ShareRow { kind: "person", name: u.display_name(), detail: u.email, access: access.name() },
+            Subject::User(u) => {
+                ShareRow { kind: "person", name: u.display_name(), detail: u.email, access: access.name() }
+            }
             Subject::Group(g) => {
                 let n = state.svc.store.group_member_ids(&g.id).await?.len();
                 let detail = if n == 1 { "1 member".to_string() } else { format!("{n} members") };
