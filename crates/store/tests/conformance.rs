@@ -10,8 +10,8 @@ use std::sync::Arc;
 use spacelinks_api_types::{FileShare, UserType};
 use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
-    ApiKey, AuditEntry, Entry, Error, EventKind, File, Folder, Link, LinkEvent, LinkEventCounts, LinkInsert, NewFile,
-    NewUser, NewVersion, NewWebhookLog, Store, User, WebhookAttempt, WebhookConfig, WebhookLogQuery,
+    ApiKey, AuditEntry, Entry, Error, EventKind, File, Folder, Group, Link, LinkEvent, LinkEventCounts, LinkInsert,
+    NewFile, NewUser, NewVersion, NewWebhookLog, Store, User, WebhookAttempt, WebhookConfig, WebhookLogQuery,
 };
 use spacelinks_store::Db;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -143,6 +143,8 @@ conformance_tests!(
     renames_and_titles,
     marks_and_locks,
     file_shares,
+    groups_and_group_shares,
+    disabled_users,
 );
 
 // ---------------------------------------------------------------------------
@@ -1855,4 +1857,62 @@ async fn file_shares(store: &dyn Store) {
     // Deleting the file takes its shares along.
     store.delete_file(b.id).await.unwrap();
     assert_eq!(ids(store.shared_files(&bob.id, 0, 10).await.unwrap()), (vec![a.id], 1));
+}
+
+async fn groups_and_group_shares(store: &dyn Store) {
+    let (alice, root) = owner_and_root(store).await;
+    let bob = create_user(store, "bob@example.com").await;
+    let carol = create_user(store, "carol@example.com").await;
+    let a = create_file(store, root.id, &alice, "a.txt").await;
+    let ids = |page: (Vec<File>, i64)| (page.0.iter().map(|f| f.id).collect::<Vec<_>>(), page.1);
+    let g = Group { id: "g-1".into(), name: "Team".into(), manager_id: Some(alice.id.clone()), created: T0 };
+    store.create_group(&g, &[alice.id.clone(), bob.id.clone(), bob.id.clone()]).await.unwrap();
+    assert_eq!(store.group("g-1").await.unwrap(), Some(g.clone()));
+    assert_eq!(store.groups(None).await.unwrap(), vec![g.clone()]);
+    assert_eq!(store.groups(Some(&carol.id)).await.unwrap(), vec![]);
+    assert_eq!(store.group_member_ids("g-1").await.unwrap().len(), 2, "a member added twice is one");
+
+    // A group share reaches its members, and the file shows it is shared.
+    assert!(!store.file(a.id).await.unwrap().unwrap().has_shares);
+    store.set_file_group_share(a.id, "g-1", 10, T0 + 1).await.unwrap();
+    store.set_file_share(a.id, &bob.id, 2, T0 + 2).await.unwrap();
+    assert!(store.file(a.id).await.unwrap().unwrap().has_shares);
+    assert_eq!(store.file_group_shares(a.id).await.unwrap(), vec![("g-1".to_string(), 10)]);
+    let mut held = store.person_accesses(a.id, &bob.id).await.unwrap();
+    held.sort();
+    assert_eq!(held, vec![2, 10]);
+    assert_eq!(store.person_accesses(a.id, &carol.id).await.unwrap(), Vec::<i64>::new());
+    // Bob reaches it twice, listed once; the owner never sees her own file.
+    assert_eq!(ids(store.shared_files(&bob.id, 0, 10).await.unwrap()), (vec![a.id], 1));
+    assert_eq!(ids(store.shared_files(&alice.id, 0, 10).await.unwrap()), (vec![], 0));
+
+    // Members in and out, rename.
+    let renamed = Group { name: "Team 2".into(), manager_id: None, ..g.clone() };
+    assert!(store.update_group(&renamed, &[carol.id.clone()], &[bob.id.clone()]).await.unwrap());
+    assert_eq!(store.group("g-1").await.unwrap(), Some(renamed.clone()));
+    assert_eq!(store.person_accesses(a.id, &bob.id).await.unwrap(), vec![2]);
+    assert_eq!(store.person_accesses(a.id, &carol.id).await.unwrap(), vec![10]);
+    assert_eq!(store.groups(Some(&carol.id)).await.unwrap(), vec![renamed.clone()]);
+    let gone = Group { id: "nope".into(), ..renamed.clone() };
+    assert!(!store.update_group(&gone, &[], &[]).await.unwrap());
+
+    // Deleting the group takes its memberships and shares along.
+    assert!(store.delete_group("g-1").await.unwrap());
+    assert!(!store.delete_group("g-1").await.unwrap());
+    assert_eq!(store.file_group_shares(a.id).await.unwrap(), vec![]);
+    assert_eq!(store.person_accesses(a.id, &carol.id).await.unwrap(), Vec::<i64>::new());
+    assert_eq!(ids(store.shared_files(&carol.id, 0, 10).await.unwrap()), (vec![], 0));
+}
+
+async fn disabled_users(store: &dyn Store) {
+    let bob = create_user(store, "bob@example.com").await;
+    assert!(!bob.disabled);
+    store.create_session("hash-1", &bob.id, T0 * 10).await.unwrap();
+    assert!(store.session_user("hash-1", T0).await.unwrap().is_some());
+    assert!(store.set_user_disabled(&bob.id, true).await.unwrap());
+    assert!(store.user_by_id(&bob.id).await.unwrap().unwrap().disabled);
+    assert!(store.session_user("hash-1", T0).await.unwrap().is_none(), "sessions end with the disabling");
+    assert!(store.set_user_disabled(&bob.id, false).await.unwrap());
+    assert!(!store.user_by_email("BOB@example.com").await.unwrap().unwrap().disabled);
+    assert!(!store.set_user_disabled("nobody", true).await.unwrap());
 }
