@@ -148,6 +148,8 @@ async fn groups_are_made_read_changed_and_deleted_by_admins() {
     // Bad input.
     let body = json!({"groupName": " ", "groupManager": EMPTY_GUID});
     s.send(Req::post("/api/2.0/group").auth(&owner).json(body)).await.assert_error(400);
+    let body = json!({"groupName": "Bad\u{202e}name", "groupManager": EMPTY_GUID});
+    s.send(Req::post("/api/2.0/group").auth(&owner).json(body)).await.assert_error(400);
     let body = json!({"groupName": "X", "groupManager": EMPTY_GUID, "members": ["nobody"]});
     assert!(s.send(Req::post("/api/2.0/group").auth(&owner).json(body)).await.assert_error(400).contains("nobody"));
     s.send(Req::get("/api/2.0/group/nope").auth(&owner)).await.assert_error(404);

@@ -8,6 +8,7 @@ use serde_json::Value;
 use spacelinks_api_types::date::now_micros;
 use spacelinks_api_types::dto::GroupDto;
 use spacelinks_api_types::{Fields, UserType};
+use spacelinks_core::titles::check_title_chars;
 use spacelinks_core::{Error, Group, User};
 
 use crate::app::AppState;
@@ -113,6 +114,8 @@ fn group_name(raw: Option<String>) -> Result<String, Error> {
     if name.is_empty() || name.chars().count() > GROUP_NAME_MAX {
         return Err(Error::BadRequest(format!("groupName must be 1 to {GROUP_NAME_MAX} characters")));
     }
+    // The web app shows group names: no control or bidi characters, as titles.
+    check_title_chars("groupName", &name)?;
     Ok(name)
 }
 
