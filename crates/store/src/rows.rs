@@ -99,15 +99,16 @@ pub fn folder(r: &AnyRow) -> Result<Folder> {
     })
 }
 
-/// Files with their owner and whether they carry (public) links, so that a
+/// Files with their owner, whether they carry (public) links and whether they
+/// are shared with people or groups (EXISTS: cheap on the hot path), so that a
 /// FileDto needs one query.
 pub fn file_select() -> String {
     format!(
         "SELECT f.id, f.folder_id, f.owner_id, f.title, f.size, f.version, f.blob_key, f.created, f.updated, f.locked_by, {OWNER_COLS}, \
          CAST((SELECT COUNT(*) FROM links l WHERE l.file_id = f.id) AS BIGINT) AS link_count, \
          CAST((SELECT COUNT(*) FROM links l WHERE l.file_id = f.id AND l.internal = 0) AS BIGINT) AS public_link_count, \
-         CAST((SELECT COUNT(*) FROM file_shares s WHERE s.file_id = f.id) \
-              + (SELECT COUNT(*) FROM file_group_shares g WHERE g.file_id = f.id) AS BIGINT) AS share_count \
+         CAST(CASE WHEN EXISTS (SELECT 1 FROM file_shares s WHERE s.file_id = f.id) \
+              OR EXISTS (SELECT 1 FROM file_group_shares g WHERE g.file_id = f.id) THEN 1 ELSE 0 END AS BIGINT) AS share_count \
          FROM files f JOIN users u ON u.id = f.owner_id"
     )
 }
