@@ -1888,7 +1888,10 @@ async fn groups_and_group_shares(store: &dyn Store) {
 
     // Members in and out, rename.
     let renamed = Group { name: "Team 2".into(), manager_id: None, ..g.clone() };
-    assert!(store.update_group(&renamed, &[carol.id.clone()], &[bob.id.clone()]).await.unwrap());
+    assert!(store
+        .update_group(&renamed, std::slice::from_ref(&carol.id), std::slice::from_ref(&bob.id))
+        .await
+        .unwrap());
     assert_eq!(store.group("g-1").await.unwrap(), Some(renamed.clone()));
     assert_eq!(store.person_accesses(a.id, &bob.id).await.unwrap(), vec![2]);
     assert_eq!(store.person_accesses(a.id, &carol.id).await.unwrap(), vec![10]);
