@@ -73,6 +73,24 @@ impl Ctx {
         Ok(self.reply(Envelope::<serde_json::Value>::new(None, self.href.clone(), &self.method, 200)))
     }
 
+    /// 400 the way ASP.NET's model validation answers in DocSpace (before
+    /// the action runs): the success envelope with `status` 1, `statusCode`
+    /// 400, and a `ValidationProblemDetails` as `response`, whose `errors`
+    /// map the field (`File.Title`) to its messages.
+    pub fn validation_error(&self, field: &str, message: &str) -> Response {
+        let details = serde_json::json!({
+            "type": "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+            "title": "One or more validation errors occurred.",
+            "status": 400,
+            "errors": { field: [message] },
+        });
+        let mut e = Envelope::new(Some(details), self.href.clone(), &self.method, 400);
+        e.status = 1;
+        let mut res = self.reply(e);
+        *res.status_mut() = StatusCode::BAD_REQUEST;
+        res
+    }
+
     fn reply<R: Serialize>(&self, e: Envelope<R>) -> Response {
         let body = serde_json::to_vec(&e).unwrap_or_default();
         let mut res = (StatusCode::OK, body).into_response();

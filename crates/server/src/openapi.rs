@@ -12,13 +12,13 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, Secur
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
 
 pub use spacelinks_api_types::dto::{
-    ApiKeyDto, AuthTokenDto, EditHistoryDto, EmployeeDto, EmployeeFullDto, ExternalShareDto, FileDto, FileOperationDto,
+    ApiKeyDto, AuthTokenDto, EditHistoryDto, EmployeeDto, HistoryDto, EmployeeFullDto, ExternalShareDto, FileDto, FileOperationDto,
     FileShareDto, FileShareLinkDto, FolderContentDto, FolderDto, LinkEventDto, MentionDto, PathPart, UserShareDto,
 };
 pub use spacelinks_api_types::envelope::Link;
 pub use spacelinks_api_types::{Envelope, ErrorBody};
 
-use crate::routes::{account, edits, fileops, files, health, links, marks, pages, people, share, versions, webhooks};
+use crate::routes::{account, copymove, edits, entries, fileops, files, health, links, marks, pages, people, share, versions, webhooks};
 pub use spacelinks_api_types::dto::{
     WebhookTriggerDto, WebhooksConfigDto, WebhooksConfigWithStatusDto, WebhooksLogDto,
 };
@@ -67,12 +67,18 @@ pub use spacelinks_api_types::dto::{
         files::upload,
         files::update_content,
         marks::file_order,
+        entries::set_order,
+        entries::add_templates,
+        entries::delete_templates,
+        entries::thumbnails,
+        copymove::change_owner,
         files::folder_info,
         files::create_folder,
         files::file_info,
         edits::update_file,
         files::delete_file,
         marks::lock_file,
+        copymove::copy_as,
         marks::add_recent,
         links::list_file_links,
         links::set_file_link,
@@ -85,7 +91,12 @@ pub use spacelinks_api_types::dto::{
         links::create_folder_primary_link,
         fileops::bulk_download,
         fileops::list_operations,
+        copymove::copy_batch,
+        copymove::move_batch,
         versions::file_history,
+        versions::change_history,
+        versions::edit_history,
+        versions::file_log,
         versions::restore_version,
         share::resolve_share,
         share::apply_share_password,
@@ -356,6 +367,94 @@ pub struct OrderRequest {
     /// At least 1.
     #[schema(minimum = 1)]
     order: i64,
+}
+
+/// `PUT files/file/{id}`
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct UpdateFileRequest {
+    /// The new title (the extension is kept); blank changes nothing.
+    #[schema(max_length = 165)]
+    title: Option<String>,
+    /// Makes the content of version min(lastVersion, current) a new version.
+    last_version: Option<i64>,
+}
+
+/// `PUT files/file/{id}/history`
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ChangeHistoryRequest {
+    /// The version (0 or absent: the current one).
+    version: Option<i64>,
+    /// `true`: the next version joins this version's group; `false`: the
+    /// current version's group is closed.
+    continue_version: Option<bool>,
+}
+
+/// `POST files/templates`, `POST files/thumbnails`
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct FileIdsOptional {
+    /// File ids (numbers or numeric strings).
+    file_ids: Option<Vec<i64>>,
+}
+
+/// `PUT files/order`: one entry and its new position.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct OrderItem {
+    entry_id: i64,
+    /// 1 for a folder, 2 for a file.
+    entry_type: i64,
+    #[schema(minimum = 1)]
+    order: i64,
+}
+
+/// `PUT files/order`
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct OrdersRequest {
+    items: Vec<OrderItem>,
+}
+
+/// `POST files/file/{id}/copyas`
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct CopyAsRequest {
+    /// The copy's title; its extension must be the source's.
+    dest_title: String,
+    dest_folder_id: i64,
+    /// Keep a new extension as written (only the source's is accepted).
+    enable_external_ext: Option<bool>,
+}
+
+/// `PUT files/fileops/copy` and `.../move`
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct BatchRequest {
+    folder_ids: Option<Vec<i64>>,
+    file_ids: Option<Vec<i64>>,
+    dest_folder_id: i64,
+    /// What to do with a title the destination has: 0 skip, 1 overwrite,
+    /// 2 duplicate (default).
+    conflict_resolve_type: Option<i64>,
+    delete_after: Option<bool>,
+}
+
+/// `POST files/owner`
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ChangeOwnerRequest {
+    user_id: String,
+    folder_ids: Option<Vec<i64>>,
+    file_ids: Option<Vec<i64>>,
 }
 
 /// `POST files/@my/text`, `.../html` and `files/{folderId}/text`, `.../html`

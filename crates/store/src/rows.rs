@@ -242,12 +242,13 @@ pub fn event(r: &AnyRow) -> Result<LinkEvent> {
     })
 }
 
-pub const VERSION_COLS: &str = "file_id, version, size, blob_key, created, created_by, comment";
+pub const VERSION_COLS: &str = "file_id, version, version_group, size, blob_key, created, created_by, comment";
 
 pub fn version(r: &AnyRow) -> Result<FileVersion> {
     Ok(FileVersion {
         file_id: r.try_get("file_id").map_err(Error::internal)?,
         version: r.try_get("version").map_err(Error::internal)?,
+        version_group: r.try_get("version_group").map_err(Error::internal)?,
         size: r.try_get("size").map_err(Error::internal)?,
         blob_key: r.try_get("blob_key").map_err(Error::internal)?,
         created: r.try_get("created").map_err(Error::internal)?,

@@ -19,7 +19,7 @@ use crate::dto::{file_dto, folder_dto, visitor_folder_dto, Seen};
 use crate::error::ApiResult;
 use crate::webhooks::{self, Trigger};
 
-const MAX_TITLE: usize = 165;
+pub(crate) const MAX_TITLE: usize = 165;
 
 pub(crate) async fn own_folder(state: &AppState, user: &User, id: i64) -> Result<Folder, Error> {
     let folder = state.svc.store.folder(id).await?.ok_or_else(Error::folder_not_found)?;
@@ -373,6 +373,8 @@ pub async fn delete_file(State(state): State<AppState>, ctx: Ctx, Path(id): Path
         processed: "1".into(),
         finished: true,
         url: None,
+        files: None,
+        folders: None,
         status: 2,
     }])
 }
