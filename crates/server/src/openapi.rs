@@ -369,6 +369,16 @@ pub struct OrderRequest {
     order: i64,
 }
 
+/// A FileDto or a FolderDto (`fileEntryType` 2 or 1), as DocSpace's
+/// `FileEntryDto` lists answer.
+#[derive(ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum FileEntryDto {
+    Folder(FolderDto),
+    File(FileDto),
+}
+
 /// `PUT files/file/{id}`
 #[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]

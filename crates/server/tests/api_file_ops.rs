@@ -153,11 +153,16 @@ async fn templates_are_per_user_and_refused_to_guests() {
         let res = s.send(add(&owner, ids)).await;
         assert_eq!((res.status, res.json()["response"].clone()), (200, json!(true)), "{}", res.text());
     }
-    let marked = s.sql("SELECT 1 FROM file_marks WHERE kind = 'template'", &[]).await;
-    assert_eq!(marked, 1, "only the document, not the image or the missing id");
+    let me = s.send(Req::get("/api/2.0/people/@self").auth(&owner)).await.json()["response"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let marked = |file| s.store().is_marked(&me, file, "template");
+    assert!(marked(id).await.unwrap(), "the document is a template");
+    assert!(!marked(other).await.unwrap(), "an image is not");
     let res = s.send(Req::delete("/api/2.0/files/templates").auth(&owner).json(json!([id, 999999]))).await;
     assert_eq!((res.status, res.json()["response"].clone()), (200, json!(true)));
-    assert_eq!(s.sql("SELECT 1 FROM file_marks WHERE kind = 'template'", &[]).await, 0);
+    assert!(!marked(id).await.unwrap());
     let res = s.send(Req::delete("/api/2.0/files/templates").auth(&owner)).await;
     res.assert_error(400);
 

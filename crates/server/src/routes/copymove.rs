@@ -404,7 +404,7 @@ async fn copy_tree(state: &AppState, user: &User, folder: &Folder, dest: &Folder
 #[utoipa::path(
     post, path = "/api/2.0/files/owner", tag = "files",
     request_body = doc::ChangeOwnerRequest,
-    responses((status = 200, description = "The entries, now the new owner's: folders, then files", body = doc::Envelope<Vec<Value>>), doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge)
+    responses((status = 200, description = "The entries, now the new owner's: folders, then files", body = doc::Envelope<Vec<doc::FileEntryDto>>), doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge)
 )]
 pub async fn change_owner(State(state): State<AppState>, ctx: Ctx, Body(body): Body) -> ApiResult {
     let user = ctx.user()?;

@@ -95,7 +95,7 @@ async fn token_link(state: &AppState, ctx: &Ctx, q: &QueryMap) -> Result<Option<
     Ok(state.svc.shared(&token).await?.map(|s: Shared| s.link().clone()))
 }
 
-pub(crate) async fn reply(state: &AppState, ctx: &Ctx, owner: Option<String>, only: Option<&str>) -> ApiResult {
+async fn reply(state: &AppState, ctx: &Ctx, owner: Option<String>, only: Option<&str>) -> ApiResult {
     let ops = match &owner {
         Some(o) => fileops::list(state, o).await?,
         None => Vec::new(),
