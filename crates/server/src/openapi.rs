@@ -12,13 +12,16 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, Secur
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
 
 pub use spacelinks_api_types::dto::{
-    ApiKeyDto, AuthTokenDto, EditHistoryDto, EmployeeDto, HistoryDto, EmployeeFullDto, ExternalShareDto, FileDto, FileOperationDto,
-    FileShareDto, FileShareLinkDto, FolderContentDto, FolderDto, LinkEventDto, MentionDto, PathPart, UserShareDto,
+    ApiKeyDto, AuthTokenDto, EditHistoryDto, EmployeeDto, EmployeeFullDto, ExternalShareDto, FileDto, FileOperationDto,
+    FileShareDto, FileShareLinkDto, FolderContentDto, FolderDto, HistoryDto, LinkEventDto, MentionDto, PathPart,
+    UserShareDto,
 };
 pub use spacelinks_api_types::envelope::Link;
 pub use spacelinks_api_types::{Envelope, ErrorBody};
 
-use crate::routes::{account, copymove, edits, entries, fileops, files, health, links, marks, pages, people, share, versions, webhooks};
+use crate::routes::{
+    account, copymove, edits, entries, fileops, files, health, links, marks, pages, people, share, versions, webhooks,
+};
 pub use spacelinks_api_types::dto::{
     WebhookTriggerDto, WebhooksConfigDto, WebhooksConfigWithStatusDto, WebhooksLogDto,
 };

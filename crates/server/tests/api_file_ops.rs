@@ -81,7 +81,7 @@ async fn version_groups(s: &TestServer) {
     let groups: Vec<(i64, i64)> =
         h.iter().map(|f| (f["version"].as_i64().unwrap(), f["versionGroup"].as_i64().unwrap())).collect();
     assert_eq!(groups, [(3, 3), (2, 2), (1, 1)], "newest first");
-    assert_eq!(download(&s, &owner, id).await.body, b"one");
+    assert_eq!(download(s, &owner, id).await.body, b"one");
 
     // Continuing version 2 moves the versions after it down one group.
     let merge = json!({"version": 2, "continueVersion": true});
@@ -117,13 +117,17 @@ async fn a_title_over_165_characters_is_aspnet_validation_400() {
     let s = TestServer::start_socket().await;
     let owner = s.owner().await;
     let id = s.upload_id(&owner, "Short.docx", b"x").await;
-    let res =
-        s.send(Req::put(&format!("/api/2.0/files/file/{id}")).auth(&owner).json(json!({"title": "A".repeat(166)}))).await;
+    let res = s
+        .send(Req::put(&format!("/api/2.0/files/file/{id}")).auth(&owner).json(json!({"title": "A".repeat(166)})))
+        .await;
     assert_eq!(res.status, 400, "{}", res.text());
     let v = res.json();
     assert_eq!(v["status"], 1);
     assert_eq!(v["statusCode"], 400);
-    assert_eq!(v["response"]["errors"]["File.Title"][0], "The field Title must be a string with a maximum length of 165.");
+    assert_eq!(
+        v["response"]["errors"]["File.Title"][0],
+        "The field Title must be a string with a maximum length of 165."
+    );
     assert_eq!(v["response"]["status"], 400);
 }
 
@@ -159,9 +163,7 @@ async fn templates_are_per_user_and_refused_to_guests() {
     let owner = s.owner().await;
     let id = s.upload_id(&owner, "Form.docx", b"x").await;
     let other = s.upload_id(&owner, "Photo.png", b"x").await;
-    let add = |token: &str, ids: Value| {
-        Req::post("/api/2.0/files/templates").auth(token).json(json!({"fileIds": ids}))
-    };
+    let add = |token: &str, ids: Value| Req::post("/api/2.0/files/templates").auth(token).json(json!({"fileIds": ids}));
     for ids in [json!([id, other, 999999]), json!([]), json!(null)] {
         let res = s.send(add(&owner, ids)).await;
         assert_eq!((res.status, res.json()["response"].clone()), (200, json!(true)), "{}", res.text());
@@ -280,7 +282,10 @@ async fn copy_and_move_files_and_folders_with_each_conflict_type() {
         )
         .await;
     let op = ops(&res)[0].clone();
-    assert_eq!((op["Operation"].as_i64(), op["finished"].as_bool(), op["progress"].as_i64()), (Some(1), Some(true), Some(100)));
+    assert_eq!(
+        (op["Operation"].as_i64(), op["finished"].as_bool(), op["progress"].as_i64()),
+        (Some(1), Some(true), Some(100))
+    );
     assert_eq!(op["files"], json!([]), "{op}");
     assert_eq!(op["folders"][0]["title"], "Src");
     assert_eq!(titles_in(&s, &owner, dest).await, (vec!["Src".to_string()], vec!["a.txt".to_string()]));
@@ -376,10 +381,10 @@ async fn change_owner_gives_files_and_folders_to_another_person() {
 
 async fn change_owner(s: &TestServer) {
     let owner = s.owner().await;
-    let root = my_root(&s, &owner).await;
-    let f = folder(&s, &owner, root, "Handover").await;
-    let inner = upload(&s, &owner, f, "inner.txt", b"inner").await;
-    let id = upload(&s, &owner, root, "Report.txt", b"report").await;
+    let root = my_root(s, &owner).await;
+    let f = folder(s, &owner, root, "Handover").await;
+    let inner = upload(s, &owner, f, "inner.txt", b"inner").await;
+    let id = upload(s, &owner, root, "Report.txt", b"report").await;
     let admin = s.user("new-owner@example.com", "RoomAdmin").await;
     let admin_id = s.send(Req::get("/api/2.0/people/@self").auth(&admin)).await.json()["response"]["id"]
         .as_str()
@@ -403,11 +408,11 @@ async fn change_owner(s: &TestServer) {
     assert_eq!(res.status, 200, "{}", res.text());
     let v = res.json()["response"].clone();
     assert_eq!(v.as_array().unwrap().len(), 2);
-    let theirs = my_root(&s, &admin).await;
-    assert_eq!(titles_in(&s, &admin, theirs).await, (vec!["Handover".to_string()], vec!["Report.txt".to_string()]));
-    assert_eq!(download(&s, &admin, inner).await.body, b"inner", "everything below the folder goes too");
-    assert_eq!(download(&s, &admin, id).await.body, b"report");
-    download(&s, &owner, id).await.assert_error(403);
+    let theirs = my_root(s, &admin).await;
+    assert_eq!(titles_in(s, &admin, theirs).await, (vec!["Handover".to_string()], vec!["Report.txt".to_string()]));
+    assert_eq!(download(s, &admin, inner).await.body, b"inner", "everything below the folder goes too");
+    assert_eq!(download(s, &admin, id).await.body, b"report");
+    download(s, &owner, id).await.assert_error(403);
     let (folders, files) = titles_in(s, &owner, root).await;
     assert!(!folders.contains(&"Handover".to_string()) && !files.contains(&"Report.txt".to_string()));
 }

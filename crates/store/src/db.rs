@@ -1,9 +1,9 @@
 use async_trait::async_trait;
 use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
-    ApiKey, AuditEntry, Entry, EntryMove, Error, File, FileOperation, FileVersion, Folder, Link, LinkChangeFn, LinkEvent,
-    LinkEventCounts, LinkInsert, LinkWrite, NewFile, NewUser, NewVersion, NewWebhookLog, Purged, Result, Store, User,
-    WebhookAttempt, WebhookConfig, WebhookLog, WebhookLogQuery,
+    ApiKey, AuditEntry, Entry, EntryMove, Error, File, FileOperation, FileVersion, Folder, Link, LinkChangeFn,
+    LinkEvent, LinkEventCounts, LinkInsert, LinkWrite, NewFile, NewUser, NewVersion, NewWebhookLog, Purged, Result,
+    Store, User, WebhookAttempt, WebhookConfig, WebhookLog, WebhookLogQuery,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};

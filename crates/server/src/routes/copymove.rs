@@ -107,7 +107,13 @@ async fn copy_blob(state: &AppState, key: &str) -> Result<String, Error> {
 }
 
 /// A copy of `file` named `title` in `dest`, owned by `user`.
-async fn copy_file_into(state: &AppState, user: &User, file: &File, dest: &Folder, title: String) -> Result<File, Error> {
+async fn copy_file_into(
+    state: &AppState,
+    user: &User,
+    file: &File,
+    dest: &Folder,
+    title: String,
+) -> Result<File, Error> {
     let key = copy_blob(state, &file.blob_key).await?;
     add_file(state, user, dest, title, key, file.size).await
 }
@@ -275,13 +281,14 @@ async fn file_item(
                 // The destination's file gets the content as its next
                 // version; a move then removes the source.
                 let key = copy_blob(state, &file.blob_key).await?;
-                let change = match state.svc.add_version(existing.id, file.size, &key, Some(user), COMMENT_UPLOADED).await {
-                    Ok(c) => c,
-                    Err(e) => {
-                        delete_blobs(state, std::slice::from_ref(&key)).await;
-                        return Err(e);
-                    }
-                };
+                let change =
+                    match state.svc.add_version(existing.id, file.size, &key, Some(user), COMMENT_UPLOADED).await {
+                        Ok(c) => c,
+                        Err(e) => {
+                            delete_blobs(state, std::slice::from_ref(&key)).await;
+                            return Err(e);
+                        }
+                    };
                 delete_blobs(state, &change.unused_blobs).await;
                 webhooks::file_event(state, ctx, Trigger::FileUpdated, &change.file).await;
                 if !copy {
@@ -362,7 +369,13 @@ async fn folder_item(
 }
 
 /// A copy of `folder` and everything below it, named `title`, in `dest`.
-async fn copy_tree(state: &AppState, user: &User, folder: &Folder, dest: &Folder, title: &str) -> Result<Folder, Error> {
+async fn copy_tree(
+    state: &AppState,
+    user: &User,
+    folder: &Folder,
+    dest: &Folder,
+    title: &str,
+) -> Result<Folder, Error> {
     let (folders, files) = state.svc.store.folder_tree(folder.id).await?;
     let top = state.svc.store.create_folder(dest, title, now_micros()).await?;
     // Old folder id -> its copy, filled top-down: a folder is copied once
@@ -463,15 +476,7 @@ async fn give(
     folders: &[i64],
     files: &[i64],
 ) -> Result<(), Error> {
-    let m = EntryMove {
-        entry,
-        parent_id: home.id,
-        title,
-        owner: Some(&owner.id),
-        folders,
-        files,
-        now: now_micros(),
-    };
+    let m = EntryMove { entry, parent_id: home.id, title, owner: Some(&owner.id), folders, files, now: now_micros() };
     state.svc.store.move_entry(&m).await?;
     Ok(())
 }

@@ -5,8 +5,8 @@
 
 pub(crate) mod account;
 pub(crate) mod copymove;
-pub(crate) mod entries;
 pub(crate) mod edits;
+pub(crate) mod entries;
 pub(crate) mod fileops;
 pub(crate) mod files;
 pub(crate) mod health;
