@@ -13,9 +13,10 @@ use spacelinks_core::{Error, FileOperation, Link};
 use crate::app::AppState;
 use crate::ctx::Ctx;
 
-/// DocSpace's `FileOperationType`: Move, Copy, Download.
+/// DocSpace's `FileOperationType`: Move, Copy, Delete, Download.
 pub const MOVE: i64 = 0;
 pub const COPY: i64 = 1;
+pub const DELETE: i64 = 2;
 pub const DOWNLOAD: i64 = 3;
 /// How long an operation is listed and its archive can be fetched: DocSpace
 /// keeps a prepared archive for an hour.

@@ -416,3 +416,20 @@ async fn change_owner(s: &TestServer) {
     let (folders, files) = titles_in(s, &owner, root).await;
     assert!(!folders.contains(&"Handover".to_string()) && !files.contains(&"Report.txt".to_string()));
 }
+
+#[tokio::test]
+async fn a_delete_is_listed_finished_by_get_fileops() {
+    let s = TestServer::start_socket().await;
+    let owner = s.owner().await;
+    let id = s.upload_id(&owner, "Doomed.txt", b"d").await;
+    let res = s.send(Req::delete(&format!("/api/2.0/files/file/{id}")).auth(&owner)).await;
+    let op = ops(&res)[0].clone();
+    assert_eq!(op["Operation"], 2);
+    let listed = ops(&s.send(Req::get("/api/2.0/files/fileops").auth(&owner)).await);
+    let last = listed.last().expect("the delete is listed");
+    assert_eq!(
+        (&last["id"], &last["finished"], &last["progress"], &last["processed"]),
+        (&op["id"], &json!(true), &json!(100), &json!("1"))
+    );
+    assert!(last.get("url").is_none() && last["error"].is_null(), "{last}");
+}
