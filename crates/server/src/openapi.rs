@@ -121,7 +121,7 @@ pub use spacelinks_api_types::dto::{
         webhooks::retry_webhooks,
         webhooks::webhook_triggers,
     ),
-    components(schemas(ErrorBody, ApiDateTime, PlainDateTime)),
+    components(schemas(ErrorBody, ApiDateTime, PlainDateTime, BadRequestBody, ValidationEnvelope, ValidationProblem, Link)),
     modifiers(&Security, &ScopeRefusal),
     security(("ApiKey" = []), ("Basic" = []), ("Cookie" = []), ("Token" = [])),
     tags(
@@ -233,6 +233,51 @@ fn healthz() {}
 #[derive(IntoResponses)]
 #[response(status = 400, description = "Invalid input: malformed JSON or query, a wrong type, a value out of range")]
 pub struct BadRequest(#[allow(dead_code)] ErrorBody);
+
+/// ASP.NET's model-validation answer, as DocSpace sends it: the success
+/// envelope with `status` 1, `statusCode` 400 and a
+/// `ValidationProblemDetails` as `response`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ValidationEnvelope {
+    response: ValidationProblem,
+    count: i64,
+    links: Vec<Link>,
+    /// 1.
+    status: i64,
+    /// 400.
+    #[schema(rename = "statusCode")]
+    status_code: i64,
+}
+
+/// `type`, `title`, `status` (400) and `errors`: each field (`File.Title`,
+/// `Items[0].Order`) with its messages.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ValidationProblem {
+    r#type: String,
+    title: String,
+    status: i64,
+    errors: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// 400: the error envelope, or ASP.NET's validation envelope for a field
+/// DocSpace validates before the action runs.
+#[derive(ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum BadRequestBody {
+    Error(ErrorBody),
+    Validation(ValidationEnvelope),
+}
+
+#[derive(IntoResponses)]
+#[response(
+    status = 400,
+    description = "Invalid input; a field DocSpace validates first (a title over 165 characters, an order below 1) answers ASP.NET's validation envelope"
+)]
+pub struct ValidationBadRequest(#[allow(dead_code)] BadRequestBody);
 
 /// 401 with an empty body, as DocSpace answers.
 #[derive(IntoResponses)]

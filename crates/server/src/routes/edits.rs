@@ -28,7 +28,7 @@ use crate::routes::files::{add_file, checked_title, delete_blobs, new_blob_key, 
     request_body = doc::UpdateFileRequest,
     responses(
         (status = 200, description = "The file, renamed (and with its new version)", body = doc::Envelope<doc::FileDto>),
-        doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge,
+        doc::ValidationBadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge,
     )
 )]
 pub async fn update_file(

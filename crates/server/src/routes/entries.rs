@@ -118,7 +118,7 @@ pub async fn thumbnails(State(state): State<AppState>, ctx: Ctx, q: QueryMap, Bo
 #[utoipa::path(
     put, path = "/api/2.0/files/order", tag = "files",
     request_body = doc::OrdersRequest,
-    responses((status = 200, description = "The entries, in the order sent", body = doc::Envelope<Vec<doc::FileEntryDto>>), doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge)
+    responses((status = 200, description = "The entries, in the order sent", body = doc::Envelope<Vec<doc::FileEntryDto>>), doc::ValidationBadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge)
 )]
 pub async fn set_order(State(state): State<AppState>, ctx: Ctx, Body(body): Body) -> ApiResult {
     let user = ctx.user()?;
