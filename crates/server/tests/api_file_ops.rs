@@ -155,6 +155,7 @@ async fn the_log_lists_the_versions_newest_first_with_paging() {
     s.send(Req::get("/api/2.0/files/file/999999/log").auth(&owner)).await.assert_error(404);
     let user = s.user("log@example.com", "User").await;
     s.send(Req::get(&format!("/api/2.0/files/file/{id}/log")).auth(&user)).await.assert_error(403);
+    s.send(Req::get(&format!("/api/2.0/files/file/{id}/log"))).await.assert_empty(401);
 }
 
 #[tokio::test]

@@ -139,7 +139,7 @@ fn rows() -> Vec<Row> {
         row(M::GET, "/api/2.0/files/file/{file_id}/history", "files:read", [403, 200, 403, 403], FILES_READ, 200),
         row(M::PUT, "/api/2.0/files/file/{file_id}/history", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::GET, "/api/2.0/files/file/{file_id}/edit/history", "files:read", [403, 200, 403, 403], FILES_READ, 200),
-        row(M::GET, "/api/2.0/files/file/{file_id}/log", "files:read", [403, 200, 403, 403], FILES_READ, 200),
+        row(M::GET, "/api/2.0/files/file/{file_id}/log", "files:read", [401, 200, 403, 403], FILES_READ, 200),
         row(
             M::POST,
             "/api/2.0/files/file/{file_id}/restoreversion",

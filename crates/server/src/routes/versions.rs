@@ -14,7 +14,7 @@ use spacelinks_core::crypto::token_hash;
 use spacelinks_core::versions::COMMENT_CREATED;
 use spacelinks_core::{Error, File, FileVersion};
 
-use crate::access::file_access;
+use crate::access::{file_access, request_token};
 use crate::app::AppState;
 use crate::ctx::{parse_id, Body, Ctx, QueryMap};
 use crate::error::ApiResult;
@@ -101,16 +101,22 @@ async fn edit_history_dtos(state: &AppState, mut versions: Vec<FileVersion>) -> 
 }
 
 /// `GET files/file/{fileId}/log?startIndex&count`: the file's log, newest
-/// first, for anyone who may open the file. spacelinks keeps no audit trail
+/// first, for anyone who may open the file (anonymous without a link
+/// token: 401, as DocSpace). spacelinks keeps no audit trail
 /// of files; the log is made of the versions (`FileCreated`, `FileUpdated`,
 /// `FileRestoreVersion` with DocSpace's action numbers). `fromDate` and
 /// `toDate` are not applied.
 #[utoipa::path(
     get, path = "/api/2.0/files/file/{file_id}/log", tag = "files",
     params(("file_id" = i64, Path, description = "File id"), crate::openapi::Paging, crate::openapi::ShareQuery),
-    responses((status = 200, description = "A page of the file's log, newest first", body = crate::openapi::Envelope<Vec<crate::openapi::HistoryDto>>), crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound)
+    responses((status = 200, description = "A page of the file's log, newest first", body = crate::openapi::Envelope<Vec<crate::openapi::HistoryDto>>), crate::openapi::BadRequest, crate::openapi::Unauthorized, crate::openapi::Forbidden, crate::openapi::NotFound)
 )]
 pub async fn file_log(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, q: QueryMap) -> ApiResult {
+    // DocSpace's log is for signed-in people (401); spacelinks also lets a
+    // link's visitor read the log of what the link opens.
+    if ctx.caller.user.is_none() && request_token(&ctx, &q).is_none() {
+        return Err(Error::Unauthorized.into());
+    }
     let id = parse_id(&id, Error::file_not_found)?;
     let (start, count) = q.paging()?;
     let access = file_access(&state, &ctx, &q, id).await?;
