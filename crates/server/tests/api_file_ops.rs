@@ -229,7 +229,7 @@ async fn the_bulk_order_answers_the_owners_entries() {
 }
 
 #[tokio::test]
-async fn copy_as_copies_what_the_caller_may_download_into_their_folder() {
+async fn copy_as_copies_the_callers_file_into_their_folder() {
     let s = TestServer::start_socket().await;
     let owner = s.owner().await;
     let root = my_root(&s, &owner).await;
@@ -246,9 +246,20 @@ async fn copy_as_copies_what_the_caller_may_download_into_their_folder() {
     s.send(copy(json!({"destTitle": "Other.pdf", "destFolderId": dest})).auth(&owner)).await.assert_error(400);
     s.send(copy(json!({"destTitle": "X.docx", "destFolderId": 999999})).auth(&owner)).await.assert_error(404);
 
-    // Another user may neither read the source nor write into my folder.
+    // Another user may neither copy my file (even one shared with them)
+    // nor write into my folder.
     let user = s.user("copyas@example.com", "User").await;
     let theirs = my_root(&s, &user).await;
+    let (shared, _, share) = s.shared_file("Shared.docx", b"s", json!({"access": "Read"})).await;
+    let res = s
+        .send(
+            Req::post(&format!("/api/2.0/files/file/{shared}/copyas"))
+                .auth(&user)
+                .share(&share)
+                .json(json!({"destTitle": "Mine.docx", "destFolderId": theirs})),
+        )
+        .await;
+    assert_eq!(res.assert_error(403), "You don't have enough permission to copy the file");
     s.send(copy(json!({"destTitle": "Mine.docx", "destFolderId": theirs})).auth(&user)).await.assert_error(403);
     let their_file = upload(&s, &user, theirs, "Theirs.docx", b"t").await;
     let res = s

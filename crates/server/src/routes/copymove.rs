@@ -4,9 +4,8 @@
 //! files/owner`.
 //!
 //! Every check runs before anything changes, as DocSpace's permission
-//! check does before it starts an operation: a caller copies what they may
-//! download and moves or gives away only what they own, into a folder they
-//! own. What a link grants follows the tree at each request
+//! check does before it starts an operation: a caller copies, moves or
+//! gives away only what they own, into a folder they own. What a link grants follows the tree at each request
 //! (`access::file_access` walks up from the file), so a file moved out of a
 //! shared folder is out of that folder's links at once.
 
@@ -18,9 +17,8 @@ use spacelinks_api_types::{Fields, UserType};
 use spacelinks_core::versions::COMMENT_UPLOADED;
 use spacelinks_core::{extension_of, Entry, EntryMove, Error, File, FileOperation, Folder, User};
 
-use crate::access::file_access;
 use crate::app::AppState;
-use crate::ctx::{parse_id, Body, Ctx, QueryMap};
+use crate::ctx::{parse_id, Body, Ctx};
 use crate::dto::folder_dto;
 use crate::error::ApiResult;
 use crate::fileops;
@@ -119,28 +117,24 @@ async fn copy_file_into(
 }
 
 /// `POST files/file/{fileId}/copyas` `{destTitle, destFolderId}`: a copy of
-/// a file the caller may download, in a folder they own. DocSpace converts
+/// a file the caller owns, in a folder they own (DocSpace lets anyone who
+/// may read the file copy it; spacelinks copies and moves only what the
+/// caller manages, as `fileops/copy`). DocSpace converts
 /// when the extension changes; spacelinks converts nothing, so `destTitle`
 /// keeps the source's extension (added when missing; another one is 400).
 #[utoipa::path(
     post, path = "/api/2.0/files/file/{file_id}/copyas", tag = "files",
-    params(("file_id" = i64, Path, description = "File id"), doc::ShareQuery),
+    params(("file_id" = i64, Path, description = "File id")),
     request_body = doc::CopyAsRequest,
     responses((status = 200, description = "The copy", body = doc::Envelope<doc::FileDto>), doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge)
 )]
-pub async fn copy_as(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    q: QueryMap,
-    Body(body): Body,
-) -> ApiResult {
+pub async fn copy_as(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Body(body): Body) -> ApiResult {
     let user = ctx.user()?;
-    let access = file_access(&state, &ctx, &q, parse_id(&id, Error::file_not_found)?).await?;
-    if !access.viewer().can("Download") {
+    let file = state.svc.store.file(parse_id(&id, Error::file_not_found)?).await?.ok_or_else(Error::file_not_found)?;
+    if file.owner.id != user.id {
         return Err(Error::Forbidden("You don't have enough permission to copy the file".into()).into());
     }
-    let file = access.file();
+    let file = &file;
     let dest = state.svc.store.folder(dest_id(&body, "destfolderid")?).await?.ok_or_else(Error::folder_not_found)?;
     if dest.owner.id != user.id {
         return Err(Error::Forbidden("You don't have enough permission to create".into()).into());
