@@ -90,6 +90,8 @@ pub struct File {
     pub title: String,
     pub size: i64,
     pub version: i64,
+    /// The current version's version group (`file_versions.version_group`).
+    pub version_group: i64,
     pub blob_key: String,
     pub created: i64,
     pub updated: i64,

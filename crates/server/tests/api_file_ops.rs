@@ -93,6 +93,8 @@ async fn version_groups(s: &TestServer) {
     let groups: Vec<(i64, i64)> =
         edits.iter().map(|e| (e["version"].as_i64().unwrap(), e["versionGroup"].as_i64().unwrap())).collect();
     assert_eq!(groups, [(1, 1), (2, 2), (3, 2)], "oldest first, version 3 joined group 2");
+    let info = s.send(Req::get(&format!("/api/2.0/files/file/{id}")).auth(&owner)).await.json()["response"].clone();
+    assert_eq!((info["version"].as_i64(), info["versionGroup"].as_i64()), (Some(3), Some(2)));
     assert!(edits[0]["key"].as_str().is_some_and(|k| !k.is_empty()) && edits[0]["user"]["name"].is_string());
 
     // Someone else, anonymous callers, missing files.

@@ -89,7 +89,9 @@ pub fn file_select() -> String {
     format!(
         "SELECT f.id, f.folder_id, f.owner_id, f.title, f.size, f.version, f.blob_key, f.created, f.updated, f.locked_by, {OWNER_COLS}, \
          CAST((SELECT COUNT(*) FROM links l WHERE l.file_id = f.id) AS BIGINT) AS link_count, \
-         CAST((SELECT COUNT(*) FROM links l WHERE l.file_id = f.id AND l.internal = 0) AS BIGINT) AS public_link_count \
+         CAST((SELECT COUNT(*) FROM links l WHERE l.file_id = f.id AND l.internal = 0) AS BIGINT) AS public_link_count, \
+         CAST(COALESCE((SELECT v.version_group FROM file_versions v WHERE v.file_id = f.id AND v.version = f.version), \
+         f.version) AS BIGINT) AS version_group \
          FROM files f JOIN users u ON u.id = f.owner_id"
     )
 }
@@ -102,6 +104,7 @@ pub fn file(r: &AnyRow) -> Result<File> {
         title: r.try_get("title").map_err(Error::internal)?,
         size: r.try_get("size").map_err(Error::internal)?,
         version: r.try_get("version").map_err(Error::internal)?,
+        version_group: r.try_get("version_group").map_err(Error::internal)?,
         blob_key: r.try_get("blob_key").map_err(Error::internal)?,
         created: r.try_get("created").map_err(Error::internal)?,
         updated: r.try_get("updated").map_err(Error::internal)?,
