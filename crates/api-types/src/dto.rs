@@ -355,6 +355,12 @@ pub struct FileOperationDto {
     /// A finished download: where to fetch the archive (absolute).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// A copy or move: the files it made or moved (those that still exist).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub files: Option<Vec<FileDto>>,
+    /// A copy or move: the folders it made or moved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub folders: Option<Vec<FolderDto>>,
     pub status: i64,
 }
 
@@ -378,6 +384,36 @@ pub struct EditHistoryDto {
 pub struct EditHistoryAuthor {
     pub id: String,
     pub name: String,
+}
+
+/// One entry of a file's log (`GET files/file/{id}/log`, DocSpace's
+/// `HistoryDto`).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryDto {
+    pub id: i64,
+    pub action: HistoryActionDto,
+    pub initiator: EmployeeDto,
+    pub date: String,
+    pub data: HistoryDataDto,
+}
+
+/// DocSpace's `MessageAction` number and name (`5000`, `FileCreated`).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HistoryActionDto {
+    pub id: i64,
+    pub key: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryDataDto {
+    pub title: String,
+    /// The version the entry made.
+    pub version: i64,
 }
 
 /// One event of a link's activity (`GET files/file/{id}/links/{linkId}/activity`),

@@ -40,6 +40,10 @@ impl Error {
     pub fn cannot_perform() -> Self {
         Error::Forbidden("You don't have enough permission to perform the operation".into())
     }
+    /// DocSpace's `ErrorMessage_SecurityException_EditFile`.
+    pub fn edit_file_denied() -> Self {
+        Error::Forbidden("You do not have enough permissions to edit the file".into())
+    }
     pub fn file_not_found() -> Self {
         Error::NotFound("The required file was not found".into())
     }

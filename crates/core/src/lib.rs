@@ -18,5 +18,5 @@ pub mod webhooks;
 
 pub use error::{Error, Result};
 pub use model::*;
-pub use store::{LinkChangeFn, LinkInsert, LinkWrite, Store};
+pub use store::{EntryMove, LinkChangeFn, LinkInsert, LinkWrite, Store};
 pub use webhooks::{NewWebhookLog, WebhookAttempt, WebhookConfig, WebhookLog, WebhookLogQuery};

@@ -93,6 +93,8 @@ pub struct File {
     pub title: String,
     pub size: i64,
     pub version: i64,
+    /// The current version's version group (`file_versions.version_group`).
+    pub version_group: i64,
     pub blob_key: String,
     pub created: i64,
     pub updated: i64,
@@ -346,6 +348,9 @@ pub struct LinkEvent {
 pub struct FileVersion {
     pub file_id: i64,
     pub version: i64,
+    /// DocSpace's version group: a new version starts its own; "continue
+    /// version" (`PUT files/file/{id}/history`) merges later ones into it.
+    pub version_group: i64,
     pub size: i64,
     pub blob_key: String,
     pub created: i64,

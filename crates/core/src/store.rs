@@ -34,6 +34,17 @@ pub enum LinkWrite {
 /// Decides a link change from the link as it is once locked.
 pub type LinkChangeFn<'a> = Box<dyn FnOnce(&Link) -> Result<LinkWrite> + Send + 'a>;
 
+/// What `Store::move_entry` changes.
+pub struct EntryMove<'a> {
+    pub entry: Entry,
+    pub parent_id: i64,
+    pub title: &'a str,
+    pub owner: Option<&'a str>,
+    pub folders: &'a [i64],
+    pub files: &'a [i64],
+    pub now: i64,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// `postgres` or `sqlite`, for logs and the health check.
@@ -126,6 +137,7 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_group(&self, id: &str) -> Result<bool>;
     /// The oldest file of a folder with exactly this title.
     async fn file_by_title(&self, folder_id: i64, title: &str) -> Result<Option<File>>;
+    async fn folder_by_title(&self, parent_id: i64, title: &str) -> Result<Option<Folder>>;
     /// Deletes the file with its links and versions; returns every blob key
     /// it used, to remove once this has committed (empty if it was gone).
     async fn delete_file(&self, id: i64) -> Result<Vec<String>>;
@@ -137,6 +149,9 @@ pub trait Store: Send + Sync + 'static {
     /// The file's versions, newest first.
     async fn file_versions(&self, file_id: i64) -> Result<Vec<FileVersion>>;
     async fn file_version(&self, file_id: i64, version: i64) -> Result<Option<FileVersion>>;
+    /// DocSpace's "continue version": the versions after `version` whose
+    /// group is above its group move down one group (the next one joins it).
+    async fn continue_version(&self, file_id: i64, version: i64) -> Result<()>;
 
     /// Links of a file or folder, primary first, then by creation; and the total.
     async fn entry_links(&self, entry: Entry, offset: i64, limit: i64) -> Result<(Vec<Link>, i64)>;
@@ -173,6 +188,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Whether `folder_id` is `root_id` or lies anywhere below it.
     async fn folder_within(&self, folder_id: i64, root_id: i64) -> Result<bool>;
+    /// Puts the file or folder under `parent_id` with `title` (a move, or a
+    /// rename on the way). With `owner`, the entry and the `folders` and
+    /// `files` below it (the caller lists them) change owner too, in the same
+    /// transaction. False when the entry is gone.
+    async fn move_entry(&self, m: &EntryMove<'_>) -> Result<bool>;
     /// Every folder below `root_id` (not the root itself) and every file in
     /// the root or below it, each by title: the zip of a tree.
     async fn folder_tree(&self, root_id: i64) -> Result<(Vec<Folder>, Vec<File>)>;

@@ -77,8 +77,64 @@ impl Services {
         if version == file.version {
             return Err(Error::BadRequest("The new version cannot be the same as the current one".into()));
         }
-        let old = self.store.file_version(file_id, version).await?.ok_or_else(Error::file_not_found)?;
+        self.restore_as_new(user, &file, version).await
+    }
+
+    /// `PUT files/file/{id}` with `lastVersion: N`, DocSpace's
+    /// `UpdateToVersion`: the content of version min(N, current) becomes a
+    /// new version, so a `lastVersion` above the current one repeats the
+    /// current content as the next version (what DocSpace's own test suite
+    /// uses to make a second version). N equal to the current version is
+    /// 400, as in DocSpace.
+    pub async fn update_to_version(&self, user: Option<&User>, file_id: i64, last: i64) -> Result<VersionChange> {
+        if last < 1 {
+            return Err(Error::BadRequest("version must be a version number of the file (1 or more)".into()));
+        }
+        let file = self.managed_file(user, file_id).await?;
+        if last == file.version {
+            return Err(Error::BadRequest("The new version cannot be the same as the current one".into()));
+        }
+        self.restore_as_new(user, &file, last.min(file.version)).await
+    }
+
+    /// `PUT files/file/{id}/history` `{version, continueVersion}`, DocSpace's
+    /// "change version history". `continueVersion: true` merges the version
+    /// after `version` into its group (when the file has more than one
+    /// group); `false` on the current version closes its group by repeating
+    /// it as a new version with a group of its own; `false` on an older
+    /// version changes nothing. Version 0 means the current one. Returns
+    /// the change's unused blobs (none) and the file.
+    pub async fn change_history(
+        &self,
+        user: Option<&User>,
+        file_id: i64,
+        version: i64,
+        continue_version: bool,
+    ) -> Result<Option<VersionChange>> {
+        let file = match self.store.file(file_id).await? {
+            Some(_) => self.managed_file(user, file_id).await.map_err(|_| Error::edit_file_denied())?,
+            None => return Err(Error::file_not_found()),
+        };
+        let version = if version > 0 { version } else { file.version };
+        let versions = self.store.file_versions(file_id).await?;
+        let Some(chosen) = versions.iter().find(|v| v.version == version) else {
+            return Err(Error::file_not_found());
+        };
+        if continue_version {
+            if versions.first().is_some_and(|newest| newest.version_group > 1) {
+                self.store.continue_version(file_id, chosen.version).await?;
+            }
+            return Ok(None);
+        }
+        if chosen.version != file.version {
+            return Ok(None);
+        }
+        Ok(Some(self.restore_as_new(user, &file, chosen.version).await?))
+    }
+
+    async fn restore_as_new(&self, user: Option<&User>, file: &File, version: i64) -> Result<VersionChange> {
+        let old = self.store.file_version(file.id, version).await?.ok_or_else(Error::file_not_found)?;
         let comment = format!("Restored from the revision of {}", format_api_date(old.created));
-        self.add_version(file_id, old.size, &old.blob_key, user, &comment).await
+        self.add_version(file.id, old.size, &old.blob_key, user, &comment).await
     }
 }

@@ -73,6 +73,12 @@ impl Ctx {
         Ok(self.reply(Envelope::<serde_json::Value>::new(None, self.href.clone(), &self.method, 200)))
     }
 
+    /// 400 the way ASP.NET's model validation answers in DocSpace (one
+    /// builder for the whole server: `error::validation_error`).
+    pub fn validation_error(&self, field: &str, message: &str) -> Response {
+        crate::error::validation_error(field, message)
+    }
+
     fn reply<R: Serialize>(&self, e: Envelope<R>) -> Response {
         let body = serde_json::to_vec(&e).unwrap_or_default();
         let mut res = (StatusCode::OK, body).into_response();

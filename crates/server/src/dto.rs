@@ -70,7 +70,7 @@ pub fn file_dto(state: &AppState, f: &File, seen: &Seen<'_>) -> FileDto {
     FileDto {
         folder_id: f.folder_id,
         version: f.version,
-        version_group: f.version,
+        version_group: f.version_group,
         content_length: human_size(f.size),
         pure_content_length: f.size,
         file_status: 0,

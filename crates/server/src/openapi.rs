@@ -14,13 +14,14 @@ use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
 pub use spacelinks_api_types::dto::{
     ApiKeyDto, AuthTokenDto, EditHistoryDto, EmployeeDto, EmployeeFullDto, ExternalShareDto, FileDto, FileOperationDto,
     FileShareDto, FileShareLinkDto, FolderContentDto, FolderDto, GroupDto, GroupMemberShareDto, GroupShareDto,
-    GroupSummaryDto, LinkEventDto, MentionDto, PathPart, SubjectShareDto, UserShareDto,
+    GroupSummaryDto, HistoryDto, LinkEventDto, MentionDto, PathPart, SubjectShareDto, UserShareDto,
 };
 pub use spacelinks_api_types::envelope::Link;
 pub use spacelinks_api_types::{Envelope, ErrorBody};
 
 use crate::routes::{
-    account, directory, edits, fileops, files, health, links, marks, pages, people, security, share, versions, webhooks,
+    account, copymove, directory, edits, entries, fileops, files, health, links, marks, pages, people, security, share,
+    versions, webhooks,
 };
 pub use spacelinks_api_types::dto::{
     WebhookTriggerDto, WebhooksConfigDto, WebhooksConfigWithStatusDto, WebhooksLogDto,
@@ -84,12 +85,18 @@ pub use spacelinks_api_types::dto::{
         files::upload,
         files::update_content,
         marks::file_order,
+        entries::set_order,
+        entries::add_templates,
+        entries::delete_templates,
+        entries::thumbnails,
+        copymove::change_owner,
         files::folder_info,
         files::create_folder,
         files::file_info,
         edits::update_file,
         files::delete_file,
         marks::lock_file,
+        copymove::copy_as,
         marks::add_recent,
         links::list_file_links,
         links::set_file_link,
@@ -102,7 +109,12 @@ pub use spacelinks_api_types::dto::{
         links::create_folder_primary_link,
         fileops::bulk_download,
         fileops::list_operations,
+        copymove::copy_batch,
+        copymove::move_batch,
         versions::file_history,
+        versions::change_history,
+        versions::edit_history,
+        versions::file_log,
         versions::restore_version,
         share::resolve_share,
         share::apply_share_password,
@@ -124,7 +136,7 @@ pub use spacelinks_api_types::dto::{
         webhooks::retry_webhooks,
         webhooks::webhook_triggers,
     ),
-    components(schemas(ErrorBody, ApiDateTime, PlainDateTime)),
+    components(schemas(ErrorBody, ApiDateTime, PlainDateTime, BadRequestBody, ValidationEnvelope, ValidationProblem, Link)),
     modifiers(&Security, &ScopeRefusal),
     security(("ApiKey" = []), ("Basic" = []), ("Cookie" = []), ("Token" = [])),
     tags(
@@ -236,6 +248,51 @@ fn healthz() {}
 #[derive(IntoResponses)]
 #[response(status = 400, description = "Invalid input: malformed JSON or query, a wrong type, a value out of range")]
 pub struct BadRequest(#[allow(dead_code)] ErrorBody);
+
+/// ASP.NET's model-validation answer, as DocSpace sends it: the success
+/// envelope with `status` 1, `statusCode` 400 and a
+/// `ValidationProblemDetails` as `response`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ValidationEnvelope {
+    response: ValidationProblem,
+    count: i64,
+    links: Vec<Link>,
+    /// 1.
+    status: i64,
+    /// 400.
+    #[schema(rename = "statusCode")]
+    status_code: i64,
+}
+
+/// `type`, `title`, `status` (400) and `errors`: each field (`File.Title`,
+/// `Items[0].Order`) with its messages.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ValidationProblem {
+    r#type: String,
+    title: String,
+    status: i64,
+    errors: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// 400: the error envelope, or ASP.NET's validation envelope for a field
+/// DocSpace validates before the action runs.
+#[derive(ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum BadRequestBody {
+    Error(ErrorBody),
+    Validation(ValidationEnvelope),
+}
+
+#[derive(IntoResponses)]
+#[response(
+    status = 400,
+    description = "Invalid input; a field DocSpace validates first (a title over 165 characters, an order below 1) answers ASP.NET's validation envelope"
+)]
+pub struct ValidationBadRequest(#[allow(dead_code)] BadRequestBody);
 
 /// 401 with an empty body, as DocSpace answers.
 #[derive(IntoResponses)]
@@ -447,6 +504,104 @@ pub struct OrderRequest {
     /// At least 1.
     #[schema(minimum = 1)]
     order: i64,
+}
+
+/// A FileDto or a FolderDto (`fileEntryType` 2 or 1), as DocSpace's
+/// `FileEntryDto` lists answer.
+#[derive(ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum FileEntryDto {
+    Folder(FolderDto),
+    File(FileDto),
+}
+
+/// `PUT files/file/{id}`
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct UpdateFileRequest {
+    /// The new title (the extension is kept); blank changes nothing.
+    #[schema(max_length = 165)]
+    title: Option<String>,
+    /// Makes the content of version min(lastVersion, current) a new version.
+    last_version: Option<i64>,
+}
+
+/// `PUT files/file/{id}/history`
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ChangeHistoryRequest {
+    /// The version (0 or absent: the current one).
+    version: Option<i64>,
+    /// `true`: the next version joins this version's group; `false`: the
+    /// current version's group is closed.
+    continue_version: Option<bool>,
+}
+
+/// `POST files/templates`, `POST files/thumbnails`
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct FileIdsOptional {
+    /// File ids (numbers or numeric strings).
+    file_ids: Option<Vec<i64>>,
+}
+
+/// `PUT files/order`: one entry and its new position.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct OrderItem {
+    entry_id: i64,
+    /// 1 for a folder, 2 for a file.
+    entry_type: i64,
+    #[schema(minimum = 1)]
+    order: i64,
+}
+
+/// `PUT files/order`
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct OrdersRequest {
+    items: Vec<OrderItem>,
+}
+
+/// `POST files/file/{id}/copyas`
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct CopyAsRequest {
+    /// The copy's title; its extension must be the source's.
+    dest_title: String,
+    dest_folder_id: i64,
+    /// Keep a new extension as written (only the source's is accepted).
+    enable_external_ext: Option<bool>,
+}
+
+/// `PUT files/fileops/copy` and `.../move`
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct BatchRequest {
+    folder_ids: Option<Vec<i64>>,
+    file_ids: Option<Vec<i64>>,
+    dest_folder_id: i64,
+    /// What to do with a title the destination has: 0 skip, 1 overwrite,
+    /// 2 duplicate (default).
+    conflict_resolve_type: Option<i64>,
+    delete_after: Option<bool>,
+}
+
+/// `POST files/owner`
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ChangeOwnerRequest {
+    user_id: String,
+    folder_ids: Option<Vec<i64>>,
+    file_ids: Option<Vec<i64>>,
 }
 
 /// `POST files/@my/text`, `.../html` and `files/{folderId}/text`, `.../html`

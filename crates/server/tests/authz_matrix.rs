@@ -107,12 +107,21 @@ fn rows() -> Vec<Row> {
         row(M::POST, "/api/2.0/files/{folder_id}/upload", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::PUT, "/api/2.0/files/{file_id}/update", "files:write", [403, 200, 403, 403], FILES_WRITE, 200),
         row(M::PUT, "/api/2.0/files/{file_id}/order", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(M::PUT, "/api/2.0/files/order", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        // Templates are per user: another user's ids are skipped (200);
+        // guests have none (403, as DocSpace).
+        row(M::POST, "/api/2.0/files/templates", "files:write", [401, 200, 200, 403], FILES_WRITE, 200),
+        row(M::DELETE, "/api/2.0/files/templates", "files:write", [401, 200, 200, 403], FILES_WRITE, 200),
+        // DocSpace echoes the ids to anyone signed in or with a link token.
+        row(M::POST, "/api/2.0/files/thumbnails", "files:read", [401, 200, 200, 200], FILES_READ, 200),
+        row(M::POST, "/api/2.0/files/owner", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::GET, "/api/2.0/files/folder/{folder_id}", "files:read", [403, 200, 403, 403], FILES_READ, 200),
         row(M::POST, "/api/2.0/files/folder/{folder_id}", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::GET, "/api/2.0/files/file/{file_id}", "files:read", [403, 200, 403, 403], FILES_READ, 200),
         row(M::PUT, "/api/2.0/files/file/{file_id}", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::DELETE, "/api/2.0/files/file/{file_id}", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::PUT, "/api/2.0/files/file/{file_id}/lock", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(M::POST, "/api/2.0/files/file/{file_id}/copyas", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::POST, "/api/2.0/files/file/{file_id}/recent", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::PUT, "/api/2.0/files/file/{file_id}/share", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::GET, "/api/2.0/files/file/{file_id}/share", "files:read", [401, 200, 403, 403], FILES_READ, 200),
@@ -149,7 +158,12 @@ fn rows() -> Vec<Row> {
         row(M::POST, "/api/2.0/files/folder/{folder_id}/link", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::PUT, "/api/2.0/files/fileops/bulkdownload", "files:read", [403, 200, 403, 403], FILES_READ, 200),
         row(M::GET, "/api/2.0/files/fileops", "files:read", [200, 200, 200, 200], FILES_READ, 200),
+        row(M::PUT, "/api/2.0/files/fileops/copy", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(M::PUT, "/api/2.0/files/fileops/move", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
         row(M::GET, "/api/2.0/files/file/{file_id}/history", "files:read", [403, 200, 403, 403], FILES_READ, 200),
+        row(M::PUT, "/api/2.0/files/file/{file_id}/history", "files:write", [401, 200, 403, 403], FILES_WRITE, 200),
+        row(M::GET, "/api/2.0/files/file/{file_id}/edit/history", "files:read", [403, 200, 403, 403], FILES_READ, 200),
+        row(M::GET, "/api/2.0/files/file/{file_id}/log", "files:read", [401, 200, 403, 403], FILES_READ, 200),
         row(
             M::POST,
             "/api/2.0/files/file/{file_id}/restoreversion",
@@ -374,6 +388,33 @@ impl Fixture {
             ("PUT", "/api/2.0/files/{file_id}/order") => {
                 Req::put(&format!("/api/2.0/files/{f}/order")).json(json!({"order": 2}))
             }
+            ("PUT", "/api/2.0/files/order") => {
+                Req::put("/api/2.0/files/order").json(json!({"items": [{"entryId": f, "entryType": 2, "order": 1}]}))
+            }
+            ("POST", "/api/2.0/files/templates") => Req::post("/api/2.0/files/templates").json(json!({"fileIds": [f]})),
+            ("DELETE", "/api/2.0/files/templates") => Req::delete("/api/2.0/files/templates").json(json!([f])),
+            ("POST", "/api/2.0/files/thumbnails") => Req::post("/api/2.0/files/thumbnails").json(json!({"fileIds": [f]})),
+            ("POST", "/api/2.0/files/owner") => {
+                // The owner gives a fresh file to themselves: allowed, no change.
+                let given = s.upload_id(&self.owner, "Given.txt", b"g").await;
+                let me = s.send(Req::get("/api/2.0/people/@self").auth(&self.owner)).await.json()["response"]["id"].clone();
+                Req::post("/api/2.0/files/owner").json(json!({"userId": me, "fileIds": [given]}))
+            }
+            ("POST", "/api/2.0/files/file/{file_id}/copyas") => Req::post(&format!("/api/2.0/files/file/{f}/copyas"))
+                .json(json!({"destTitle": "Copy", "destFolderId": root})),
+            ("PUT", "/api/2.0/files/fileops/copy") => Req::put("/api/2.0/files/fileops/copy")
+                .json(json!({"fileIds": [f], "destFolderId": root, "conflictResolveType": 2})),
+            ("PUT", "/api/2.0/files/fileops/move") => {
+                let moved = s.upload_id(&self.owner, "Moved.txt", b"m").await;
+                Req::put("/api/2.0/files/fileops/move")
+                    .json(json!({"fileIds": [moved], "destFolderId": self.folder(s).await}))
+            }
+            ("PUT", "/api/2.0/files/file/{file_id}/history") => Req::put(&format!("/api/2.0/files/file/{f}/history"))
+                .json(json!({"version": 1, "continueVersion": true})),
+            ("GET", "/api/2.0/files/file/{file_id}/edit/history") => {
+                Req::get(&format!("/api/2.0/files/file/{f}/edit/history"))
+            }
+            ("GET", "/api/2.0/files/file/{file_id}/log") => Req::get(&format!("/api/2.0/files/file/{f}/log")),
             ("GET", "/api/2.0/files/folder/{folder_id}") => Req::get(&format!("/api/2.0/files/folder/{root}")),
             ("POST", "/api/2.0/files/folder/{folder_id}") => {
                 Req::post(&format!("/api/2.0/files/folder/{root}")).json(json!({"title": "sub"}))

@@ -1,9 +1,9 @@
 use async_trait::async_trait;
 use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
-    ApiKey, AuditEntry, Entry, Error, File, FileOperation, FileVersion, Folder, Group, Link, LinkChangeFn, LinkEvent,
-    LinkEventCounts, LinkInsert, LinkWrite, NewFile, NewUser, NewVersion, NewWebhookLog, Purged, Result, Store, User,
-    WebhookAttempt, WebhookConfig, WebhookLog, WebhookLogQuery,
+    ApiKey, AuditEntry, Entry, EntryMove, Error, File, FileOperation, FileVersion, Folder, Group, Link, LinkChangeFn,
+    LinkEvent, LinkEventCounts, LinkInsert, LinkWrite, NewFile, NewUser, NewVersion, NewWebhookLog, Purged, Result,
+    Store, User, WebhookAttempt, WebhookConfig, WebhookLog, WebhookLogQuery,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
@@ -138,8 +138,10 @@ fn audit_query(a: &AuditEntry) -> Q<'_> {
 
 fn version_query(file_id: i64, version: i64, v: &NewVersion) -> Q<'_> {
     sqlx::query(
-        "INSERT INTO file_versions (file_id, version, size, blob_key, created, created_by, comment) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        // A new version starts a version group of its own, after the newest.
+        "INSERT INTO file_versions (file_id, version, version_group, size, blob_key, created, created_by, comment) \
+         VALUES ($1, $2, COALESCE((SELECT MAX(version_group) FROM file_versions WHERE file_id = $1), 0) + 1, \
+         $3, $4, $5, $6, $7)",
     )
     .bind(file_id)
     .bind(version)
@@ -787,6 +789,11 @@ impl Store for Db {
         self.one(&sql, |q| q.bind(folder_id).bind(title.to_string()), rows::file).await
     }
 
+    async fn folder_by_title(&self, parent_id: i64, title: &str) -> Result<Option<Folder>> {
+        let sql = format!("{} WHERE d.parent_id = $1 AND d.title = $2 ORDER BY d.id LIMIT 1", rows::folder_select());
+        self.one(&sql, |q| q.bind(parent_id).bind(title.to_string()), rows::folder).await
+    }
+
     async fn delete_file(&self, id: i64) -> Result<Vec<String>> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         // Versions first: the file's delete would cascade to them unseen.
@@ -870,6 +877,19 @@ impl Store for Db {
     async fn file_version(&self, file_id: i64, version: i64) -> Result<Option<FileVersion>> {
         let sql = format!("SELECT {} FROM file_versions WHERE file_id = $1 AND version = $2", rows::VERSION_COLS);
         self.one(&sql, |q| q.bind(file_id).bind(version), rows::version).await
+    }
+
+    async fn continue_version(&self, file_id: i64, version: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE file_versions SET version_group = version_group - 1 WHERE file_id = $1 AND version > $2 \
+             AND version_group > (SELECT version_group FROM file_versions WHERE file_id = $1 AND version = $2)",
+        )
+        .bind(file_id)
+        .bind(version)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
     }
 
     async fn entry_links(&self, entry: Entry, offset: i64, limit: i64) -> Result<(Vec<Link>, i64)> {
@@ -1072,6 +1092,49 @@ impl Store for Db {
         .await
         .map_err(db_err)?;
         Ok(row.try_get::<i64, _>("n").map_err(Error::internal)? > 0)
+    }
+
+    async fn move_entry(&self, m: &EntryMove<'_>) -> Result<bool> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let sql = match m.entry {
+            Entry::File(_) => "UPDATE files SET folder_id = $1, title = $2, updated = $3 WHERE id = $4",
+            Entry::Folder(_) => "UPDATE folders SET parent_id = $1, title = $2, updated = $3 WHERE id = $4",
+        };
+        let moved = sqlx::query(sql)
+            .bind(m.parent_id)
+            .bind(m.title)
+            .bind(m.now)
+            .bind(m.entry.id())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if moved.rows_affected() == 0 {
+            return Ok(false);
+        }
+        if let Some(owner) = m.owner {
+            let (folders, files): (Vec<i64>, Vec<i64>) = match m.entry {
+                Entry::File(id) => (Vec::new(), vec![id]),
+                Entry::Folder(id) => (std::iter::once(id).chain(m.folders.iter().copied()).collect(), m.files.to_vec()),
+            };
+            for id in folders {
+                sqlx::query("UPDATE folders SET owner_id = $1 WHERE id = $2")
+                    .bind(owner)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            for id in files {
+                sqlx::query("UPDATE files SET owner_id = $1, locked_by = NULL WHERE id = $2")
+                    .bind(owner)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
     }
 
     async fn folder_tree(&self, root_id: i64) -> Result<(Vec<Folder>, Vec<File>)> {

@@ -108,7 +108,9 @@ pub fn file_select() -> String {
          CAST((SELECT COUNT(*) FROM links l WHERE l.file_id = f.id) AS BIGINT) AS link_count, \
          CAST((SELECT COUNT(*) FROM links l WHERE l.file_id = f.id AND l.internal = 0) AS BIGINT) AS public_link_count, \
          CAST(CASE WHEN EXISTS (SELECT 1 FROM file_shares s WHERE s.file_id = f.id) \
-              OR EXISTS (SELECT 1 FROM file_group_shares g WHERE g.file_id = f.id) THEN 1 ELSE 0 END AS BIGINT) AS share_count \
+              OR EXISTS (SELECT 1 FROM file_group_shares g WHERE g.file_id = f.id) THEN 1 ELSE 0 END AS BIGINT) AS share_count, \
+         CAST(COALESCE((SELECT v.version_group FROM file_versions v WHERE v.file_id = f.id AND v.version = f.version), \
+         f.version) AS BIGINT) AS version_group \
          FROM files f JOIN users u ON u.id = f.owner_id"
     )
 }
@@ -121,6 +123,7 @@ pub fn file(r: &AnyRow) -> Result<File> {
         title: r.try_get("title").map_err(Error::internal)?,
         size: r.try_get("size").map_err(Error::internal)?,
         version: r.try_get("version").map_err(Error::internal)?,
+        version_group: r.try_get("version_group").map_err(Error::internal)?,
         blob_key: r.try_get("blob_key").map_err(Error::internal)?,
         created: r.try_get("created").map_err(Error::internal)?,
         updated: r.try_get("updated").map_err(Error::internal)?,
@@ -262,12 +265,13 @@ pub fn event(r: &AnyRow) -> Result<LinkEvent> {
     })
 }
 
-pub const VERSION_COLS: &str = "file_id, version, size, blob_key, created, created_by, comment";
+pub const VERSION_COLS: &str = "file_id, version, version_group, size, blob_key, created, created_by, comment";
 
 pub fn version(r: &AnyRow) -> Result<FileVersion> {
     Ok(FileVersion {
         file_id: r.try_get("file_id").map_err(Error::internal)?,
         version: r.try_get("version").map_err(Error::internal)?,
+        version_group: r.try_get("version_group").map_err(Error::internal)?,
         size: r.try_get("size").map_err(Error::internal)?,
         blob_key: r.try_get("blob_key").map_err(Error::internal)?,
         created: r.try_get("created").map_err(Error::internal)?,

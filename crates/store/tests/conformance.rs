@@ -10,7 +10,8 @@ use std::sync::Arc;
 use spacelinks_api_types::{FileShare, UserType};
 use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
-    ApiKey, AuditEntry, Entry, Error, EventKind, File, Folder, Group, Link, LinkEvent, LinkEventCounts, LinkInsert,
+    ApiKey, AuditEntry, Entry, EntryMove, Error, EventKind, File, Folder, Group, Link, LinkEvent, LinkEventCounts,
+    LinkInsert,
     NewFile, NewUser, NewVersion, NewWebhookLog, Store, User, WebhookAttempt, WebhookConfig, WebhookLogQuery,
 };
 use spacelinks_store::Db;
@@ -145,6 +146,7 @@ conformance_tests!(
     file_shares,
     groups_and_group_shares,
     disabled_users,
+    version_groups_and_moves,
 );
 
 // ---------------------------------------------------------------------------
@@ -1918,4 +1920,72 @@ async fn disabled_users(store: &dyn Store) {
     assert!(store.set_user_disabled(&bob.id, false).await.unwrap());
     assert!(!store.user_by_email("BOB@example.com").await.unwrap().unwrap().disabled);
     assert!(!store.set_user_disabled("nobody", true).await.unwrap());
+// ---------------------------------------------------------------------------
+// Version groups, moves and owner changes (issue 15)
+// ---------------------------------------------------------------------------
+
+async fn version_groups_and_moves(store: &dyn Store) {
+    let (owner, root) = owner_and_root(store).await;
+    let f = create_file(store, root.id, &owner, "v.txt").await;
+    for (i, key) in ["b2", "b3"].iter().enumerate() {
+        store.replace_file_content(f.id, &new_version(1, key, T0 + i as i64 + 1), 10).await.unwrap();
+    }
+    let groups =
+        |vs: Vec<spacelinks_core::FileVersion>| vs.iter().map(|v| (v.version, v.version_group)).collect::<Vec<_>>();
+    assert_eq!(
+        groups(store.file_versions(f.id).await.unwrap()),
+        [(3, 3), (2, 2), (1, 1)],
+        "each version its own group"
+    );
+    // Continuing version 1: the versions after it move down one group.
+    store.continue_version(f.id, 1).await.unwrap();
+    assert_eq!(groups(store.file_versions(f.id).await.unwrap()), [(3, 2), (2, 1), (1, 1)]);
+    store.replace_file_content(f.id, &new_version(1, "b4", T0 + 9), 10).await.unwrap();
+    assert_eq!(store.file_version(f.id, 4).await.unwrap().unwrap().version_group, 3, "after the newest group");
+
+    // A move renames on the way; with an owner, everything below changes owner.
+    let a = store.create_folder(&root, "A", T0).await.unwrap();
+    let b = store.create_folder(&a, "B", T0).await.unwrap();
+    let inner = create_file(store, b.id, &owner, "in.txt").await;
+    assert_eq!(store.folder_by_title(root.id, "A").await.unwrap().map(|d| d.id), Some(a.id));
+    assert!(store.folder_by_title(root.id, "B").await.unwrap().is_none());
+    let m = EntryMove {
+        entry: Entry::File(f.id),
+        parent_id: b.id,
+        title: "w.txt",
+        owner: None,
+        folders: &[],
+        files: &[],
+        now: T0,
+    };
+    assert!(store.move_entry(&m).await.unwrap());
+    let moved = store.file(f.id).await.unwrap().unwrap();
+    assert_eq!((moved.folder_id, moved.title.as_str()), (b.id, "w.txt"));
+    let other = create_user(store, "other@example.com").await;
+    let home = store.folder(other.my_folder_id).await.unwrap().unwrap();
+    let m = EntryMove {
+        entry: Entry::Folder(a.id),
+        parent_id: home.id,
+        title: "A",
+        owner: Some(&other.id),
+        folders: &[b.id],
+        files: &[inner.id, f.id],
+        now: T0,
+    };
+    assert!(store.move_entry(&m).await.unwrap());
+    assert_eq!(store.folder(a.id).await.unwrap().unwrap().owner.id, other.id);
+    assert_eq!(store.folder(b.id).await.unwrap().unwrap().owner.id, other.id);
+    assert_eq!(store.file(inner.id).await.unwrap().unwrap().owner.id, other.id);
+    assert!(store.folder_within(b.id, home.id).await.unwrap());
+    assert!(!store.folder_within(b.id, root.id).await.unwrap());
+    let gone = EntryMove {
+        entry: Entry::File(999_999),
+        parent_id: root.id,
+        title: "x",
+        owner: None,
+        folders: &[],
+        files: &[],
+        now: T0,
+    };
+    assert!(!store.move_entry(&gone).await.unwrap());
 }

@@ -12,20 +12,23 @@ use spacelinks_core::{extension_of, Error};
 use crate::app::AppState;
 use crate::ctx::{parse_id, Body, Ctx};
 use crate::error::{ApiError, ApiResult};
-use crate::routes::files::{add_file, checked_title, delete_blobs, new_blob_key, own_folder, owner_dto};
+use crate::routes::files::{add_file, checked_title, delete_blobs, new_blob_key, own_folder, owner_dto, MAX_TITLE};
 
-/// `PUT files/file/{id}` `{title}`: renames the file, keeping its
-/// extension as DocSpace does (`Renamed.txt` on a `.docx` file becomes
+/// `PUT files/file/{id}` `{title, lastVersion}`: renames the file, keeping
+/// its extension as DocSpace does (`Renamed.txt` on a `.docx` file becomes
 /// `Renamed.txt.docx`); slashes become `_`, as DocSpace sanitises them. An
-/// empty or blank title changes nothing. Only the owner renames.
-/// `lastVersion` equal to the current version is 400, as in DocSpace.
+/// empty or blank title changes nothing; one over 165 characters is
+/// ASP.NET's validation 400 (`errors["File.Title"]`), as in DocSpace. Only
+/// the owner renames. `lastVersion: N` then makes the content of version
+/// min(N, current) a new version (DocSpace's `UpdateToVersion`); N equal to
+/// the current version is 400, before anything changes.
 #[utoipa::path(
     put, path = "/api/2.0/files/file/{file_id}", tag = "files",
     params(("file_id" = i64, Path, description = "File id")),
-    request_body = doc::TitleRequest,
+    request_body = doc::UpdateFileRequest,
     responses(
-        (status = 200, description = "The file, renamed", body = doc::Envelope<doc::FileDto>),
-        doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge,
+        (status = 200, description = "The file, renamed (and with its new version)", body = doc::Envelope<doc::FileDto>),
+        doc::ValidationBadRequest, doc::Unauthorized, doc::Forbidden, doc::NotFound, doc::TooLarge,
     )
 )]
 pub async fn update_file(
@@ -35,26 +38,35 @@ pub async fn update_file(
     Body(body): Body,
 ) -> ApiResult {
     let user = ctx.user()?;
+    let raw_title = body.string("title")?.value().unwrap_or_default();
+    if raw_title.chars().count() > MAX_TITLE {
+        return Ok(ctx.validation_error("File.Title", "The field Title must be a string with a maximum length of 165."));
+    }
     let id = parse_id(&id, Error::file_not_found)?;
     let file = state.svc.store.file(id).await?.ok_or_else(Error::file_not_found)?;
     if file.owner.id != user.id {
         return Err(Error::Forbidden("You don't have enough permission to rename the file".into()).into());
     }
-    if body.int("lastversion")?.value() == Some(file.version) {
+    let last = body.int("lastversion")?.value().filter(|v| *v > 0);
+    if last == Some(file.version) {
         return Err(Error::BadRequest("The new version cannot be the same as the current one".into()).into());
     }
-    let title = body.string("title")?.value().unwrap_or_default().replace(['/', '\\'], "_");
-    if title.trim().is_empty() {
-        return ctx.ok(owner_dto(&state, &file));
+    let title = raw_title.replace(['/', '\\'], "_");
+    if !title.trim().is_empty() {
+        let mut title = title.trim().to_string();
+        let ext = file.extension();
+        if extension_of(&title) != ext {
+            title.push_str(&ext);
+        }
+        let title = checked_title(title)?;
+        if !state.svc.store.rename_file(id, &title, now_micros()).await? {
+            return Err(Error::file_not_found().into());
+        }
     }
-    let mut title = title.trim().to_string();
-    let ext = file.extension();
-    if extension_of(&title) != ext {
-        title.push_str(&ext);
-    }
-    let title = checked_title(title)?;
-    if !state.svc.store.rename_file(id, &title, now_micros()).await? {
-        return Err(Error::file_not_found().into());
+    if let Some(last) = last {
+        let change = state.svc.update_to_version(Some(user), id, last).await?;
+        delete_blobs(&state, &change.unused_blobs).await;
+        crate::webhooks::file_event(&state, &ctx, crate::webhooks::Trigger::FileUpdated, &change.file).await;
     }
     let file = state.svc.store.file(id).await?.ok_or_else(Error::file_not_found)?;
     ctx.ok(owner_dto(&state, &file))

@@ -25,7 +25,7 @@ use crate::zip::{file_item, tree_items, unique};
 
 /// `folderIds` / `fileIds`: numbers or strings (DocSpace binds
 /// `JsonElement`s); a string that is not a number names nothing here: 404.
-fn ids(body: &Fields, key: &str, not_found: fn() -> Error) -> Result<Vec<i64>, Error> {
+pub(crate) fn ids(body: &Fields, key: &str, not_found: fn() -> Error) -> Result<Vec<i64>, Error> {
     let Some(v) = body.raw(key) else { return Ok(Vec::new()) };
     let items = match v {
         Value::Null => return Ok(Vec::new()),
@@ -100,8 +100,10 @@ async fn reply(state: &AppState, ctx: &Ctx, owner: Option<String>, only: Option<
         Some(o) => fileops::list(state, o).await?,
         None => Vec::new(),
     };
-    let dtos: Vec<_> =
-        ops.iter().filter(|op| only.is_none_or(|id| op.id == id)).map(|op| fileops::dto(state, op)).collect();
+    let mut dtos = Vec::new();
+    for op in ops.iter().filter(|op| only.is_none_or(|id| op.id == id)) {
+        dtos.push(fileops::dto_with_entries(state, op).await?);
+    }
     ctx.ok(dtos)
 }
 

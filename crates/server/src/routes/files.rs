@@ -5,7 +5,7 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::header;
 use futures::TryStreamExt;
 use spacelinks_api_types::date::now_micros;
-use spacelinks_api_types::dto::{FileOperationDto, FolderContentDto, PathPart};
+use spacelinks_api_types::dto::{FolderContentDto, PathPart};
 use spacelinks_core::rights::Viewer;
 use spacelinks_core::titles::new_file_title;
 use spacelinks_core::versions::COMMENT_UPLOADED;
@@ -19,7 +19,7 @@ use crate::dto::{file_dto, folder_dto, visitor_folder_dto, Seen};
 use crate::error::ApiResult;
 use crate::webhooks::{self, Trigger};
 
-const MAX_TITLE: usize = 165;
+pub(crate) const MAX_TITLE: usize = 165;
 
 pub(crate) async fn own_folder(state: &AppState, user: &User, id: i64) -> Result<Folder, Error> {
     let folder = state.svc.store.folder(id).await?.ok_or_else(Error::folder_not_found)?;
@@ -365,16 +365,20 @@ pub async fn delete_file(State(state): State<AppState>, ctx: Ctx, Path(id): Path
     remove_file(&state, file.id).await?;
     // No Trash here: a delete is permanent, DocSpace's file.deleted.
     webhooks::file_event(&state, &ctx, Trigger::FileDeleted, &file).await;
-    ctx.ok(vec![FileOperationDto {
+    // Registered, so that `GET fileops` reports it finished, as clients
+    // (DocSpace's own test suite) poll it after a delete.
+    let op = spacelinks_core::FileOperation {
         id: uuid::Uuid::new_v4().to_string(),
-        operation: 2,
-        progress: 100,
-        error: None,
-        processed: "1".into(),
-        finished: true,
-        url: None,
-        status: 2,
-    }])
+        owner: user.id.clone(),
+        operation: crate::fileops::DELETE,
+        link_id: None,
+        token_salt: String::new(),
+        folder_ids: Vec::new(),
+        file_ids: vec![file.id],
+        created: now_micros(),
+    };
+    crate::fileops::register(&state, &op).await?;
+    ctx.ok(vec![crate::fileops::dto(&state, &op)])
 }
 
 /// `PUT {fileId}/update`: a new version, by the owner or through a link

@@ -5,7 +5,9 @@
 
 pub(crate) mod account;
 pub(crate) mod directory;
+pub(crate) mod copymove;
 pub(crate) mod edits;
+pub(crate) mod entries;
 pub(crate) mod fileops;
 pub(crate) mod files;
 pub(crate) mod health;
@@ -74,12 +76,18 @@ pub fn routes() -> Routes {
         .upload(Method::POST, "/api/2.0/files/{folder_id}/upload", FILES_WRITE, files::upload)
         .upload(Method::PUT, "/api/2.0/files/{file_id}/update", FILES_WRITE, files::update_content)
         .put("/api/2.0/files/{file_id}/order", FILES_WRITE, marks::file_order)
+        .put("/api/2.0/files/order", FILES_WRITE, entries::set_order)
+        .post("/api/2.0/files/templates", FILES_WRITE, entries::add_templates)
+        .delete("/api/2.0/files/templates", FILES_WRITE, entries::delete_templates)
+        .post("/api/2.0/files/thumbnails", FILES_READ, entries::thumbnails)
+        .post("/api/2.0/files/owner", FILES_WRITE, copymove::change_owner)
         .get("/api/2.0/files/folder/{folder_id}", FILES_READ, files::folder_info)
         .post("/api/2.0/files/folder/{folder_id}", FILES_WRITE, files::create_folder)
         .get("/api/2.0/files/file/{file_id}", FILES_READ, files::file_info)
         .put("/api/2.0/files/file/{file_id}", FILES_WRITE, edits::update_file)
         .delete("/api/2.0/files/file/{file_id}", FILES_WRITE, files::delete_file)
         .put("/api/2.0/files/file/{file_id}/lock", FILES_WRITE, marks::lock_file)
+        .post("/api/2.0/files/file/{file_id}/copyas", FILES_WRITE, copymove::copy_as)
         .post("/api/2.0/files/file/{file_id}/recent", FILES_WRITE, marks::add_recent)
         .put("/api/2.0/files/file/{file_id}/share", FILES_WRITE, people::set_file_share)
         .get("/api/2.0/files/file/{file_id}/share", FILES_READ, security::get_file_security_info)
@@ -102,7 +110,12 @@ pub fn routes() -> Routes {
         .post("/api/2.0/files/folder/{folder_id}/link", FILES_WRITE, links::create_folder_primary_link)
         .put("/api/2.0/files/fileops/bulkdownload", FILES_READ, fileops::bulk_download)
         .get("/api/2.0/files/fileops", FILES_READ, fileops::list_operations)
+        .put("/api/2.0/files/fileops/copy", FILES_WRITE, copymove::copy_batch)
+        .put("/api/2.0/files/fileops/move", FILES_WRITE, copymove::move_batch)
         .get("/api/2.0/files/file/{file_id}/history", FILES_READ, versions::file_history)
+        .put("/api/2.0/files/file/{file_id}/history", FILES_WRITE, versions::change_history)
+        .get("/api/2.0/files/file/{file_id}/edit/history", FILES_READ, versions::edit_history)
+        .get("/api/2.0/files/file/{file_id}/log", FILES_READ, versions::file_log)
         .post("/api/2.0/files/file/{file_id}/restoreversion", FILES_WRITE, versions::restore_version)
         .get("/api/2.0/files/share/{key}", FILES_READ, share::resolve_share)
         .post("/api/2.0/files/share/{key}/password", FILES_WRITE, share::apply_share_password)
