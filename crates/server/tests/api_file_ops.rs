@@ -417,6 +417,17 @@ async fn change_owner(s: &TestServer) {
     assert_eq!(res.assert_error(403), "You cannot select this user");
     let res = s.send(give(&admin, json!({"userId": admin_id, "fileIds": [id]}))).await;
     assert_eq!(res.assert_error(403), "You don't have enough permission to perform the operation");
+    // A disabled user cannot be selected either (DocSpace's sharing suite checks it).
+    let gone = s.user("disabled-owner@example.com", "User").await;
+    let gone_id = s.send(Req::get("/api/2.0/people/@self").auth(&gone)).await.json()["response"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let body = json!({"userIds": [gone_id], "resendAll": false});
+    let disable = s.send(Req::put("/api/2.0/people/status/Terminated").auth(&owner).json(body)).await;
+    assert_eq!(disable.status, 200, "{}", disable.text());
+    let res = s.send(give(&owner, json!({"userId": gone_id, "fileIds": [id]}))).await;
+    assert_eq!(res.assert_error(403), "You cannot select this user");
 
     let res = s.send(give(&owner, json!({"userId": admin_id, "fileIds": [id], "folderIds": [f]}))).await;
     assert_eq!(res.status, 200, "{}", res.text());

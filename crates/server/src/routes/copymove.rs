@@ -405,7 +405,7 @@ async fn copy_tree(
 /// and folders they own (a folder with everything below it) to another
 /// person of the server, into that person's My Documents (a free title if
 /// theirs has the same one). DocSpace refuses a new owner it cannot use
-/// ("You cannot select this user"): a missing user or a guest. The links
+/// ("You cannot select this user"): a missing, disabled or guest user. The links
 /// stay with the items and are managed by the new owner; links of folders
 /// of the previous owner no longer reach them.
 #[utoipa::path(
@@ -418,7 +418,7 @@ pub async fn change_owner(State(state): State<AppState>, ctx: Ctx, Body(body): B
     let cannot_select = || Error::Forbidden("You cannot select this user".into());
     let new_owner_id = body.string("userid")?.value().unwrap_or_default();
     let new_owner = state.svc.store.user_by_id(new_owner_id.trim()).await?.ok_or_else(cannot_select)?;
-    if new_owner.user_type == UserType::Guest {
+    if new_owner.user_type == UserType::Guest || new_owner.disabled {
         return Err(cannot_select().into());
     }
     let batch = checked_batch(&state, user, &body, false).await.map_err(|e| match e {
