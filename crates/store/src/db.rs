@@ -815,8 +815,7 @@ impl Store for Db {
             entry_col(entry),
             rows::LINK_COLS
         );
-        let row =
-            sqlx::query(&lock).bind(link_id).bind(entry.id()).fetch_optional(&mut *tx).await.map_err(db_err)?;
+        let row = sqlx::query(&lock).bind(link_id).bind(entry.id()).fetch_optional(&mut *tx).await.map_err(db_err)?;
         let Some(row) = row else { return Ok(None) };
         let write = change(&rows::link(&row)?)?;
         let audit = match &write {
