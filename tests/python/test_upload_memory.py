@@ -16,9 +16,9 @@ from conftest import start_server
 MIB = 1024 * 1024
 # The upload itself holds about 4 MiB (three 1 MiB parts, the parser's and
 # hyper's buffers); what the allocator keeps on top varies from run to run
-# (3 to 9 MiB measured on 2 cores). Before the parts had buffers of their
-# own, the first 100 MiB upload raised it by 27 to 34 MiB.
-LIMIT_MIB = 16
+# (3 to 11 MiB measured on a busy 2-core machine). Before the parts had
+# buffers of their own, the first 100 MiB upload raised it by 27 to 34 MiB.
+LIMIT_MIB = 20
 
 
 def status_kib(pid, field):
