@@ -766,6 +766,9 @@ def summarise(results, runs):
         fp["rss_under_load_peak_kib"] = max(sc[n]["peak_rss_mib"] for n in server_runs) * 1024
         fp["rss_under_load_peak_scenario"] = max(server_runs, key=lambda n: sc[n]["peak_rss_mib"])
         ratios["rss_under_load_mib"] = fp["rss_under_load_peak_kib"] / 1024
+        local = [n for n in server_runs if not n.endswith("_s3")]
+        if local and len(local) < len(server_runs):
+            fp["rss_under_load_peak_local_kib"] = max(sc[n]["peak_rss_mib"] for n in local) * 1024
     nginx_runs = [n for n in sc if n.startswith("nginx_")]
     if nginx_runs:
         fp["nginx_rss_under_load_peak_kib"] = max(sc[n]["peak_rss_mib"] for n in nginx_runs) * 1024
@@ -867,6 +870,9 @@ def markdown(results):
             f"| resident memory, peak under load (every scenario; highest: {fp['rss_under_load_peak_scenario']}) | "
             f"{fp['rss_under_load_peak_kib'] / 1024:.1f} MiB | {fp.get('nginx_rss_under_load_peak_kib', 0) / 1024:.1f} MiB | "
             f"{target_cell(results, 'rss_under_load_mib')} |")
+        if "rss_under_load_peak_local_kib" in fp:
+            out.append(f"| resident memory, peak under load of the servers on the local store (all but the S3 server) | "
+                       f"{fp['rss_under_load_peak_local_kib'] / 1024:.1f} MiB | | — |")
     out += [
         f"| resident memory, idle after the load | {fp['rss_idle_after_load_kib'] / 1024:.1f} MiB | | — |",
         f"| binary size (release, not stripped of symbols) | {fp['binary_bytes'] / MIB:.1f} MiB | | — |",
