@@ -10,6 +10,9 @@ reported as a ratio: the machine is shared and absolute numbers drift.
   3. PUT .../links on SQLite and PostgreSQL      vs the store's own update rate (no HTTP)
   4. resolve / list links with 10^6 links        vs the same with 10^3 links
   5. resident memory, binary size, start time    vs nginx (memory, start) and the target
+  6. the owner web app's file page               vs the API's file info (same session)
+  7. downloads from the S3 store (s3s-fs)        vs the same from the local store
+  8. resolve / file info, link cache off         vs the same with the cache on
 
 Writes bench/out/results.json, results.md and throughput.png.
 """
@@ -37,6 +40,12 @@ OUT = BENCH / "out"
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
 BIN = TARGET / "release" / "spacelinks"
 HELPER = TARGET / "release" / "examples" / "bench_store"
+S3S_FS = Path(os.environ.get("SPACELINKS_TOOLS_DIR") or Path.home() / ".cache/spacelinks/tools") / "bin" / "s3s-fs"
+# Scenario groups, for --only.
+GROUPS = ("http", "download", "put", "scale", "webapp", "s3", "nocache")
+# The link cache's switch (`--link-cache on|off`); a build without the cache
+# ignores the variable, and then both runs measure the same server.
+CACHE_ON, CACHE_OFF = {"SPACELINKS_LINK_CACHE": "on"}, {"SPACELINKS_LINK_CACHE": "off"}
 PG_ADMIN = ["psql", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-d", "postgres"]
 OWNER, PASSWORD = "bench@localhost", "bench-password-123"
 MIB = 1024 * 1024
@@ -44,7 +53,10 @@ MIB = 1024 * 1024
 TARGETS = {
     "resolve_vs_nginx": (">=", 0.5),
     "file_info_vs_nginx": (">=", 0.5),
+    "download_1m_vs_nginx": (">=", 0.8),
     "download_100m_vs_nginx": (">=", 0.8),
+    "put_links_sqlite_vs_store": (">=", 0.8),
+    "put_links_postgres_vs_store": (">=", 0.8),
     "resolve_1e6_slowdown": ("<=", 1.3),
     "list_1e6_slowdown": ("<=", 1.3),
     "rss_under_load_mib": ("<", 50.0),
@@ -122,16 +134,25 @@ def wait_http(url, deadline_s=30.0, proc=None):
     raise RuntimeError(f"{url} did not answer within {deadline_s}s")
 
 
-def rss_kib(pids):
+def rss_kib(pids, field="VmRSS"):
     total = 0
     for pid in pids:
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     total += int(line.split()[1])
         except OSError:
             pass
     return total
+
+
+def reset_peak_rss(pid):
+    """Resets VmHWM to the current VmRSS (Linux >= 4.0); False if refused."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
 
 
 def process_tree(pid):
@@ -170,7 +191,7 @@ class RssSampler:
 class Server:
     """One spacelinks process with its own fresh data directory."""
 
-    def __init__(self, name, root, database_url=None):
+    def __init__(self, name, root, database_url=None, extra_env=None):
         self.name = name
         self.data_dir = root / f"data-{name}"
         self.data_dir.mkdir(parents=True)
@@ -186,6 +207,7 @@ class Server:
         )
         if database_url:
             env["SPACELINKS_DATABASE_URL"] = database_url
+        env.update(extra_env or {})
         self.database_url = database_url or f"sqlite://{self.data_dir / 'spacelinks.db'}?mode=rwc"
         self.env, self.log = env, root / f"{name}.log"
         self.proc = None
@@ -209,6 +231,7 @@ class Server:
     def sign_in(self):
         _, raw = http("POST", self.base + "/api/2.0/authentication", {"userName": OWNER, "password": PASSWORD})
         token = json.loads(raw)["response"]["token"]
+        self.session = token  # also the web app's session cookie
         _, raw = http("POST", self.base + "/api/2.0/keys", {"name": "bench"}, {"Authorization": token})
         self.key = json.loads(raw)["response"]["key"]
         return self
@@ -364,13 +387,16 @@ def main():
     ap.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     ap.add_argument("--connections", type=int, default=32, help="wrk connections, the same for every target (default 32)")
     ap.add_argument("--scale", type=int, default=1_000_000, help="links in the large database (default 10^6)")
-    ap.add_argument("--only", default="", help="comma list of groups to run: http,download,put,scale (default all)")
+    ap.add_argument("--only", default="", help="comma list of groups to run: " + ",".join(GROUPS) + " (default all)")
+    ap.add_argument("--s3s-fs", default=str(S3S_FS), help="the s3s-fs binary for the s3 group (bench/run installs it)")
     ap.add_argument("--keep", action="store_true", help="keep the data directories under bench/out/run")
     ap.add_argument("--perf", default="", metavar="SCENARIO",
                     help="record a CPU profile of the server (perf) during that scenario's first round: "
                          "bench/out/perf-SCENARIO.{data,txt}")
     args = ap.parse_args()
-    groups = set(filter(None, args.only.split(","))) or {"http", "download", "put", "scale"}
+    groups = set(filter(None, args.only.split(","))) or set(GROUPS)
+    if groups - set(GROUPS):
+        ap.error(f"unknown groups {', '.join(sorted(groups - set(GROUPS)))}; known: {', '.join(GROUPS)}")
 
     OUT.mkdir(exist_ok=True)
     root = OUT / "run"
@@ -410,7 +436,7 @@ def main():
 
     # -- the main SQLite server: files and links for scenarios 1 and 2
     log("seeding the main server (SQLite)")
-    main_srv = Server("main", root).start().sign_in()
+    main_srv = Server("main", root, extra_env=CACHE_ON).start().sign_in()
     results["footprint"]["rss_idle_started_kib"] = main_srv.rss_started_kib
     small = www / "report.txt"
     small.write_bytes(b"spacelinks benchmark\n" * 50)
@@ -427,22 +453,50 @@ def main():
     results["settings"]["json_bytes"] = {"resolve": (www / "resolve.json").stat().st_size,
                                          "file_info": (www / "info.json").stat().st_size}
     downloads = {}
-    if "download" in groups:
+    if groups & {"download", "s3"}:
         for name, size in (("1m", MIB), ("100m", 100 * MIB)):
             f = www / f"{name}.bin"
             with open(f, "wb") as fh:
                 for _ in range(size // MIB):
                     fh.write(os.urandom(MIB))
-            fid = main_srv.upload(f)
-            tok, _ = main_srv.new_link(fid)
-            downloads[name] = f"/filehandler.ashx?action=download&fileid={fid}&share={tok}"
-            _, got = http("GET", main_srv.base + downloads[name])
-            assert len(got) == size, f"download of {name} returned {len(got)} bytes"
+            if name == "100m":
+                results["footprint"].update(upload_memory(main_srv, f))
+                fid = results["footprint"].pop("upload_file_id")
+            else:
+                fid = main_srv.upload(f)
+            downloads[name] = download_path(main_srv, fid, size)
     for p in www.iterdir():
         p.chmod(0o644)
     time.sleep(1)
     results["footprint"]["rss_idle_seeded_kib"] = rss_kib([main_srv.pid])
     nginx = Nginx(root, www).start()
+
+    # -- 7. the same files from an S3 store (s3s-fs on loopback, same disk)
+    s3_srv, s3_downloads = None, {}
+    if "s3" in groups:
+        if Path(args.s3s_fs).is_file():
+            log("seeding the S3 server")
+            try:
+                s3_srv = s3_server(root, Path(args.s3s_fs))
+                for name, size in (("1m", MIB), ("100m", 100 * MIB)):
+                    s3_downloads[name] = download_path(s3_srv, s3_srv.upload(www / f"{name}.bin"), size)
+            except Exception as e:  # the other groups still run
+                log(f"  the S3 server failed: {e}")
+                results["notes"].append(f"The S3 scenarios did not run: {e}")
+                if s3_srv:
+                    s3_srv.stop()
+                s3_srv, s3_downloads = None, {}
+        else:
+            results["notes"].append(f"No s3s-fs at {args.s3s_fs} (bench/run installs it): no S3 figures.")
+
+    # -- 8. the link cache off: a second server like the main one
+    nocache_srv = None
+    if "nocache" in groups:
+        log("seeding the server with the link cache off")
+        nocache_srv = Server("nocache", root, extra_env=CACHE_OFF).start().sign_in()
+        nc_id = nocache_srv.upload(small)
+        nc_token, _ = nocache_srv.new_link(nc_id)
+        nc_resolve, nc_info = f"/api/2.0/files/share/{nc_token}", f"/api/2.0/files/file/{nc_id}"
     results["footprint"]["nginx_start_ms"] = nginx.startup_s * 1000
     results["footprint"]["nginx_rss_idle_kib"] = rss_kib(process_tree(nginx.pid))
 
@@ -501,6 +555,38 @@ def main():
                 (f"download_{name}", main_srv.pid, lambda n=name: wrk(main_srv.base + downloads[n], main_srv.pid, args)),
                 (f"nginx_sendfile_{name}", nginx.pid, lambda n=name: wrk(nginx.base + f"/{n}.bin", nginx.pid, args)),
             ]
+    if "webapp" in groups:
+        cookie = [f"Cookie: spacelinks_session={main_srv.session}"]
+        page = f"/files/file/{small_id}"
+        status, body = http("GET", main_srv.base + page, headers={"Cookie": cookie[0].split(": ", 1)[1]})
+        assert status == 200 and b"<html" in body.lower()[:500], f"the file page answered {status}"
+        plan += [
+            ("webapp_file_page", main_srv.pid, lambda: wrk(main_srv.base + page, main_srv.pid, args, headers=cookie)),
+            ("owner_file_info", main_srv.pid, lambda: wrk(main_srv.base + info_path, main_srv.pid, args,
+                                                          headers=[f"Authorization: {main_srv.session}"])),
+        ]
+    if nocache_srv:
+        # The cache-on baseline is the main server's resolve and file info
+        # runs of the same round when the http group runs, else runs of their own.
+        plan += [("resolve_cache_off", nocache_srv.pid,
+                  lambda: wrk(nocache_srv.base + nc_resolve, nocache_srv.pid, args))]
+        if "http" not in groups:
+            plan += [("resolve_cache_on", main_srv.pid, lambda: wrk(main_srv.base + resolve_path, main_srv.pid, args))]
+        plan += [("file_info_cache_off", nocache_srv.pid, lambda: wrk(
+            nocache_srv.base + nc_info, nocache_srv.pid, args, headers=[f"Request-Token: {nc_token}"]))]
+        if "http" not in groups:
+            plan += [("file_info_cache_on", main_srv.pid, lambda: wrk(
+                main_srv.base + info_path, main_srv.pid, args, headers=info_headers))]
+    if s3_srv:
+        # Fewer connections: S3 through s3s-fs on the same cores is slow
+        # enough that 32 parallel 100 MiB responses would outlast the run.
+        c4 = argparse.Namespace(**{**vars(args), "connections": S3_CONNECTIONS})
+        for name in s3_downloads:
+            plan += [
+                (f"download_{name}_s3", s3_srv.pid, lambda n=name: wrk(s3_srv.base + s3_downloads[n], s3_srv.pid, c4)),
+                (f"download_{name}_local_c{S3_CONNECTIONS}", main_srv.pid,
+                 lambda n=name: wrk(main_srv.base + downloads[n], main_srv.pid, c4)),
+            ]
     for backend, (s, paths) in put_servers.items():
         plan += [
             (f"put_links_{backend}", s.pid, lambda s=s, p=paths: wrk(
@@ -533,11 +619,63 @@ def main():
     results["footprint"]["rss_idle_after_load_kib"] = rss_kib([main_srv.pid])
     for s, *_ in list(put_servers.values()) + list(scale_servers.values()):
         s.stop()
+    for s in (s3_srv, nocache_srv):
+        if s:
+            s.stop()
     main_srv.stop()
     nginx.stop()
 
     summarise(results, runs)
     write_outputs(results)
+
+
+S3_CONNECTIONS = 4
+
+
+def download_path(srv, fid, size):
+    """A link to the file and the download URL through it, checked once."""
+    tok, _ = srv.new_link(fid)
+    path = f"/filehandler.ashx?action=download&fileid={fid}&share={tok}"
+    _, got = http("GET", srv.base + path)
+    assert len(got) == size, f"download of {size} bytes returned {len(got)}"
+    return path
+
+
+def upload_memory(srv, path):
+    """Uploads `path` (multipart, curl) and reports how far the server's
+    resident memory rose above where it was: VmHWM, reset just before."""
+    time.sleep(1)
+    before = rss_kib([srv.pid])
+    exact = reset_peak_rss(srv.pid)
+    with RssSampler(srv.pid) as sampled:
+        t0 = time.perf_counter()
+        fid = srv.upload(path)
+        secs = time.perf_counter() - t0
+    peak = rss_kib([srv.pid], "VmHWM") if exact else sampled.peak
+    return {"upload_file_id": fid, "upload_100m_rss_before_kib": before, "upload_100m_rss_peak_kib": peak,
+            "upload_100m_rss_growth_kib": max(0, peak - before), "upload_100m_mib_s": path.stat().st_size / MIB / secs,
+            "upload_100m_peak_exact": exact}
+
+
+def s3_server(root, s3s_fs):
+    """s3s-fs on loopback and a spacelinks server storing its blobs there."""
+    store = root / "s3"
+    (store / "bench").mkdir(parents=True)
+    port = free_port()
+    spawn([s3s_fs, "--host", "127.0.0.1", "--port", port, "--access-key", "bench", "--secret-key", "bench-secret",
+           store], logfile=root / "s3s-fs.log")
+    deadline = time.time() + 30
+    while True:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        if time.time() > deadline:
+            raise RuntimeError("s3s-fs did not listen within 30 s")
+        time.sleep(0.05)
+    env = {**CACHE_ON, "SPACELINKS_BLOB_URL": "s3://bench/spacelinks", "AWS_ACCESS_KEY_ID": "bench",
+           "AWS_SECRET_ACCESS_KEY": "bench-secret", "AWS_REGION": "us-east-1",
+           "AWS_ENDPOINT": f"http://127.0.0.1:{port}", "AWS_ALLOW_HTTP": "true"}
+    return Server("s3", root, extra_env=env).start().sign_in()
 
 
 class Perf:
@@ -584,6 +722,9 @@ def store_ceiling(s, args):
 
 
 def summarise(results, runs):
+    for on, same in (("resolve_cache_on", "resolve"), ("file_info_cache_on", "file_info")):
+        if on not in runs and same in runs:
+            runs[on] = runs[same]  # the main server runs with the cache on
     sc = results["scenarios"]
     for name, rs in runs.items():
         sc[name] = {
@@ -614,12 +755,20 @@ def summarise(results, runs):
     # Slowdown: how many times fewer requests/s with 10^6 links than with 10^3.
     ratios["resolve_1e6_slowdown"] = paired("resolve_1e6", "resolve_1e3", invert=True)
     ratios["list_1e6_slowdown"] = paired("list_1e6", "list_1e3", invert=True)
+    ratios["webapp_file_page_vs_api"] = paired("webapp_file_page", "owner_file_info")
+    ratios["resolve_cache_off_vs_on"] = paired("resolve_cache_off", "resolve_cache_on")
+    ratios["file_info_cache_off_vs_on"] = paired("file_info_cache_off", "file_info_cache_on")
+    for n in ("1m", "100m"):
+        ratios[f"download_{n}_s3_vs_local"] = paired(f"download_{n}_s3", f"download_{n}_local_c{S3_CONNECTIONS}", "mib_s")
     server_runs = [n for n in sc if not n.startswith(("nginx_", "store_"))]
     fp = results["footprint"]
     if server_runs:
         fp["rss_under_load_peak_kib"] = max(sc[n]["peak_rss_mib"] for n in server_runs) * 1024
         fp["rss_under_load_peak_scenario"] = max(server_runs, key=lambda n: sc[n]["peak_rss_mib"])
         ratios["rss_under_load_mib"] = fp["rss_under_load_peak_kib"] / 1024
+        local = [n for n in server_runs if not n.endswith("_s3")]
+        if local and len(local) < len(server_runs):
+            fp["rss_under_load_peak_local_kib"] = max(sc[n]["peak_rss_mib"] for n in local) * 1024
     nginx_runs = [n for n in sc if n.startswith("nginx_")]
     if nginx_runs:
         fp["nginx_rss_under_load_peak_kib"] = max(sc[n]["peak_rss_mib"] for n in nginx_runs) * 1024
@@ -643,12 +792,22 @@ LABELS = {
                            "store's `update_link`, no HTTP"),
     "resolve_1e6": ("Resolve, 10^6 links in the database", "resolve_1e3", "10^3 links"),
     "list_1e6": ("List a file's links, 10^6 links in the database", "list_1e3", "10^3 links"),
+    "webapp_file_page": ("Owner web app: file page `GET /files/file/{id}` (session cookie)", "owner_file_info",
+                         "API file info, same session"),
+    "resolve_cache_off": ("Resolve a link, link cache off", "resolve_cache_on", "the same, cache on"),
+    "file_info_cache_off": ("File info through a link, link cache off", "file_info_cache_on", "the same, cache on"),
+    "download_1m_s3": (f"Download 1 MiB through a link, S3 store (s3s-fs), -c{S3_CONNECTIONS}",
+                       f"download_1m_local_c{S3_CONNECTIONS}", "the same, local store"),
+    "download_100m_s3": (f"Download 100 MiB through a link, S3 store (s3s-fs), -c{S3_CONNECTIONS}",
+                         f"download_100m_local_c{S3_CONNECTIONS}", "the same, local store"),
 }
 RATIO_OF = {
     "resolve": "resolve_vs_nginx", "file_info": "file_info_vs_nginx", "download_1m": "download_1m_vs_nginx",
     "download_100m": "download_100m_vs_nginx", "put_links_sqlite": "put_links_sqlite_vs_store",
     "put_links_postgres": "put_links_postgres_vs_store", "resolve_1e6": "resolve_1e6_slowdown",
-    "list_1e6": "list_1e6_slowdown",
+    "list_1e6": "list_1e6_slowdown", "webapp_file_page": "webapp_file_page_vs_api",
+    "resolve_cache_off": "resolve_cache_off_vs_on", "file_info_cache_off": "file_info_cache_off_vs_on",
+    "download_1m_s3": "download_1m_s3_vs_local", "download_100m_s3": "download_100m_s3_vs_local",
 }
 
 
@@ -700,11 +859,20 @@ def markdown(results):
         f"{fp['nginx_rss_idle_kib'] / 1024:.1f} MiB (master + 2 workers) | — |",
         f"| resident memory, idle after seeding (incl. a 100 MiB upload) | {fp['rss_idle_seeded_kib'] / 1024:.1f} MiB | | — |",
     ]
+    if "upload_100m_rss_growth_kib" in fp:
+        how = "VmHWM, reset before" if fp["upload_100m_peak_exact"] else "VmRSS sampled every 50 ms"
+        out.append(f"| resident memory, rise during a 100 MiB multipart upload (curl, {fp['upload_100m_mib_s']:.0f} MiB/s; "
+                   f"{how}) | +{fp['upload_100m_rss_growth_kib'] / 1024:.1f} MiB (from "
+                   f"{fp['upload_100m_rss_before_kib'] / 1024:.1f} to {fp['upload_100m_rss_peak_kib'] / 1024:.1f}) | | "
+                   "a few MiB |")
     if "rss_under_load_peak_kib" in fp:
         out.append(
             f"| resident memory, peak under load (every scenario; highest: {fp['rss_under_load_peak_scenario']}) | "
             f"{fp['rss_under_load_peak_kib'] / 1024:.1f} MiB | {fp.get('nginx_rss_under_load_peak_kib', 0) / 1024:.1f} MiB | "
             f"{target_cell(results, 'rss_under_load_mib')} |")
+        if "rss_under_load_peak_local_kib" in fp:
+            out.append(f"| resident memory, peak under load of the servers on the local store (all but the S3 server) | "
+                       f"{fp['rss_under_load_peak_local_kib'] / 1024:.1f} MiB | | — |")
     out += [
         f"| resident memory, idle after the load | {fp['rss_idle_after_load_kib'] / 1024:.1f} MiB | | — |",
         f"| binary size (release, not stripped of symbols) | {fp['binary_bytes'] / MIB:.1f} MiB | | — |",

@@ -237,19 +237,17 @@ impl Services {
             }
             _ => req,
         };
-        let existing = match &req.link_id {
-            Some(id) => self.store.link(id).await?.filter(|l| l.entry == entry),
-            None => None,
-        };
-        let Some(existing) = existing else {
+        let Some(link_id) = &req.link_id else {
             return self.create_link(user, &managed, req, &ctx, req.primary).await;
         };
         // The merge happens under the link's row lock, on the link as it is
-        // then: parallel PUTs changing different fields all take effect.
-        let secrets = &self.secrets;
+        // then: parallel PUTs changing different fields all take effect. No
+        // read before the transaction: `change_link` finds the link (on this
+        // entry) itself, and when it finds none the request creates it.
+        let (secrets, link_ctx) = (&self.secrets, &ctx);
         let change: crate::LinkChangeFn<'_> = Box::new(move |current: &Link| {
             let now = now_micros();
-            let Some(change) = req.merge_into(current, &ctx)? else {
+            let Some(change) = req.merge_into(current, link_ctx)? else {
                 let details = json!({ "title": current.title });
                 return Ok(LinkWrite::Delete(audit_entry(user, current, "link.deleted", details, now)));
             };
@@ -267,8 +265,8 @@ impl Services {
             let audit = audit_entry(user, &next, "link.updated", details, now);
             Ok(LinkWrite::Update(Box::new(next), audit))
         });
-        match self.store.change_link(entry, &existing.id, change).await? {
-            None => Err(Error::item_not_found()),
+        match self.store.change_link(entry, link_id, change).await? {
+            None => self.create_link(user, &managed, req, &ctx, req.primary).await,
             Some(LinkWrite::Delete(_)) => Ok(None),
             Some(LinkWrite::Update(next, _)) => self.manage(*next).await.map(Some),
         }

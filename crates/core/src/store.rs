@@ -67,6 +67,12 @@ pub trait Store: Send + Sync + 'static {
 
     async fn create_api_key(&self, key: &ApiKey) -> Result<()>;
     async fn api_key_by_hash(&self, hash: &str) -> Result<Option<ApiKey>>;
+    /// The key with its user, `None` when either is gone: what every request
+    /// with an API key reads, so a backend should answer it in one query.
+    async fn api_key_with_user(&self, hash: &str) -> Result<Option<(ApiKey, User)>> {
+        let Some(key) = self.api_key_by_hash(hash).await? else { return Ok(None) };
+        Ok(self.user_by_id(&key.user_id).await?.map(|user| (key, user)))
+    }
     async fn touch_api_key(&self, id: &str, now: i64) -> Result<()>;
     /// All keys, or one user's, newest first.
     async fn list_api_keys(&self, user_id: Option<&str>) -> Result<Vec<ApiKey>>;

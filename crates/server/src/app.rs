@@ -133,6 +133,8 @@ async fn log_request(req: axum::extract::Request, next: axum::middleware::Next) 
     res
 }
 
+const HYPER_BUF: usize = 128 * 1024;
+
 /// Serves until SIGINT or SIGTERM, then finishes in-flight requests.
 pub async fn serve(listener: TcpListener, app: App) -> anyhow::Result<()> {
     serve_until(listener, app, shutdown_signal()).await
@@ -157,6 +159,12 @@ pub async fn serve_until(
     let mut make_service = app.router.into_make_service_with_connect_info::<SocketAddr>();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(config.header_read_timeout);
+    // What one connection may hold in hyper's buffers: reads of a request
+    // and response bytes queued for the socket. Hyper's default (~400 KiB)
+    // let each download hold two file chunks and more: 32 downloads kept
+    // ~22 MiB resident. Chunks are 128 KiB (`store::blobs`), so one is
+    // queued while the next is read.
+    http.max_buf_size(HYPER_BUF);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     // Closing this channel closes every connection still open after the grace period.
     let (force_close, closed) = tokio::sync::watch::channel(());

@@ -150,11 +150,12 @@ async fn with_argon2_permit<T: Send + 'static>(
 
 async fn api_key_caller(state: &AppState, key: &str) -> Result<Caller> {
     let now = now_micros();
-    let found = state.svc.store.api_key_by_hash(&token_hash(key)).await?;
-    let Some(mut api_key) = found.filter(|k| k.is_active && k.expires.is_none_or(|e| e > now)) else {
+    // Read from the database on every request, never cached: revoking a key
+    // takes effect on the next request.
+    let found = state.svc.store.api_key_with_user(&token_hash(key)).await?;
+    let Some((mut api_key, user)) = found.filter(|(k, _)| k.is_active && k.expires.is_none_or(|e| e > now)) else {
         return Ok(Caller::default());
     };
-    let Some(user) = state.svc.store.user_by_id(&api_key.user_id).await? else { return Ok(Caller::default()) };
     // `lastUsed` at minute precision: one write per key per minute at most.
     if api_key.last_used.is_none_or(|t| now - t > 60_000_000) {
         state.svc.store.touch_api_key(&api_key.id, now).await?;

@@ -350,6 +350,11 @@ impl Store for Db {
         self.one(&sql, |q| q.bind(hash.to_string()), rows::api_key).await
     }
 
+    async fn api_key_with_user(&self, hash: &str) -> Result<Option<(ApiKey, User)>> {
+        let sql = format!("{} WHERE k.key_hash = $1", rows::api_key_with_user_select());
+        self.one(&sql, |q| q.bind(hash.to_string()), rows::api_key_with_user).await
+    }
+
     async fn touch_api_key(&self, id: &str, now: i64) -> Result<()> {
         sqlx::query("UPDATE api_keys SET last_used = $1 WHERE id = $2")
             .bind(now)
@@ -1009,13 +1014,15 @@ impl Store for Db {
         // A write first takes the link row's lock (the write lock on
         // SQLite), so a concurrent change waits here and then reads what
         // this one wrote, instead of both merging into the same old row.
-        let lock = format!("UPDATE links SET access = access WHERE id = $1 AND {} = $2", entry_col(entry));
-        let touched = sqlx::query(&lock).bind(link_id).bind(entry.id()).execute(&mut *tx).await.map_err(db_err)?;
-        if touched.rows_affected() == 0 {
-            return Ok(None);
-        }
-        let sql = format!("SELECT {} FROM links WHERE id = $1", rows::LINK_COLS);
-        let row = sqlx::query(&sql).bind(link_id).fetch_one(&mut *tx).await.map_err(db_err)?;
+        // The lock and the read are one statement (RETURNING): one round
+        // trip less while the lock is held.
+        let lock = format!(
+            "UPDATE links SET access = access WHERE id = $1 AND {} = $2 RETURNING {}",
+            entry_col(entry),
+            rows::LINK_COLS
+        );
+        let row = sqlx::query(&lock).bind(link_id).bind(entry.id()).fetch_optional(&mut *tx).await.map_err(db_err)?;
+        let Some(row) = row else { return Ok(None) };
         let write = change(&rows::link(&row)?)?;
         let audit = match &write {
             LinkWrite::Update(next, audit) => {

@@ -46,19 +46,37 @@ pub const API_KEY_COLS: &str =
     "id, user_id, name, key_hash, postfix, permissions, created, expires, last_used, is_active";
 
 pub fn api_key(r: &AnyRow) -> Result<ApiKey> {
-    let perms: String = r.try_get("permissions").map_err(Error::internal)?;
+    api_key_at(r, "")
+}
+
+/// The columns of `API_KEY_COLS` read with a name prefix (`k_` in a join).
+fn api_key_at(r: &AnyRow, p: &str) -> Result<ApiKey> {
+    let col = |c: &str| format!("{p}{c}");
+    let perms: String = r.try_get(col("permissions").as_str()).map_err(Error::internal)?;
     Ok(ApiKey {
-        id: r.try_get("id").map_err(Error::internal)?,
-        user_id: r.try_get("user_id").map_err(Error::internal)?,
-        name: r.try_get("name").map_err(Error::internal)?,
-        key_hash: r.try_get("key_hash").map_err(Error::internal)?,
-        postfix: r.try_get("postfix").map_err(Error::internal)?,
+        id: r.try_get(col("id").as_str()).map_err(Error::internal)?,
+        user_id: r.try_get(col("user_id").as_str()).map_err(Error::internal)?,
+        name: r.try_get(col("name").as_str()).map_err(Error::internal)?,
+        key_hash: r.try_get(col("key_hash").as_str()).map_err(Error::internal)?,
+        postfix: r.try_get(col("postfix").as_str()).map_err(Error::internal)?,
         permissions: serde_json::from_str(&perms).unwrap_or_default(),
-        created: r.try_get("created").map_err(Error::internal)?,
-        expires: r.try_get("expires").map_err(Error::internal)?,
-        last_used: r.try_get("last_used").map_err(Error::internal)?,
-        is_active: r.try_get::<i64, _>("is_active").map_err(Error::internal)? != 0,
+        created: r.try_get(col("created").as_str()).map_err(Error::internal)?,
+        expires: r.try_get(col("expires").as_str()).map_err(Error::internal)?,
+        last_used: r.try_get(col("last_used").as_str()).map_err(Error::internal)?,
+        is_active: r.try_get::<i64, _>(col("is_active").as_str()).map_err(Error::internal)? != 0,
     })
+}
+
+/// An API key joined with its user: the key's columns as `k_*`, the user's
+/// under their own names.
+pub fn api_key_with_user_select() -> String {
+    let key: Vec<String> = API_KEY_COLS.split(", ").map(|c| format!("k.{c} AS k_{c}")).collect();
+    let user: Vec<String> = USER_COLS.split(", ").map(|c| format!("u.{c}")).collect();
+    format!("SELECT {}, {} FROM api_keys k JOIN users u ON u.id = k.user_id", key.join(", "), user.join(", "))
+}
+
+pub fn api_key_with_user(r: &AnyRow) -> Result<(ApiKey, User)> {
+    Ok((api_key_at(r, "k_")?, user(r)?))
 }
 
 fn owner(r: &AnyRow) -> Result<Owner> {

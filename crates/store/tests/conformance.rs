@@ -530,6 +530,12 @@ async fn api_keys(store: &dyn Store) {
     assert_eq!(format!("{found:?}"), format!("{k2:?}"), "k2 round-trips");
     assert!(store.api_key_by_hash("hash-none").await.unwrap().is_none());
     assert!(store.api_key("none").await.unwrap().is_none());
+    // The one-query lookup behind every request with a key: the key as
+    // stored and its user, as the two lookups it replaces read them.
+    let (found, user) = store.api_key_with_user("hash-k2").await.unwrap().expect("k2 with its user");
+    assert_eq!(format!("{found:?}"), format!("{k2:?}"), "k2 round-trips with its user");
+    assert_eq!(format!("{user:?}"), format!("{:?}", store.user_by_id(&bob.id).await.unwrap().unwrap()));
+    assert!(store.api_key_with_user("hash-none").await.unwrap().is_none());
 
     // A second key with the same hash would make lookups ambiguous.
     let dup = ApiKey { id: "k4".into(), ..k1.clone() };
