@@ -1926,6 +1926,8 @@ async fn disabled_users(store: &dyn Store) {
     assert!(store.set_user_disabled(&bob.id, false).await.unwrap());
     assert!(!store.user_by_email("BOB@example.com").await.unwrap().unwrap().disabled);
     assert!(!store.set_user_disabled("nobody", true).await.unwrap());
+}
+
 // ---------------------------------------------------------------------------
 // Version groups, moves and owner changes (issue 15)
 // ---------------------------------------------------------------------------
