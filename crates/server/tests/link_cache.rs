@@ -58,9 +58,9 @@ async fn the_cache_serves_and_its_entries_live_at_most_one_second() {
     let db = s.raw_db().await;
     let changed = Instant::now();
     sqlx::query("UPDATE links SET deny_download = 1 WHERE id = $1").bind(lid).execute(db.pool()).await.unwrap();
-    assert_eq!(info_of(&s, id, &token).await.1["denyDownload"], false, "not served from the cache");
+    assert_eq!(info_of(&s, id, &token).await.1["security"]["Download"], true, "not served from the cache");
     loop {
-        if info_of(&s, id, &token).await.1["denyDownload"] == true {
+        if info_of(&s, id, &token).await.1["security"]["Download"] == false {
             break;
         }
         assert!(changed.elapsed() < Duration::from_millis(1100), "an entry outlived one second");
@@ -73,13 +73,13 @@ async fn link_updates_are_seen_by_the_next_request() {
     let (s, owner, id, lid, token) = warm().await;
 
     put_link(&s, &owner, id, json!({"linkId": lid, "denyDownload": true})).await;
-    assert_eq!(info_of(&s, id, &token).await.1["denyDownload"], true);
+    assert_eq!(info_of(&s, id, &token).await.1["security"]["Download"], false);
     let res = s.send(Req::get(&format!("/filehandler.ashx?action=download&fileid={id}&share={token}"))).await;
     assert_eq!(res.status, 403, "a download went through a link that denies downloads");
 
     put_link(&s, &owner, id, json!({"linkId": lid, "access": "Editing", "denyDownload": false})).await;
     let (_, dto) = info_of(&s, id, &token).await;
-    assert_eq!((dto["access"].clone(), dto["denyDownload"].clone()), (json!(1), json!(false)));
+    assert_eq!((dto["access"].clone(), dto["security"]["Download"].clone()), (json!(10), json!(true)));
 
     put_link(&s, &owner, id, json!({"linkId": lid, "password": LINK_PASSWORD})).await;
     assert_eq!(status(&s, &token).await, 3, "a new password is not asked for");
@@ -197,7 +197,7 @@ async fn the_cache_can_be_switched_off() {
     assert_eq!(info_of(&s, id, &token).await.0, 200);
     let db = s.raw_db().await;
     sqlx::query("UPDATE links SET deny_download = 1 WHERE id = $1").bind(lid).execute(db.pool()).await.unwrap();
-    assert_eq!(info_of(&s, id, &token).await.1["denyDownload"], true, "served from a cache that is off");
+    assert_eq!(info_of(&s, id, &token).await.1["security"]["Download"], false, "served from a cache that is off");
 }
 
 /// Two nodes on one PostgreSQL database: a link revoked through node A is
@@ -224,10 +224,10 @@ async fn a_revocation_on_one_node_reaches_the_other_within_one_second() {
         let revoked = Instant::now();
         // Same node: at once.
         let (code, dto) = info_of(&a, id, &token).await;
-        assert!(code == 403 || dto["denyDownload"] == true, "node A did not see its own change");
+        assert!(code == 403 || dto["security"]["Download"] == false, "node A did not see its own change");
         loop {
             let (code, dto) = info_of(&b, id, &token).await;
-            if code == 403 || dto["denyDownload"] == true {
+            if code == 403 || dto["security"]["Download"] == false {
                 break;
             }
             assert!(revoked.elapsed() < Duration::from_secs(1), "node B still grants access after one second");
