@@ -29,8 +29,20 @@ use crate::events::EventSink;
 use crate::scope::ScopeTable;
 use crate::{auth, error, jobs, limits, routes};
 
+/// What every handler and middleware reads; one `Arc`, since axum clones
+/// the state for each middleware of each request (the clones of the fields
+/// themselves were a tenth of a link resolve's CPU).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppStateInner>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateInner;
+    fn deref(&self) -> &AppStateInner {
+        &self.0
+    }
+}
+
+pub struct AppStateInner {
     pub svc: Services,
     pub blobs: Blobs,
     pub config: Arc<Config>,
@@ -107,7 +119,7 @@ pub async fn build(config: Config, bound: SocketAddr) -> anyhow::Result<App> {
     };
     let dummy_hash = tokio::task::spawn_blocking(|| hash_account_password("not a real password")).await??;
     let password_checks = Arc::new(tokio::sync::Semaphore::new(config.password_check_permits.max(1)));
-    let state = AppState {
+    let state = AppState(Arc::new(AppStateInner {
         password_checks,
         pool_usage: Some(pool_usage),
         link_cache,
@@ -118,7 +130,7 @@ pub async fn build(config: Config, bound: SocketAddr) -> anyhow::Result<App> {
         config: Arc::new(config),
         dummy_hash: dummy_hash.into(),
         webhooks: Default::default(),
-    };
+    }));
     let router = router(state.clone());
     Ok(App { state, router })
 }
