@@ -350,7 +350,13 @@ impl Store for CachedStore {
         self.inner.webhook_logs_page(q).await
     }
 
-    async fn claim_webhook_deliveries(&self, now: i64, lease_until: i64, owner: &str, limit: i64) -> Result<Vec<WebhookLog>> {
+    async fn claim_webhook_deliveries(
+        &self,
+        now: i64,
+        lease_until: i64,
+        owner: &str,
+        limit: i64,
+    ) -> Result<Vec<WebhookLog>> {
         self.inner.claim_webhook_deliveries(now, lease_until, owner, limit).await
     }
 

@@ -11,11 +11,11 @@ use axum::Router;
 use rand::RngCore;
 use spacelinks_api_types::date::now_micros;
 use spacelinks_api_types::UserType;
+use spacelinks_core::cached_store::CachedStore;
 use spacelinks_core::crypto::{hash_account_password, new_password, Secrets};
+use spacelinks_core::link_cache::{InvalidationBus, LinkCache};
 use spacelinks_core::links::PasswordPolicy;
 use spacelinks_core::service::{LockoutPolicy, Services};
-use spacelinks_core::cached_store::CachedStore;
-use spacelinks_core::link_cache::{InvalidationBus, LinkCache};
 use spacelinks_core::{NewUser, Store};
 use spacelinks_store::cache_bus::{self, PgBus};
 use spacelinks_store::{Blobs, Db};
@@ -87,9 +87,9 @@ fn wrap_store(db: Db, config: &Config) -> (Arc<dyn Store>, Option<LinkCacheHandl
     let cache = Arc::new(LinkCache::new());
     let node = uuid::Uuid::new_v4();
     let bus = PgBus::new(&db, &node).map(|b| Arc::new(b) as Arc<dyn InvalidationBus>);
-    let listener = bus.is_some().then(|| {
-        Arc::new(AbortOnDrop(cache_bus::spawn_listener(config.database_url(), &node, cache.clone())))
-    });
+    let listener = bus
+        .is_some()
+        .then(|| Arc::new(AbortOnDrop(cache_bus::spawn_listener(config.database_url(), &node, cache.clone()))));
     let store = CachedStore::new(Arc::new(db), cache.clone(), bus);
     (Arc::new(store), Some(LinkCacheHandle { cache, _listener: listener }))
 }

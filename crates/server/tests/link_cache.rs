@@ -121,13 +121,18 @@ async fn file_changes_are_seen_by_the_next_request() {
     let (s, owner, id, _, token) = warm().await;
 
     // Rename.
-    let res = s.send(Req::put(&format!("/api/2.0/files/file/{id}")).auth(&owner).json(json!({"title": "New.txt"}))).await;
+    let res =
+        s.send(Req::put(&format!("/api/2.0/files/file/{id}")).auth(&owner).json(json!({"title": "New.txt"}))).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(info_of(&s, id, &token).await.1["title"], "New.txt");
 
     // A new version: its content is what the link downloads now.
     let res = s
-        .send(Req::put(&format!("/api/2.0/files/{id}/update")).auth(&owner).multipart("file", "New.txt", b"version two"))
+        .send(Req::put(&format!("/api/2.0/files/{id}/update")).auth(&owner).multipart(
+            "file",
+            "New.txt",
+            b"version two",
+        ))
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(info_of(&s, id, &token).await.1["version"], 2);
@@ -135,12 +140,14 @@ async fn file_changes_are_seen_by_the_next_request() {
     assert_eq!((res.status, res.body.as_slice()), (200, b"version two".as_slice()));
 
     // Lock.
-    let res = s.send(Req::put(&format!("/api/2.0/files/file/{id}/lock")).auth(&owner).json(json!({"lockFile": true}))).await;
+    let res =
+        s.send(Req::put(&format!("/api/2.0/files/file/{id}/lock")).auth(&owner).json(json!({"lockFile": true}))).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(info_of(&s, id, &token).await.1["locked"], true);
 
     // Delete.
-    let res = s.send(Req::delete(&format!("/api/2.0/files/file/{id}")).auth(&owner).json(json!({"immediately": true}))).await;
+    let res =
+        s.send(Req::delete(&format!("/api/2.0/files/file/{id}")).auth(&owner).json(json!({"immediately": true}))).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(status(&s, &token).await, 1);
     assert_eq!(info_of(&s, id, &token).await.0, 404);
@@ -152,13 +159,16 @@ async fn a_deleted_folder_link_stops_access_below_it_at_once() {
     let owner = s.owner().await;
     let root =
         s.send(Req::get("/api/2.0/files/@my").auth(&owner)).await.json()["response"]["current"]["id"].as_i64().unwrap();
-    let res = s.send(Req::post(&format!("/api/2.0/files/folder/{root}")).auth(&owner).json(json!({"title": "F"}))).await;
+    let res =
+        s.send(Req::post(&format!("/api/2.0/files/folder/{root}")).auth(&owner).json(json!({"title": "F"}))).await;
     let folder = res.json()["response"]["id"].as_i64().unwrap();
     let res = s
         .send(Req::post(&format!("/api/2.0/files/{folder}/upload")).auth(&owner).multipart("file", "in.txt", CONTENT))
         .await;
     let file = res.json()["response"][0]["id"].as_i64().unwrap();
-    let res = s.send(Req::put(&format!("/api/2.0/files/folder/{folder}/links")).auth(&owner).json(json!({"access": 2}))).await;
+    let res = s
+        .send(Req::put(&format!("/api/2.0/files/folder/{folder}/links")).auth(&owner).json(json!({"access": 2})))
+        .await;
     let link = res.json()["response"].clone();
     let token = token(&link);
     assert_eq!(info_of(&s, file, &token).await.0, 200);

@@ -33,7 +33,8 @@ impl PgBus {
     /// notifications apart (a UUID: it goes into the SQL text, as NOTIFY
     /// takes no parameters).
     pub fn new(db: &Db, node: &uuid::Uuid) -> Option<Self> {
-        (spacelinks_core::Store::backend(db) == "postgres").then(|| PgBus { pool: db.pool().clone(), node: node.simple().to_string() })
+        (spacelinks_core::Store::backend(db) == "postgres")
+            .then(|| PgBus { pool: db.pool().clone(), node: node.simple().to_string() })
     }
 }
 
