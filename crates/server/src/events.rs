@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use spacelinks_core::{LinkEvent, Store};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Notify};
 
 enum Msg {
     Event(LinkEvent),
@@ -14,34 +14,46 @@ enum Msg {
 
 /// How long events may wait to be written together.
 const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(200);
-const MAX_BATCH: usize = 4096;
+/// Events queued at most; past it they are dropped (and logged), never the request.
+const QUEUE: usize = 8192;
 
 #[derive(Clone)]
 pub struct EventSink {
     tx: mpsc::Sender<Msg>,
+    /// Cuts the writer's window short: a flush, or a queue half full.
+    hurry: Arc<Notify>,
 }
 
 impl EventSink {
     pub fn start(store: Arc<dyn Store>) -> Self {
-        let (tx, mut rx) = mpsc::channel::<Msg>(8192);
+        let (tx, mut rx) = mpsc::channel::<Msg>(QUEUE);
+        let hurry = Arc::new(Notify::new());
+        let woken = hurry.clone();
         tokio::spawn(async move {
             let mut batch = Vec::new();
             let mut written = Written::default();
             while let Some(first) = rx.recv().await {
-                // Gather for up to BATCH_WINDOW (or MAX_BATCH events, or until a
-                // flush): every write transaction makes SQLite's readers drop
-                // their page caches, so a busy link must not cause one per
-                // handful of requests.
-                let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
+                // Gather for up to BATCH_WINDOW (or until a flush or a half
+                // full queue): every write transaction makes SQLite's readers
+                // drop their page caches, so a busy link must not cause one
+                // per handful of requests. The task sleeps through the
+                // window rather than waking for each event: a wake-up per
+                // request was a visible share of a resolve's cost.
                 let mut waiters = Vec::new();
                 let mut next = Some(first);
-                while let Some(msg) = next.take() {
+                if !matches!(next, Some(Msg::Flush(_))) {
+                    tokio::select! {
+                        () = tokio::time::sleep(BATCH_WINDOW) => {}
+                        () = woken.notified() => {}
+                    }
+                }
+                // At most a queue's worth, so that a flood cannot keep one
+                // batch open forever.
+                for _ in 0..QUEUE {
+                    let Some(msg) = next.take().or_else(|| rx.try_recv().ok()) else { break };
                     match msg {
                         Msg::Event(e) => batch.push(e),
                         Msg::Flush(done) => waiters.push(done),
-                    }
-                    if batch.len() < MAX_BATCH && waiters.is_empty() {
-                        next = tokio::time::timeout_at(deadline, rx.recv()).await.ok().flatten();
                     }
                 }
                 let keys = written.drop_repeats(&mut batch);
@@ -57,7 +69,7 @@ impl EventSink {
                 }
             }
         });
-        EventSink { tx }
+        EventSink { tx, hurry }
     }
 
     /// Queues an event; under overload the event is dropped, not the request.
@@ -66,12 +78,16 @@ impl EventSink {
         if self.tx.try_send(Msg::Event(event)).is_err() {
             tracing::warn!("link event queue full; event dropped");
         }
+        if self.tx.capacity() < QUEUE / 2 {
+            self.hurry.notify_one();
+        }
     }
 
     /// Waits until every event queued so far is written.
     pub async fn flush(&self) {
         let (tx, rx) = oneshot::channel();
         if self.tx.send(Msg::Flush(tx)).await.is_ok() {
+            self.hurry.notify_one();
             let _ = rx.await;
         }
     }
