@@ -177,7 +177,7 @@ mod tests {
     #[test]
     fn a_filled_entry_is_served_until_invalidated() {
         let c = LinkCache::new();
-        let miss = c.get("l").err().expect("empty cache misses");
+        let Err(miss) = c.get("l") else { panic!("an empty cache served") };
         c.fill("l", miss, Some(&pair(None)));
         assert_eq!(c.get("l").ok().flatten().map(|(l, _)| l.id), Some("l".to_string()));
         c.invalidate_all();
