@@ -48,9 +48,21 @@ pub struct ServeArgs {
     /// address, e.g. 127.0.0.1:9090; the main address never serves them.
     #[arg(long, env = "SPACELINKS_METRICS_LISTEN")]
     metrics_listen: Option<SocketAddr>,
+    /// Keep link lookups (the link and its file) in memory for at most one
+    /// second, invalidated by every change on this node and, on PostgreSQL,
+    /// by LISTEN/NOTIFY from the others; `off` reads the database on every
+    /// recipient request.
+    #[arg(long, env = "SPACELINKS_LINK_CACHE", value_enum, default_value_t = Switch::On)]
+    link_cache: Switch,
     /// Log lines as text or as JSON objects (one per line, for log shippers).
     #[arg(long, env = "SPACELINKS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Switch {
+    On,
+    Off,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -108,6 +120,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.event_retention_days = args.event_retention_days;
     config.webhook_allowed_networks =
         spacelinks_server::config::parse_networks(&args.webhook_allowed_networks, "--webhook-allowed-network")?;
+    config.link_cache = args.link_cache == Switch::On;
     config.owner_email = std::env::var("SPACELINKS_OWNER_EMAIL").unwrap_or_else(|_| "admin@localhost".into());
     config.owner_password = std::env::var("SPACELINKS_OWNER_PASSWORD").ok().filter(|s| !s.is_empty());
     config.secret_key = std::env::var("SPACELINKS_SECRET_KEY").ok().filter(|s| !s.is_empty());

@@ -3,9 +3,11 @@
 //! implements. No HTTP and no SQL here, so every rule is unit-testable.
 
 pub mod activity;
+pub mod cached_store;
 pub mod crypto;
 pub mod error;
 pub mod keys;
+pub mod link_cache;
 pub mod links;
 pub mod lockout;
 pub mod model;

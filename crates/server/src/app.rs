@@ -11,10 +11,13 @@ use axum::Router;
 use rand::RngCore;
 use spacelinks_api_types::date::now_micros;
 use spacelinks_api_types::UserType;
+use spacelinks_core::cached_store::CachedStore;
 use spacelinks_core::crypto::{hash_account_password, new_password, Secrets};
+use spacelinks_core::link_cache::{InvalidationBus, LinkCache};
 use spacelinks_core::links::PasswordPolicy;
 use spacelinks_core::service::{LockoutPolicy, Services};
 use spacelinks_core::{NewUser, Store};
+use spacelinks_store::cache_bus::{self, PgBus};
 use spacelinks_store::{Blobs, Db};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -26,8 +29,20 @@ use crate::events::EventSink;
 use crate::scope::ScopeTable;
 use crate::{auth, error, jobs, limits, routes};
 
+/// What every handler and middleware reads; one `Arc`, since axum clones
+/// the state for each middleware of each request (the clones of the fields
+/// themselves were a tenth of a link resolve's CPU).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppStateInner>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateInner;
+    fn deref(&self) -> &AppStateInner {
+        &self.0
+    }
+}
+
+pub struct AppStateInner {
     pub svc: Services,
     pub blobs: Blobs,
     pub config: Arc<Config>,
@@ -42,6 +57,41 @@ pub struct AppState {
     pub webhooks: Arc<crate::webhooks::Hub>,
     /// The database pool's (size, idle) connections, for `/metrics`.
     pub pool_usage: Option<Arc<dyn Fn() -> (u32, u32) + Send + Sync>>,
+    /// The link cache (`None` with `--link-cache off`) and its PostgreSQL
+    /// listener, which stops when the last clone of the state is dropped.
+    pub link_cache: Option<LinkCacheHandle>,
+}
+
+/// This node's link cache and the task that listens for other nodes'
+/// changes (PostgreSQL only).
+#[derive(Clone)]
+pub struct LinkCacheHandle {
+    pub cache: Arc<LinkCache>,
+    _listener: Option<Arc<AbortOnDrop>>,
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The store the services use: the database, behind the link cache unless
+/// `--link-cache off` (`core::cached_store`).
+fn wrap_store(db: Db, config: &Config) -> (Arc<dyn Store>, Option<LinkCacheHandle>) {
+    if !config.link_cache {
+        return (Arc::new(db), None);
+    }
+    let cache = Arc::new(LinkCache::new());
+    let node = uuid::Uuid::new_v4();
+    let bus = PgBus::new(&db, &node).map(|b| Arc::new(b) as Arc<dyn InvalidationBus>);
+    let listener = bus
+        .is_some()
+        .then(|| Arc::new(AbortOnDrop(cache_bus::spawn_listener(config.database_url(), &node, cache.clone()))));
+    let store = CachedStore::new(Arc::new(db), cache.clone(), bus);
+    (Arc::new(store), Some(LinkCacheHandle { cache, _listener: listener }))
 }
 
 pub struct App {
@@ -58,7 +108,7 @@ pub async fn build(config: Config, bound: SocketAddr) -> anyhow::Result<App> {
     let secrets = Secrets::from_master(&load_secret(&config)?);
     let pool = db.clone();
     let pool_usage: Arc<dyn Fn() -> (u32, u32) + Send + Sync> = Arc::new(move || pool.pool_usage());
-    let store: Arc<dyn Store> = Arc::new(db);
+    let (store, link_cache) = wrap_store(db, &config);
     ensure_owner(store.as_ref(), &config).await?;
     let svc = Services {
         store: store.clone(),
@@ -69,9 +119,10 @@ pub async fn build(config: Config, bound: SocketAddr) -> anyhow::Result<App> {
     };
     let dummy_hash = tokio::task::spawn_blocking(|| hash_account_password("not a real password")).await??;
     let password_checks = Arc::new(tokio::sync::Semaphore::new(config.password_check_permits.max(1)));
-    let state = AppState {
+    let state = AppState(Arc::new(AppStateInner {
         password_checks,
         pool_usage: Some(pool_usage),
+        link_cache,
         events: EventSink::start(store),
         public_url: config.public_url(bound).into(),
         svc,
@@ -79,7 +130,7 @@ pub async fn build(config: Config, bound: SocketAddr) -> anyhow::Result<App> {
         config: Arc::new(config),
         dummy_hash: dummy_hash.into(),
         webhooks: Default::default(),
-    };
+    }));
     let router = router(state.clone());
     Ok(App { state, router })
 }

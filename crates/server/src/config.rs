@@ -53,6 +53,9 @@ pub struct Config {
     pub webhook_poll_interval: Duration,
     /// Whether this node delivers webhooks (runs the outbox runner).
     pub webhook_delivery: bool,
+    /// Whether link lookups are cached in memory (`--link-cache`; decision
+    /// 12 of the spec, `core::link_cache`).
+    pub link_cache: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -65,6 +68,7 @@ impl std::fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("owner_email", &self.owner_email)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("link_cache", &self.link_cache)
             .finish_non_exhaustive()
     }
 }
@@ -96,6 +100,7 @@ impl Config {
             webhook_allowed_networks: Vec::new(),
             webhook_poll_interval: Duration::from_secs(1),
             webhook_delivery: true,
+            link_cache: true,
         }
     }
 

@@ -6,6 +6,7 @@
 //! driver; only the migrations differ per backend.
 
 mod blobs;
+pub mod cache_bus;
 mod db;
 pub mod fsck;
 mod rows;

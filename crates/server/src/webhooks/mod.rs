@@ -62,6 +62,17 @@ impl Hub {
         *self.configs.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), list.clone()));
         Ok(list)
     }
+
+    /// Whether any enabled config may want `trigger`. The hot paths (a
+    /// visit, a download) ask first: building an event's payload cost more
+    /// than the rest of a link's resolve, for nobody when no webhook
+    /// listens. A failure to read the configs answers yes (`fire` logs it).
+    pub async fn subscribed(&self, state: &AppState, trigger: Trigger) -> bool {
+        match self.enabled_configs(state).await {
+            Ok(list) => list.iter().any(|c| c.triggers == 0 || c.triggers & trigger.bit() != 0),
+            Err(_) => true,
+        }
+    }
 }
 
 /// Something that happened, for the webhooks subscribed to its trigger.
@@ -202,6 +213,9 @@ pub fn actor(ctx: &Ctx) -> String {
 /// A file event (created, uploaded, updated, deleted, downloaded) by the
 /// caller of `ctx`.
 pub async fn file_event(state: &AppState, ctx: &Ctx, trigger: Trigger, file: &File) {
+    if !state.webhooks.subscribed(state, trigger).await {
+        return;
+    }
     let event = Event {
         trigger,
         actor: actor(ctx),
@@ -248,6 +262,9 @@ pub async fn link_kind(state: &AppState, ctx: &Ctx, kind: EventKind, link: &Link
 
 /// A `link.*` event by the visitor of `ctx`; the entity is the file.
 pub async fn link_event(state: &AppState, ctx: &Ctx, trigger: Trigger, link: &Link, file: &File) {
+    if !state.webhooks.subscribed(state, trigger).await {
+        return;
+    }
     let event = Event {
         trigger,
         actor: actor(ctx),

@@ -167,7 +167,18 @@ impl TestServer {
         for b in binds {
             q = q.bind(b.to_string());
         }
-        q.execute(db.pool()).await.expect("raw SQL").rows_affected()
+        let n = q.execute(db.pool()).await.expect("raw SQL").rows_affected();
+        self.forget_cached_links();
+        n
+    }
+
+    /// Raw SQL goes around the store, so around the link cache's
+    /// invalidation too: tests that change rows behind the server's back
+    /// empty its cache, as a write through the server would.
+    pub fn forget_cached_links(&self) {
+        if let Some(c) = &self.state.link_cache {
+            c.cache.invalidate_all();
+        }
     }
 
     /// Moves a link's expiry into the past, which the API refuses to do.
@@ -182,6 +193,7 @@ impl TestServer {
             .expect("expire link")
             .rows_affected();
         assert_eq!(n, 1, "no link {link_id} to expire");
+        self.forget_cached_links();
     }
 
     /// Sends a request in-process or over the socket, whichever this server is.
