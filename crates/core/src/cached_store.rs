@@ -20,9 +20,9 @@ use crate::link_cache::{InvalidationBus, LinkCache};
 use crate::lockout::{CounterHit, Limit};
 use crate::store::{LinkChangeFn, LinkInsert, LinkWrite, Store};
 use crate::{
-    ApiKey, AuditEntry, Entry, EntryMove, File, FileOperation, FileVersion, Folder, Group, Link, LinkEvent, LinkEventCounts, NewFile,
-    NewUser, NewVersion, NewWebhookLog, Purged, Result, User, WebhookAttempt, WebhookConfig, WebhookLog,
-    WebhookLogQuery,
+    ApiKey, AuditEntry, Entry, EntryMove, File, FileOperation, FileVersion, Folder, Group, Link, LinkEvent,
+    LinkEventCounts, NewFile, NewUser, NewVersion, NewWebhookLog, Purged, Result, User, WebhookAttempt, WebhookConfig,
+    WebhookLog, WebhookLogQuery,
 };
 
 pub struct CachedStore {

@@ -170,6 +170,8 @@ mod tests {
             has_links: true,
             has_public_links: true,
             locked_by: None,
+            has_shares: false,
+            version_group: 1,
         };
         (link, file)
     }

@@ -11,8 +11,8 @@ use spacelinks_api_types::{FileShare, UserType};
 use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
     ApiKey, AuditEntry, Entry, EntryMove, Error, EventKind, File, Folder, Group, Link, LinkEvent, LinkEventCounts,
-    LinkInsert,
-    NewFile, NewUser, NewVersion, NewWebhookLog, Store, User, WebhookAttempt, WebhookConfig, WebhookLogQuery,
+    LinkInsert, NewFile, NewUser, NewVersion, NewWebhookLog, Store, User, WebhookAttempt, WebhookConfig,
+    WebhookLogQuery,
 };
 use spacelinks_store::Db;
 use sqlx::postgres::{PgPool, PgPoolOptions};

@@ -4,8 +4,8 @@
 //! any other way refuses API keys.
 
 pub(crate) mod account;
-pub(crate) mod directory;
 pub(crate) mod copymove;
+pub(crate) mod directory;
 pub(crate) mod edits;
 pub(crate) mod entries;
 pub(crate) mod fileops;
