@@ -55,6 +55,16 @@ impl Ctx {
         self.caller.user.as_ref().ok_or(ApiError(Error::Unauthorized))
     }
 
+    /// The signed-in user unless a guest: DocSpace refuses guests groups and
+    /// templates with "Access denied".
+    pub fn not_guest(&self) -> Result<&User, Error> {
+        let user = self.user().map_err(|e| e.0)?;
+        if user.user_type == spacelinks_api_types::UserType::Guest {
+            return Err(Error::access_denied());
+        }
+        Ok(user)
+    }
+
     pub fn ok(&self, value: impl Serialize) -> ApiResult {
         let v = serde_json::value::to_raw_value(&value).map_err(Error::internal)?;
         Ok(self.reply(Envelope::raw(v, self.href.clone(), &self.method, 200)))

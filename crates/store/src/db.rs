@@ -564,35 +564,11 @@ impl Store for Db {
     }
 
     async fn set_file_share(&self, file_id: i64, user_id: &str, access: i64, now: i64) -> Result<()> {
-        let q = if access == 0 {
-            sqlx::query("DELETE FROM file_shares WHERE file_id = $1 AND user_id = $2")
-                .bind(file_id)
-                .bind(user_id.to_string())
-        } else {
-            sqlx::query(
-                "INSERT INTO file_shares (file_id, user_id, access, created) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (file_id, user_id) DO UPDATE SET access = excluded.access",
-            )
-            .bind(file_id)
-            .bind(user_id.to_string())
-            .bind(access)
-            .bind(now)
-        };
-        q.execute(&self.pool).await.map_err(db_err)?;
-        Ok(())
+        self.set_share("file_shares", "user_id", file_id, user_id, access, now).await
     }
 
     async fn file_shares(&self, file_id: i64) -> Result<Vec<(String, i64)>> {
-        let rows = sqlx::query("SELECT user_id, access FROM file_shares WHERE file_id = $1 ORDER BY created, user_id")
-            .bind(file_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok((r.try_get("user_id").map_err(Error::internal)?, r.try_get("access").map_err(Error::internal)?))
-            })
-            .collect()
+        self.shares_of("file_shares", "user_id", file_id).await
     }
 
     async fn file_share(&self, file_id: i64, user_id: &str) -> Result<Option<i64>> {
@@ -627,36 +603,11 @@ impl Store for Db {
     }
 
     async fn set_file_group_share(&self, file_id: i64, group_id: &str, access: i64, now: i64) -> Result<()> {
-        let q = if access == 0 {
-            sqlx::query("DELETE FROM file_group_shares WHERE file_id = $1 AND group_id = $2")
-                .bind(file_id)
-                .bind(group_id.to_string())
-        } else {
-            sqlx::query(
-                "INSERT INTO file_group_shares (file_id, group_id, access, created) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (file_id, group_id) DO UPDATE SET access = excluded.access",
-            )
-            .bind(file_id)
-            .bind(group_id.to_string())
-            .bind(access)
-            .bind(now)
-        };
-        q.execute(&self.pool).await.map_err(db_err)?;
-        Ok(())
+        self.set_share("file_group_shares", "group_id", file_id, group_id, access, now).await
     }
 
     async fn file_group_shares(&self, file_id: i64) -> Result<Vec<(String, i64)>> {
-        let rows =
-            sqlx::query("SELECT group_id, access FROM file_group_shares WHERE file_id = $1 ORDER BY created, group_id")
-                .bind(file_id)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_err)?;
-        rows.iter()
-            .map(|r| {
-                Ok((r.try_get("group_id").map_err(Error::internal)?, r.try_get("access").map_err(Error::internal)?))
-            })
-            .collect()
+        self.shares_of("file_group_shares", "group_id", file_id).await
     }
 
     async fn person_accesses(&self, file_id: i64, user_id: &str) -> Result<Vec<i64>> {
@@ -1626,5 +1577,31 @@ impl Db {
                 return Ok(total);
             }
         }
+    }
+
+    /// A file's share with one subject (a person in `file_shares`, a group in
+    /// `file_group_shares`): access 0 removes it, else it is set.
+    async fn set_share(&self, table: &str, subject: &str, file_id: i64, id: &str, access: i64, now: i64) -> Result<()> {
+        if access == 0 {
+            let sql = format!("DELETE FROM {table} WHERE file_id = $1 AND {subject} = $2");
+            sqlx::query(&sql).bind(file_id).bind(id.to_string()).execute(&self.pool).await.map_err(db_err)?;
+            return Ok(());
+        }
+        let sql = format!(
+            "INSERT INTO {table} (file_id, {subject}, access, created) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (file_id, {subject}) DO UPDATE SET access = excluded.access"
+        );
+        let q = sqlx::query(&sql).bind(file_id).bind(id.to_string()).bind(access).bind(now);
+        q.execute(&self.pool).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    /// A file's shares in one of those tables, oldest first: (subject, access).
+    async fn shares_of(&self, table: &str, subject: &str, file_id: i64) -> Result<Vec<(String, i64)>> {
+        let sql = format!("SELECT {subject}, access FROM {table} WHERE file_id = $1 ORDER BY created, {subject}");
+        let rows = sqlx::query(&sql).bind(file_id).fetch_all(&self.pool).await.map_err(db_err)?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(subject).map_err(Error::internal)?, r.try_get("access").map_err(Error::internal)?)))
+            .collect()
     }
 }

@@ -299,16 +299,7 @@ async fn file_item(
         webhooks::file_event(state, ctx, Trigger::FileCopied, &made).await;
         return Ok(Some(made.id));
     }
-    let m = EntryMove {
-        entry: Entry::File(file.id),
-        parent_id: dest.id,
-        title: &title,
-        owner: None,
-        folders: &[],
-        files: &[],
-        now: now_micros(),
-    };
-    if !state.svc.store.move_entry(&m).await? {
+    if !move_into(state, Entry::File(file.id), dest, &title).await? {
         return Err(Error::file_not_found());
     }
     if let Some(moved) = state.svc.store.file(file.id).await? {
@@ -344,22 +335,20 @@ async fn folder_item(
         webhooks::folder_event(state, ctx, Trigger::FolderCopied, &made).await;
         return Ok(Some(made.id));
     }
-    let m = EntryMove {
-        entry: Entry::Folder(folder.id),
-        parent_id: dest.id,
-        title: &title,
-        owner: None,
-        folders: &[],
-        files: &[],
-        now: now_micros(),
-    };
-    if !state.svc.store.move_entry(&m).await? {
+    if !move_into(state, Entry::Folder(folder.id), dest, &title).await? {
         return Err(Error::folder_not_found());
     }
     if let Some(moved) = state.svc.store.folder(folder.id).await? {
         webhooks::folder_event(state, ctx, Trigger::FolderMoved, &moved).await;
     }
     Ok(Some(folder.id))
+}
+
+/// Moves one entry (with what is below it) into `dest` as `title`, keeping
+/// its owner; false when it is gone.
+async fn move_into(state: &AppState, entry: Entry, dest: &Folder, title: &str) -> Result<bool, Error> {
+    let m = EntryMove { entry, parent_id: dest.id, title, owner: None, folders: &[], files: &[], now: now_micros() };
+    state.svc.store.move_entry(&m).await
 }
 
 /// A copy of `folder` and everything below it, named `title`, in `dest`.

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use serde_json::Value;
 use spacelinks_api_types::date::now_micros;
 use spacelinks_api_types::dto::GroupDto;
-use spacelinks_api_types::{Fields, UserType};
+use spacelinks_api_types::Fields;
 use spacelinks_core::titles::check_title_chars;
 use spacelinks_core::{Error, Group, User};
 
@@ -186,21 +186,13 @@ pub async fn create_group(State(state): State<AppState>, ctx: Ctx, Body(body): B
     responses((status = 200, description = "Every group", body = doc::Envelope<Vec<doc::GroupDto>>), doc::Unauthorized, doc::Forbidden)
 )]
 pub async fn list_groups(State(state): State<AppState>, ctx: Ctx) -> ApiResult {
-    not_guest(&ctx)?;
+    ctx.not_guest()?;
     let mut out = Vec::new();
     for g in state.svc.store.groups(None).await? {
         out.push(group_dto(&state, &g, false).await?);
     }
     let total = out.len() as i64;
     ctx.ok_page(out, total)
-}
-
-fn not_guest(ctx: &Ctx) -> Result<&User, Error> {
-    let user = ctx.user().map_err(|e| e.0)?;
-    if user.user_type == UserType::Guest {
-        return Err(Error::access_denied());
-    }
-    Ok(user)
 }
 
 /// `GET /api/2.0/group/{id}[?includeMembers=false]`: one group, with its
@@ -214,7 +206,7 @@ fn not_guest(ctx: &Ctx) -> Result<&User, Error> {
     responses((status = 200, description = "The group", body = doc::Envelope<doc::GroupDto>), doc::Unauthorized, doc::Forbidden, doc::NotFound)
 )]
 pub async fn get_group(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, q: QueryMap) -> ApiResult {
-    not_guest(&ctx)?;
+    ctx.not_guest()?;
     let group = existing_group(&state, &id).await?;
     let members = !q.get("includemembers").is_some_and(|v| v.eq_ignore_ascii_case("false"));
     ctx.ok(group_dto(&state, &group, members).await?)
@@ -227,7 +219,7 @@ pub async fn get_group(State(state): State<AppState>, ctx: Ctx, Path(id): Path<S
     responses((status = 200, description = "The user's groups", body = doc::Envelope<Vec<doc::GroupDto>>), doc::Unauthorized, doc::Forbidden)
 )]
 pub async fn user_groups(State(state): State<AppState>, ctx: Ctx, Path(user_id): Path<String>) -> ApiResult {
-    not_guest(&ctx)?;
+    ctx.not_guest()?;
     let mut out = Vec::new();
     for g in state.svc.store.groups(Some(&user_id)).await? {
         out.push(group_dto(&state, &g, false).await?);

@@ -8,8 +8,8 @@ use axum::body::Bytes;
 use axum::extract::State;
 use serde_json::Value;
 use spacelinks_api_types::date::now_micros;
-use spacelinks_api_types::{Fields, UserType};
-use spacelinks_core::{extension_of, Error, User};
+use spacelinks_api_types::Fields;
+use spacelinks_core::{extension_of, Error};
 
 use crate::access::{file_access, request_token};
 use crate::app::AppState;
@@ -26,15 +26,6 @@ const TEMPLATE: &str = "template";
 const TEMPLATE_EXTS: [&str; 13] =
     [".docx", ".dotx", ".xlsx", ".xltx", ".pptx", ".potx", ".odt", ".ott", ".ods", ".ots", ".odp", ".otp", ".pdf"];
 
-/// DocSpace refuses templates to guests ("Access denied").
-fn not_guest(ctx: &Ctx) -> Result<&User, Error> {
-    let user = ctx.user().map_err(|e| e.0)?;
-    if user.user_type == UserType::Guest {
-        return Err(Error::access_denied());
-    }
-    Ok(user)
-}
-
 /// `POST files/templates` `{fileIds}`: marks the caller's readable files of
 /// an editable format as their templates. Ids of missing or unreadable
 /// files, and other formats, are skipped; the answer is `true`, as
@@ -45,7 +36,7 @@ fn not_guest(ctx: &Ctx) -> Result<&User, Error> {
     responses((status = 200, description = "Always `true`", body = doc::Envelope<bool>), doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::TooLarge)
 )]
 pub async fn add_templates(State(state): State<AppState>, ctx: Ctx, q: QueryMap, Body(body): Body) -> ApiResult {
-    let user = not_guest(&ctx)?;
+    let user = ctx.not_guest()?;
     for id in ids(&body, "fileids", Error::file_not_found)? {
         let access = match file_access(&state, &ctx, &q, id).await {
             Ok(a) => a,
@@ -69,7 +60,7 @@ pub async fn add_templates(State(state): State<AppState>, ctx: Ctx, q: QueryMap,
     responses((status = 200, description = "Always `true`", body = doc::Envelope<bool>), doc::BadRequest, doc::Unauthorized, doc::Forbidden, doc::TooLarge)
 )]
 pub async fn delete_templates(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> ApiResult {
-    let user = not_guest(&ctx)?;
+    let user = ctx.not_guest()?;
     let bad = || Error::BadRequest("The body must be a JSON array of file ids".into());
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::BadRequest("A non-empty request body is required.".into()).into());
