@@ -178,6 +178,9 @@ async fn templates_are_per_user_and_refused_to_guests() {
     let marked = |file| s.store().is_marked(&me, file, "template");
     assert!(marked(id).await.unwrap(), "the document is a template");
     assert!(!marked(other).await.unwrap(), "an image is not");
+    // A value that cannot be an id (past 64 bits) is a malformed list, 400.
+    let huge: Value = serde_json::from_str("[9223372036854775808]").unwrap();
+    assert_eq!(s.send(add(&owner, huge)).await.assert_error(400), "fileIds must be an array of ids");
     let res = s.send(Req::delete("/api/2.0/files/templates").auth(&owner).json(json!([id, 999999]))).await;
     assert_eq!((res.status, res.json()["response"].clone()), (200, json!(true)));
     assert!(!marked(id).await.unwrap());
@@ -198,7 +201,9 @@ async fn thumbnails_answer_the_ids_sent() {
     let s = TestServer::start_socket().await;
     let owner = s.owner().await;
     let res = s.send(Req::post("/api/2.0/files/thumbnails").auth(&owner).json(json!({"fileIds": [999999, "7"]}))).await;
-    assert_eq!(res.json()["response"], json!([999999, "7"]), "{}", res.text());
+    assert_eq!(res.json()["response"], json!([999999, 7]), "{}", res.text());
+    let res = s.send(Req::post("/api/2.0/files/thumbnails").auth(&owner).json(json!({"fileIds": [{}]}))).await;
+    assert!(res.assert_error(400).ends_with("must be an array of ids"));
     let res = s.send(Req::post("/api/2.0/files/thumbnails").auth(&owner)).await;
     assert_eq!(res.json()["response"], json!([]));
     s.send(Req::post("/api/2.0/files/thumbnails").json(json!({"fileIds": [1]}))).await.assert_empty(401);

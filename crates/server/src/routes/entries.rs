@@ -37,7 +37,7 @@ const TEMPLATE_EXTS: [&str; 13] =
 )]
 pub async fn add_templates(State(state): State<AppState>, ctx: Ctx, q: QueryMap, Body(body): Body) -> ApiResult {
     let user = ctx.not_guest()?;
-    for id in ids(&body, "fileids", Error::file_not_found)? {
+    for id in ids(&body, "fileids", not_an_id)? {
         let access = match file_access(&state, &ctx, &q, id).await {
             Ok(a) => a,
             Err(Error::NotFound(_) | Error::Forbidden(_)) => continue,
@@ -80,7 +80,7 @@ pub async fn delete_templates(State(state): State<AppState>, ctx: Ctx, body: Byt
 /// `POST files/thumbnails` `{fileIds}`: DocSpace queues thumbnails and
 /// answers the ids it was given, unchecked. spacelinks renders previews when
 /// they are fetched, so there is nothing to queue: the ids come back as
-/// sent. Anonymous callers need a link token (401 otherwise), as DocSpace.
+/// sent (anything that is not an id is 400). Anonymous callers need a link token (401 otherwise), as DocSpace.
 #[utoipa::path(
     post, path = "/api/2.0/files/thumbnails", tag = "files", security((), ("ApiKey" = []), ("Basic" = []), ("Cookie" = []), ("Token" = []), ("RequestToken" = [])),
     params(doc::ShareQuery),
@@ -92,12 +92,13 @@ pub async fn thumbnails(State(state): State<AppState>, ctx: Ctx, q: QueryMap, Bo
         let token = request_token(&ctx, &q).ok_or(Error::Unauthorized)?;
         state.svc.shared(&token).await?.ok_or(Error::Unauthorized)?;
     }
-    let ids = match body.raw("fileids") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items.clone(),
-        Some(_) => return Err(Error::BadRequest("fileIds must be an array of ids".into()).into()),
-    };
-    ctx.ok(ids)
+    ctx.ok(ids(&body, "fileids", not_an_id)?)
+}
+
+/// A value in `fileIds` that cannot be a file id (zero, negative, past
+/// 64 bits): the list is malformed, 400 (a missing file is skipped).
+fn not_an_id() -> Error {
+    Error::BadRequest("fileIds must be an array of ids".into())
 }
 
 /// `PUT files/order` `{items: [{entryId, entryType, order}]}`. DocSpace
