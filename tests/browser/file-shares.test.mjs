@@ -48,6 +48,13 @@ describe('file page: shared with people and groups', { timeout: 120_000 }, () =>
       await page.screenshot({ path: join(shots, 'file-shares-1-shared.png'), fullPage: true });
       assert.deepEqual(await seriousAxeViolations(page), [], 'axe-core on the file page with shares');
 
+      // On a phone the table fits the screen (no sideways scrolling).
+      await page.setViewportSize({ width: 390, height: 844 });
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 390, `the page is ${width}px wide on a 390px screen`);
+      await page.screenshot({ path: join(shots, 'file-shares-1-phone.png'), fullPage: true });
+      await page.setViewportSize({ width: 1280, height: 800 });
+
       // Revoked through the API: the page lists nobody.
       await api.call('PUT', `/api/2.0/files/file/${fileId}/share`, {
         share: [{ shareTo: person.id, access: 0 }, { shareTo: group.id, access: 0 }],
