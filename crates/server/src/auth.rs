@@ -6,9 +6,10 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use axum::extract::{MatchedPath, Request, State};
+use std::future::Future;
+
+use axum::extract::{MatchedPath, Request};
 use axum::http::header;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -32,7 +33,11 @@ pub struct AuthGate {
 /// Runs after routing, before every handler: resolves the caller and checks
 /// an API key against the scope the matched route declares. Unmatched paths
 /// pass through to the JSON 404.
-pub async fn authenticate(State(gate): State<AuthGate>, mut req: Request, next: Next) -> Response {
+pub async fn authenticate<F: Future<Output = Response>>(
+    gate: &AuthGate,
+    mut req: Request,
+    next: impl FnOnce(Request) -> F,
+) -> Response {
     let (client, _) = client_ip(&gate.state, req.headers(), req.extensions());
     let caller = match resolve_caller(&gate.state, req.headers(), client).await {
         // A disabled user's sessions, keys and password all stop working.
@@ -47,7 +52,7 @@ pub async fn authenticate(State(gate): State<AuthGate>, mut req: Request, next: 
         }
     }
     req.extensions_mut().insert(caller);
-    next.run(req).await
+    next(req).await
 }
 
 async fn resolve_caller(state: &AppState, headers: &axum::http::HeaderMap, client: IpAddr) -> Result<Caller> {

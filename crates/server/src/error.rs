@@ -5,7 +5,8 @@
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
+use std::future::Future;
+
 use axum::response::{IntoResponse, Response};
 use spacelinks_api_types::ErrorBody;
 use spacelinks_core::Error;
@@ -75,8 +76,11 @@ impl IntoResponse for ApiError {
 
 /// Gives every bodiless or plain-text error response a JSON error body,
 /// except 401 and 429, which DocSpace sends empty. HTML pages keep theirs.
-pub async fn json_error_bodies(req: Request, next: Next) -> Response {
-    let res = next.run(req).await;
+pub async fn json_error_bodies<F: Future<Output = Response>>(
+    req: Request,
+    next: impl FnOnce(Request) -> F,
+) -> Response {
+    let res = next(req).await;
     let status = res.status();
     let content_type = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let plain = content_type.is_empty() || content_type.starts_with("text/plain");

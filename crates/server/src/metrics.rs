@@ -10,13 +10,15 @@
 //! without authentication: bind it to loopback or a private network that
 //! only the scraper reaches. The main listener does not serve it.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{LazyLock, OnceLock, RwLock};
 
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
+use metrics::{Counter, Histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::app::AppState;
@@ -87,10 +89,38 @@ async fn render(State(state): State<AppState>) -> impl IntoResponse {
 /// Counts one request; called by the request-log middleware.
 pub fn record_request(method: &axum::http::Method, route: &str, status: u16, elapsed: std::time::Duration) {
     let method = method_label(method);
-    metrics::counter!("spacelinks_http_requests_total", "method" => method, "route" => route.to_string(), "status" => status.to_string())
-        .increment(1);
-    metrics::histogram!("spacelinks_http_request_duration_seconds", "method" => method, "route" => route.to_string())
-        .record(elapsed.as_secs_f64());
+    let (requests, duration) = request_handles(method, route, status);
+    requests.increment(1);
+    duration.record(elapsed.as_secs_f64());
+}
+
+/// The handles of one (route, method, status): looked up in the recorder
+/// once, then kept, since building the labels and finding them again cost
+/// a few per cent of a cached link resolve. Routes and methods are a fixed
+/// set and statuses a small one, so this map stays small.
+fn request_handles(method: &'static str, route: &str, status: u16) -> (Counter, Histogram) {
+    type Handles = HashMap<Box<str>, Vec<(&'static str, u16, Counter, Histogram)>>;
+    static HANDLES: LazyLock<RwLock<Handles>> = LazyLock::new(Default::default);
+    let find = |map: &Handles| {
+        map.get(route)?.iter().find(|h| h.0 == method && h.1 == status).map(|h| (h.2.clone(), h.3.clone()))
+    };
+    if let Some(found) = find(&HANDLES.read().unwrap_or_else(|e| e.into_inner())) {
+        return found;
+    }
+    // Made against our recorder, never the no-op one a handle made before
+    // it would keep for good.
+    install();
+    let mut map = HANDLES.write().unwrap_or_else(|e| e.into_inner());
+    if let Some(found) = find(&map) {
+        return found;
+    }
+    let route_label = route.to_string();
+    let requests = metrics::counter!("spacelinks_http_requests_total",
+        "method" => method, "route" => route_label.clone(), "status" => status.to_string());
+    let duration =
+        metrics::histogram!("spacelinks_http_request_duration_seconds", "method" => method, "route" => route_label);
+    map.entry(route.into()).or_default().push((method, status, requests.clone(), duration.clone()));
+    (requests, duration)
 }
 
 /// The method as a label from a fixed set: anything unusual is `other`.

@@ -31,7 +31,7 @@ const MAX_PASSWORD: usize = 256;
 ///
 /// It also draws the web app's error pages again inside the signed-in frame
 /// (navigation and Sign out) when the visitor has a session.
-pub async fn browser_caller(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn browser_caller(state: &AppState, mut req: Request, next: Next) -> Response {
     let anonymous = req.extensions().get::<Caller>().is_none_or(|c| c.user.is_none());
     let read = req.method() == Method::GET || req.method() == Method::HEAD;
     let token = cookie_value(req.headers(), SESSION_COOKIE).filter(|_| !req.uri().path().starts_with("/api/"));
