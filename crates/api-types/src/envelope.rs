@@ -1,12 +1,11 @@
 //! The success envelope and the error body, built in exactly one place.
 
 use serde::Serialize;
-use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// `{"response"?, "count", "total"?, "links":[{href, action}], "status":0, "statusCode"}`.
 /// `response` is omitted when there is none (DocSpace's `WhenWritingNull`).
-/// It is a `Value`, or JSON already written (`Envelope::raw`).
+/// The server writes it with `write_envelope`, in one pass.
 #[derive(Debug, Serialize)]
 #[cfg_attr(
     feature = "openapi",
@@ -54,26 +53,48 @@ impl Envelope {
     }
 }
 
-impl Envelope<Box<RawValue>> {
-    /// The envelope of a response serialised straight to JSON: the same
-    /// bytes as `new(Some(serde_json::to_value(x)?), ..)`, without building
-    /// and dropping a `Value` tree on every reply.
-    pub fn raw(response: Box<RawValue>, href: String, action: &str, status_code: u16) -> Self {
-        let json = response.get();
-        let count = if json.starts_with('[') {
-            serde_json::from_str::<Vec<&RawValue>>(json).map_or(0, |items| items.len() as i64)
-        } else {
-            1
-        };
-        Envelope {
-            response: Some(response),
-            count,
-            total: None,
-            links: [Link { href, action: action.to_string() }],
-            status: 0,
-            status_code,
+/// Writes the envelope of `response` in one pass: the same bytes as
+/// serialising `Envelope::new(Some(serde_json::to_value(response)?), ..)`
+/// with `total`, without building a `Value` tree or copying the response
+/// into an envelope afterwards (every reply goes through here). `count`
+/// needs the length of an array response, read back from what was written.
+pub fn write_envelope<T: Serialize + ?Sized>(
+    response: Option<&T>,
+    total: Option<i64>,
+    href: &str,
+    action: &str,
+    status_code: u16,
+) -> serde_json::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut out = Vec::with_capacity(512);
+    let count = match response {
+        None => {
+            out.push(b'{');
+            0
         }
+        Some(r) => {
+            out.extend_from_slice(b"{\"response\":");
+            let start = out.len();
+            serde_json::to_writer(&mut out, r)?;
+            let count = match out[start] {
+                b'[' => serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(&out[start..])?.len() as i64,
+                _ => 1,
+            };
+            out.push(b',');
+            count
+        }
+    };
+    let io = serde_json::Error::io;
+    write!(out, "\"count\":{count}").map_err(io)?;
+    if let Some(total) = total {
+        write!(out, ",\"total\":{total}").map_err(io)?;
     }
+    out.extend_from_slice(b",\"links\":[{\"href\":");
+    serde_json::to_writer(&mut out, href)?;
+    out.extend_from_slice(b",\"action\":");
+    serde_json::to_writer(&mut out, action)?;
+    write!(out, "}}],\"status\":0,\"statusCode\":{status_code}}}").map_err(io)?;
+    Ok(out)
 }
 
 /// `{"error":{"message","type","stack","hresult"},"status":1,"statusCode"}`.
@@ -142,7 +163,7 @@ mod tests {
     }
 
     #[test]
-    fn raw_envelope_is_the_value_envelope() {
+    fn written_envelope_is_the_value_envelope() {
         #[derive(Serialize)]
         struct Dto {
             b: i64,
@@ -151,15 +172,21 @@ mod tests {
             c: Option<i64>,
         }
         let same = |v: &dyn erased::Ser| {
-            let value = Envelope::new(Some(v.value()), "http://h/x".into(), "GET", 200);
-            let raw = Envelope::raw(v.raw(), "http://h/x".into(), "GET", 200);
-            assert_eq!(serde_json::to_string(&raw).unwrap(), serde_json::to_string(&value).unwrap());
+            let mut value = Envelope::new(Some(v.value()), "http://h/x?a=\"1\"".into(), "GET", 200);
+            let written = write_envelope(Some(&v.raw()), None, "http://h/x?a=\"1\"", "GET", 200).unwrap();
+            assert_eq!(String::from_utf8(written).unwrap(), serde_json::to_string(&value).unwrap());
+            value.total = Some(7);
+            let written = write_envelope(Some(&v.raw()), Some(7), "http://h/x?a=\"1\"", "GET", 200).unwrap();
+            assert_eq!(String::from_utf8(written).unwrap(), serde_json::to_string(&value).unwrap());
         };
         same(&Dto { b: 2, a: None, c: None });
         same(&vec![Dto { b: 1, a: Some("x\"y"), c: Some(3) }, Dto { b: 0, a: None, c: None }]);
         same(&Vec::<Dto>::new());
         same(&());
         same(&"text");
+        let empty = Envelope::new(None, "http://h/p".into(), "PUT", 200);
+        let written = write_envelope::<()>(None, None, "http://h/p", "PUT", 200).unwrap();
+        assert_eq!(String::from_utf8(written).unwrap(), serde_json::to_string(&empty).unwrap());
     }
 
     mod erased {

@@ -12,5 +12,5 @@ pub mod openapi;
 
 pub use date::{format_api_date, parse_api_date};
 pub use enums::{FileShare, FileType, UserType};
-pub use envelope::{Envelope, ErrorBody};
+pub use envelope::{write_envelope, Envelope, ErrorBody};
 pub use lenient::{FieldError, Fields};

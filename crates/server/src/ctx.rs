@@ -8,10 +8,10 @@ use std::net::{IpAddr, SocketAddr};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use spacelinks_api_types::{Envelope, Fields};
+use spacelinks_api_types::{write_envelope, Fields};
 use spacelinks_core::{ApiKey, Error, User};
 
 use crate::app::AppState;
@@ -42,7 +42,7 @@ pub struct Ctx {
     pub caller: Caller,
     /// The full public URL of this request, for the envelope's `links`.
     pub href: String,
-    pub method: String,
+    pub method: Method,
     pub ip: IpAddr,
     pub user_agent: String,
     /// The request came over https (directly or via a trusted proxy).
@@ -66,21 +66,17 @@ impl Ctx {
     }
 
     pub fn ok(&self, value: impl Serialize) -> ApiResult {
-        let v = serde_json::value::to_raw_value(&value).map_err(Error::internal)?;
-        Ok(self.reply(Envelope::raw(v, self.href.clone(), &self.method, 200)))
+        self.reply(Some(&value), None)
     }
 
     /// A paged list: `count` is the page length and `total` the whole.
     pub fn ok_page(&self, value: impl Serialize, total: i64) -> ApiResult {
-        let v = serde_json::value::to_raw_value(&value).map_err(Error::internal)?;
-        let mut e = Envelope::raw(v, self.href.clone(), &self.method, 200);
-        e.total = Some(total);
-        Ok(self.reply(e))
+        self.reply(Some(&value), Some(total))
     }
 
     /// 200 with no `response` key (a delete, or a no-op).
     pub fn ok_empty(&self) -> ApiResult {
-        Ok(self.reply(Envelope::<serde_json::Value>::new(None, self.href.clone(), &self.method, 200)))
+        self.reply::<()>(None, None)
     }
 
     /// 400 the way ASP.NET's model validation answers in DocSpace (one
@@ -89,11 +85,11 @@ impl Ctx {
         crate::error::validation_error(field, message)
     }
 
-    fn reply<R: Serialize>(&self, e: Envelope<R>) -> Response {
-        let body = serde_json::to_vec(&e).unwrap_or_default();
+    fn reply<T: Serialize>(&self, value: Option<&T>, total: Option<i64>) -> ApiResult {
+        let body = write_envelope(value, total, &self.href, self.method.as_str(), 200).map_err(Error::internal)?;
         let mut res = (StatusCode::OK, body).into_response();
         res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
-        res
+        Ok(res)
     }
 
     pub fn cookie(&self, name: &str) -> Option<String> {
@@ -123,17 +119,22 @@ impl FromRequestParts<AppState> for Ctx {
         Ok(Ctx {
             caller: parts.extensions.get::<Caller>().cloned().unwrap_or_default(),
             href: format!("{}{}", state.public_url, path),
-            method: parts.method.to_string(),
+            method: parts.method.clone(),
             ip,
-            user_agent: header_str(&parts.headers, header::USER_AGENT.as_str())
-                .unwrap_or_default()
-                .chars()
-                .take(512)
-                .collect(),
+            user_agent: first_chars(
+                parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default(),
+                512,
+            )
+            .to_string(),
             secure: state.public_url.starts_with("https://") || forwarded_https,
             headers: parts.headers.clone(),
         })
     }
+}
+
+/// The first `n` characters of `s`.
+fn first_chars(s: &str, n: usize) -> &str {
+    s.char_indices().nth(n).map_or(s, |(end, _)| &s[..end])
 }
 
 /// The client's address (through trusted proxies), and whether the peer is

@@ -1159,8 +1159,11 @@ impl Store for Db {
     }
 
     async fn record_link_events(&self, events: &[LinkEvent]) -> Result<()> {
-        // Multi-row INSERTs: one round trip per 100 events instead of one each.
-        const ROWS: usize = 100;
+        // Multi-row INSERTs: one round trip per 25 events instead of one
+        // each. Not more: SQLite finds a bound parameter's name by a linear
+        // search, so a statement's binding cost grows with the square of its
+        // parameters (at 100 rows, 5% of a 1 MiB download's CPU time).
+        const ROWS: usize = 25;
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         for chunk in events.chunks(ROWS) {
             let rows: Vec<String> = (0..chunk.len())

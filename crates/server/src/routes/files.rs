@@ -2,7 +2,7 @@
 
 use crate::openapi as doc;
 use axum::extract::{Multipart, Path, State};
-use axum::http::header;
+use axum::http::{header, Method};
 use futures::TryStreamExt;
 use spacelinks_api_types::date::now_micros;
 use spacelinks_api_types::dto::{FolderContentDto, PathPart};
@@ -515,7 +515,7 @@ pub async fn file_handler(State(state): State<AppState>, ctx: Ctx, q: QueryMap) 
     // a download by another name, counted like one. A HEAD (axum answers it
     // with the GET route, without the body) sends no file and is no use.
     let attachment = !preview_ok;
-    let sends_body = !ctx.method.eq_ignore_ascii_case("HEAD");
+    let sends_body = ctx.method != Method::HEAD;
     // The use is taken before a byte is sent, in one conditional UPDATE:
     // with maxUseCount N, exactly N parallel downloads get the file.
     let counted = match &access {

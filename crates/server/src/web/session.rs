@@ -44,7 +44,7 @@ pub async fn browser_caller(state: &AppState, mut req: Request, next: Next) -> R
     match (res.extensions().get::<ErrorParts>().cloned(), token) {
         (Some(parts), Some(token)) => match state.svc.store.session_user(&token_hash(&token), now_micros()).await {
             Ok(Some(user)) => {
-                let layout = Layout::signed_in(&state, &user, &token, parts.heading.clone(), "");
+                let layout = Layout::signed_in(state, &user, &token, parts.heading.clone(), "");
                 let mut page = error_page(layout, &parts, res.status());
                 if let Some(retry) = res.headers().get(header::RETRY_AFTER) {
                     page.headers_mut().insert(header::RETRY_AFTER, retry.clone());
