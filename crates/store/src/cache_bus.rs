@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use spacelinks_core::link_cache::{InvalidationBus, LinkCache};
 use sqlx::postgres::PgListener;
 use sqlx::AnyPool;
+use tokio::sync::Notify;
 
 use crate::Db;
 
@@ -22,30 +23,55 @@ pub const CHANNEL: &str = "spacelinks_link_cache";
 /// Wait before listening again after the connection was lost.
 const RECONNECT_DELAY: Duration = Duration::from_millis(250);
 
-/// Publishes this node's writes (`NOTIFY spacelinks_link_cache, '<node>'`).
+/// Publishes this node's writes (`NOTIFY spacelinks_link_cache, '<node>'`)
+/// from a task of its own. Writes that come while a notification is on its
+/// way share the next one: each NOTIFY takes PostgreSQL's global queue lock
+/// at commit, and one per write made concurrent link updates wait on each
+/// other. A write is announced within one NOTIFY's round trip of its
+/// return, far inside decision 12's second.
 pub struct PgBus {
-    pool: AnyPool,
-    node: String,
+    wake: Arc<Notify>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 impl PgBus {
     /// `None` unless `db` is PostgreSQL. `node` tells a node its own
     /// notifications apart (a UUID: it goes into the SQL text, as NOTIFY
-    /// takes no parameters).
+    /// takes no parameters). Call inside the Tokio runtime.
     pub fn new(db: &Db, node: &uuid::Uuid) -> Option<Self> {
-        (spacelinks_core::Store::backend(db) == "postgres")
-            .then(|| PgBus { pool: db.pool().clone(), node: node.simple().to_string() })
+        if spacelinks_core::Store::backend(db) != "postgres" {
+            return None;
+        }
+        let wake = Arc::new(Notify::new());
+        let task = tokio::spawn(notify_on_wake(db.pool().clone(), node.simple().to_string(), wake.clone()));
+        Some(PgBus { wake, task })
+    }
+}
+
+impl Drop for PgBus {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Sends one NOTIFY per wake-up; wake-ups during a send collapse into one.
+async fn notify_on_wake(pool: AnyPool, node: String, wake: Arc<Notify>) {
+    let sql = format!("NOTIFY {CHANNEL}, '{node}'");
+    loop {
+        wake.notified().await;
+        if let Err(e) = sqlx::raw_sql(&sql).execute(&pool).await {
+            // The other nodes' entries still die within one second.
+            tracing::warn!(error = %e, "cannot notify the other nodes of a link change");
+        }
     }
 }
 
 #[async_trait]
 impl InvalidationBus for PgBus {
     async fn publish(&self) {
-        let sql = format!("NOTIFY {CHANNEL}, '{}'", self.node);
-        if let Err(e) = sqlx::raw_sql(&sql).execute(&self.pool).await {
-            // The other nodes' entries still die within one second.
-            tracing::warn!(error = %e, "cannot notify the other nodes of a link change");
-        }
+        // Stores one permit when the task is busy sending: the writes that
+        // come meanwhile are announced by the next NOTIFY.
+        self.wake.notify_one();
     }
 }
 
