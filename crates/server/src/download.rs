@@ -84,7 +84,7 @@ pub async fn stream_file(state: &AppState, file: &File, inline: bool, headers: &
     let body = if size == 0 {
         Body::empty()
     } else {
-        let served = metrics::counter!("spacelinks_bytes_served_total");
+        let served = crate::metrics::bytes_served();
         let content = state.blobs.get(&file.blob_key, range).await?;
         Body::from_stream(futures::StreamExt::inspect(content, move |chunk| {
             if let Ok(bytes) = chunk {

@@ -74,7 +74,7 @@ impl EventSink {
 
     /// Queues an event; under overload the event is dropped, not the request.
     pub fn record(&self, event: LinkEvent) {
-        metrics::counter!("spacelinks_link_events_total", "kind" => event.kind.stored()).increment(1);
+        crate::metrics::link_events(event.kind.stored()).increment(1);
         if self.tx.try_send(Msg::Event(event)).is_err() {
             tracing::warn!("link event queue full; event dropped");
         }

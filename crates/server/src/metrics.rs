@@ -123,6 +123,33 @@ fn request_handles(method: &'static str, route: &str, status: u16) -> (Counter, 
     (requests, duration)
 }
 
+/// The counter of link events of one kind (`EventKind::stored`), kept as
+/// the request handles are: a visit counts one on the hot path.
+pub fn link_events(kind: &'static str) -> Counter {
+    static HANDLES: LazyLock<RwLock<Vec<(&'static str, Counter)>>> = LazyLock::new(Default::default);
+    let find = |list: &[(&'static str, Counter)]| list.iter().find(|h| h.0 == kind).map(|h| h.1.clone());
+    if let Some(found) = find(&HANDLES.read().unwrap_or_else(|e| e.into_inner())) {
+        return found;
+    }
+    install();
+    let mut list = HANDLES.write().unwrap_or_else(|e| e.into_inner());
+    if let Some(found) = find(&list) {
+        return found;
+    }
+    let counter = metrics::counter!("spacelinks_link_events_total", "kind" => kind);
+    list.push((kind, counter.clone()));
+    counter
+}
+
+/// The counter of file bytes sent to clients.
+pub fn bytes_served() -> Counter {
+    static HANDLE: LazyLock<Counter> = LazyLock::new(|| {
+        install();
+        metrics::counter!("spacelinks_bytes_served_total")
+    });
+    HANDLE.clone()
+}
+
 /// The method as a label from a fixed set: anything unusual is `other`.
 fn method_label(m: &axum::http::Method) -> &'static str {
     use axum::http::Method;
