@@ -104,41 +104,39 @@ fn request_handles(method: &'static str, route: &str, status: u16) -> (Counter, 
     let find = |map: &Handles| {
         map.get(route)?.iter().find(|h| h.0 == method && h.1 == status).map(|h| (h.2.clone(), h.3.clone()))
     };
-    if let Some(found) = find(&HANDLES.read().unwrap_or_else(|e| e.into_inner())) {
-        return found;
-    }
-    // Made against our recorder, never the no-op one a handle made before
-    // it would keep for good.
-    install();
-    let mut map = HANDLES.write().unwrap_or_else(|e| e.into_inner());
-    if let Some(found) = find(&map) {
-        return found;
-    }
-    let route_label = route.to_string();
-    let requests = metrics::counter!("spacelinks_http_requests_total",
-        "method" => method, "route" => route_label.clone(), "status" => status.to_string());
-    let duration =
-        metrics::histogram!("spacelinks_http_request_duration_seconds", "method" => method, "route" => route_label);
-    map.entry(route.into()).or_default().push((method, status, requests.clone(), duration.clone()));
-    (requests, duration)
+    kept(&HANDLES, find, |map| {
+        let route_label = route.to_string();
+        let requests = metrics::counter!("spacelinks_http_requests_total",
+            "method" => method, "route" => route_label.clone(), "status" => status.to_string());
+        let duration =
+            metrics::histogram!("spacelinks_http_request_duration_seconds", "method" => method, "route" => route_label);
+        map.entry(route.into()).or_default().push((method, status, requests.clone(), duration.clone()));
+        (requests, duration)
+    })
 }
 
 /// The counter of link events of one kind (`EventKind::stored`), kept as
 /// the request handles are: a visit counts one on the hot path.
 pub fn link_events(kind: &'static str) -> Counter {
     static HANDLES: LazyLock<RwLock<Vec<(&'static str, Counter)>>> = LazyLock::new(Default::default);
-    let find = |list: &[(&'static str, Counter)]| list.iter().find(|h| h.0 == kind).map(|h| h.1.clone());
-    if let Some(found) = find(&HANDLES.read().unwrap_or_else(|e| e.into_inner())) {
+    let find = |list: &Vec<(&'static str, Counter)>| list.iter().find(|h| h.0 == kind).map(|h| h.1.clone());
+    kept(&HANDLES, find, |list| {
+        let counter = metrics::counter!("spacelinks_link_events_total", "kind" => kind);
+        list.push((kind, counter.clone()));
+        counter
+    })
+}
+
+/// A kept handle: `find` under the read lock, else under the write lock
+/// `find` again or `make` it (and keep it). Made only once our recorder is
+/// installed: a handle made against the no-op recorder stays no-op.
+fn kept<M, H>(handles: &RwLock<M>, find: impl Fn(&M) -> Option<H>, make: impl FnOnce(&mut M) -> H) -> H {
+    if let Some(found) = find(&handles.read().unwrap_or_else(|e| e.into_inner())) {
         return found;
     }
     install();
-    let mut list = HANDLES.write().unwrap_or_else(|e| e.into_inner());
-    if let Some(found) = find(&list) {
-        return found;
-    }
-    let counter = metrics::counter!("spacelinks_link_events_total", "kind" => kind);
-    list.push((kind, counter.clone()));
-    counter
+    let mut map = handles.write().unwrap_or_else(|e| e.into_inner());
+    find(&map).unwrap_or_else(|| make(&mut map))
 }
 
 /// The counter of file bytes sent to clients.
