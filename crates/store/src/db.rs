@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use spacelinks_core::lockout::{CounterHit, Limit};
 use spacelinks_core::{
@@ -15,6 +17,37 @@ use crate::rows;
 pub struct Db {
     pool: AnyPool,
     backend: &'static str,
+    /// SQLite only: write transactions take turns here, in arrival order.
+    /// SQLite has one writer; without the turn, a transaction that finds
+    /// the write lock taken sleeps in SQLite's busy handler (1, 2, 5, 10 ms
+    /// and longer) however soon the lock frees, and holds its pool
+    /// connection meanwhile.
+    write_turn: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// A write transaction, holding its turn (SQLite) until it ends.
+struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    async fn commit(self) -> Result<()> {
+        self.tx.commit().await.map_err(db_err)
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
 }
 
 fn db_err(e: sqlx::Error) -> Error {
@@ -72,7 +105,7 @@ impl Db {
         } else {
             sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         }
-        Ok(Db { pool, backend })
+        Ok(Db { pool, backend, write_turn: is_sqlite.then(Default::default) })
     }
 
     /// Opens a SQLite file that nothing writes (a backup's snapshot) for
@@ -83,11 +116,21 @@ impl Db {
             .max_connections(1)
             .connect(&format!("sqlite://{}?immutable=true", path.display()))
             .await?;
-        Ok(Db { pool, backend: "sqlite" })
+        Ok(Db { pool, backend: "sqlite", write_turn: None })
     }
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Begins a write transaction: on SQLite, once the transactions before
+    /// it in this process are done (`write_turn`).
+    async fn begin_write(&self) -> Result<WriteTx> {
+        let turn = match &self.write_turn {
+            Some(turn) => Some(turn.clone().lock_owned().await),
+            None => None,
+        };
+        Ok(WriteTx { tx: self.pool.begin().await.map_err(db_err)?, _turn: turn })
     }
 
     /// Connections open in the pool and how many of them are idle.
@@ -203,11 +246,11 @@ fn bind_webhook_settings<'a>(q: Q<'a>, c: &'a WebhookConfig) -> Q<'a> {
 }
 
 /// Adds a member to a group unless they already are one.
-async fn add_member(tx: &mut sqlx::Transaction<'_, sqlx::Any>, group_id: &str, user_id: &str) -> Result<()> {
+async fn add_member(tx: &mut sqlx::AnyConnection, group_id: &str, user_id: &str) -> Result<()> {
     sqlx::query("INSERT INTO user_group_members (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
         .bind(group_id.to_string())
         .bind(user_id.to_string())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(db_err)?;
     Ok(())
@@ -233,7 +276,7 @@ impl Store for Db {
 
     async fn create_user(&self, u: &NewUser, now: i64) -> Result<User> {
         let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO users (id, email, first_name, last_name, password_hash, user_type, is_owner, created) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -269,7 +312,7 @@ impl Store for Db {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         self.user_by_id(&id).await?.ok_or_else(|| Error::internal("user vanished after insert"))
     }
 
@@ -314,7 +357,7 @@ impl Store for Db {
     }
 
     async fn set_user_password(&self, user_id: &str, password_hash: &str, keep_session: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
@@ -327,7 +370,7 @@ impl Store for Db {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+        tx.commit().await
     }
 
     async fn create_api_key(&self, k: &ApiKey) -> Result<()> {
@@ -468,7 +511,7 @@ impl Store for Db {
     }
 
     async fn create_file(&self, f: &NewFile) -> Result<File> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "INSERT INTO files (folder_id, owner_id, title, size, version, blob_key, created, updated) \
              VALUES ($1, $2, $3, $4, 1, $5, $6, $6) RETURNING id",
@@ -491,7 +534,7 @@ impl Store for Db {
             comment: spacelinks_core::versions::COMMENT_CREATED.into(),
         };
         version_query(id, 1, &first).execute(&mut *tx).await.map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         self.file(id).await?.ok_or_else(|| Error::internal("file vanished after insert"))
     }
 
@@ -632,7 +675,7 @@ impl Store for Db {
 
     async fn set_user_disabled(&self, user_id: &str, disabled: bool) -> Result<bool> {
         let status = if disabled { rows::USER_TERMINATED } else { rows::USER_ACTIVE };
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         let r = sqlx::query("UPDATE users SET status = $1 WHERE id = $2")
             .bind(status)
             .bind(user_id.to_string())
@@ -646,12 +689,12 @@ impl Store for Db {
                 .await
                 .map_err(db_err)?;
         }
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(r.rows_affected() > 0)
     }
 
     async fn create_group(&self, g: &Group, members: &[String]) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO user_groups (id, name, manager_id, created) VALUES ($1, $2, $3, $4)")
             .bind(&g.id)
             .bind(&g.name)
@@ -663,7 +706,7 @@ impl Store for Db {
         for m in members {
             add_member(&mut tx, &g.id, m).await?;
         }
-        tx.commit().await.map_err(db_err)
+        tx.commit().await
     }
 
     async fn group(&self, id: &str) -> Result<Option<Group>> {
@@ -701,7 +744,7 @@ impl Store for Db {
     }
 
     async fn update_group(&self, g: &Group, add: &[String], remove: &[String]) -> Result<bool> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         let r = sqlx::query("UPDATE user_groups SET name = $1, manager_id = $2 WHERE id = $3")
             .bind(&g.name)
             .bind(g.manager_id.clone())
@@ -723,12 +766,12 @@ impl Store for Db {
                 .await
                 .map_err(db_err)?;
         }
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(true)
     }
 
     async fn delete_group(&self, id: &str) -> Result<bool> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         // Explicit, as in `delete_file`: the same on a backend without cascades.
         for table in ["file_group_shares", "user_group_members"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE group_id = $1"))
@@ -742,7 +785,7 @@ impl Store for Db {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(r.rows_affected() > 0)
     }
 
@@ -757,7 +800,7 @@ impl Store for Db {
     }
 
     async fn delete_file(&self, id: i64) -> Result<Vec<String>> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         // Versions first: the file's delete would cascade to them unseen.
         let versions = sqlx::query("DELETE FROM file_versions WHERE file_id = $1 RETURNING blob_key")
             .bind(id)
@@ -779,7 +822,7 @@ impl Store for Db {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         let mut keys = vec![current.try_get::<String, _>("blob_key").map_err(Error::internal)?];
         for r in versions {
             keys.push(r.try_get("blob_key").map_err(Error::internal)?);
@@ -790,7 +833,7 @@ impl Store for Db {
     }
 
     async fn replace_file_content(&self, id: i64, new: &NewVersion, keep: i64) -> Result<Option<Vec<String>>> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         // Take the row's lock before reading, as in `insert_link`: concurrent
         // replacements then queue (instead of failing with "database is
         // locked" on SQLite) and each numbers its version after its
@@ -827,7 +870,7 @@ impl Store for Db {
                 unused.push(key);
             }
         }
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(Some(unused))
     }
 
@@ -890,7 +933,7 @@ impl Store for Db {
     }
 
     async fn insert_link(&self, l: &Link, max: i64, audit: &AuditEntry) -> Result<LinkInsert> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         // Writing to the file (or folder) row first takes its lock (a row
         // lock on PostgreSQL, the write lock on SQLite), so concurrent creates
         // on one entry are serialised and the count below cannot go stale.
@@ -951,23 +994,23 @@ impl Store for Db {
             return Ok(LinkInsert::IdTaken);
         }
         audit_query(audit).execute(&mut *tx).await.map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(LinkInsert::Inserted)
     }
 
     async fn update_link(&self, l: &Link, audit: &AuditEntry) -> Result<bool> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         let r = update_link_query(l).execute(&mut *tx).await.map_err(db_err)?;
         if r.rows_affected() == 0 {
             return Ok(false);
         }
         audit_query(audit).execute(&mut *tx).await.map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(true)
     }
 
     async fn change_link(&self, entry: Entry, link_id: &str, change: LinkChangeFn<'_>) -> Result<Option<LinkWrite>> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         // A write first takes the link row's lock (the write lock on
         // SQLite), so a concurrent change waits here and then reads what
         // this one wrote, instead of both merging into the same old row.
@@ -992,18 +1035,18 @@ impl Store for Db {
             }
         };
         audit_query(audit).execute(&mut *tx).await.map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(Some(write))
     }
 
     async fn delete_link(&self, entry: Entry, link_id: &str, audit: &AuditEntry) -> Result<bool> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         let r = delete_link_query(entry, link_id).execute(&mut *tx).await.map_err(db_err)?;
         if r.rows_affected() == 0 {
             return Ok(false);
         }
         audit_query(audit).execute(&mut *tx).await.map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -1059,7 +1102,7 @@ impl Store for Db {
     }
 
     async fn move_entry(&self, m: &EntryMove<'_>) -> Result<bool> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         let sql = match m.entry {
             Entry::File(_) => "UPDATE files SET folder_id = $1, title = $2, updated = $3 WHERE id = $4",
             Entry::Folder(_) => "UPDATE folders SET parent_id = $1, title = $2, updated = $3 WHERE id = $4",
@@ -1097,7 +1140,7 @@ impl Store for Db {
                     .map_err(db_err)?;
             }
         }
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -1164,7 +1207,7 @@ impl Store for Db {
         // search, so a statement's binding cost grows with the square of its
         // parameters (at 100 rows, 5% of a 1 MiB download's CPU time).
         const ROWS: usize = 25;
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         for chunk in events.chunks(ROWS) {
             let rows: Vec<String> = (0..chunk.len())
                 .map(|i| {
@@ -1196,7 +1239,7 @@ impl Store for Db {
             }
             q.execute(&mut *tx).await.map_err(db_err)?;
         }
-        tx.commit().await.map_err(db_err)
+        tx.commit().await
     }
 
     async fn link_events(&self, link_id: &str) -> Result<Vec<LinkEvent>> {
@@ -1370,7 +1413,7 @@ impl Store for Db {
     }
 
     async fn delete_webhook_config(&self, id: i64) -> Result<bool> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM webhooks_logs WHERE config_id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -1381,13 +1424,13 @@ impl Store for Db {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(r.rows_affected() == 1)
     }
 
     async fn insert_webhook_logs(&self, logs: &[NewWebhookLog]) -> Result<Vec<i64>> {
         let mut ids = Vec::with_capacity(logs.len());
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         for l in logs {
             let row = sqlx::query(
                 "INSERT INTO webhooks_logs (config_id, trigger_bit, creation_time, uid, event_id, request_payload, \
@@ -1404,7 +1447,7 @@ impl Store for Db {
             .map_err(db_err)?;
             ids.push(row.try_get("id").map_err(Error::internal)?);
         }
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(ids)
     }
 
@@ -1530,7 +1573,7 @@ impl Store for Db {
     }
 
     async fn finish_webhook_attempt(&self, id: i64, owner: &str, a: &WebhookAttempt) -> Result<bool> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.begin_write().await?;
         let r = sqlx::query(
             "UPDATE webhooks_logs SET status = $1, request_payload = $2, request_headers = $3, response_payload = $4, \
              response_headers = $5, delivery = $6, attempts = attempts + 1, next_attempt = $7, lease_until = NULL, \
@@ -1567,7 +1610,7 @@ impl Store for Db {
             .bind(id)
         };
         config.execute(&mut *tx).await.map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await?;
         Ok(true)
     }
 }
